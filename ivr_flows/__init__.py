@@ -1,0 +1,1 @@
+"""Call flows as data: opening hours, holidays, language choice, menus."""

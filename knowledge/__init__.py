@@ -1,0 +1,1 @@
+"""Knowledge cards, retrieval and the answer-or-abstain decision."""

@@ -1,0 +1,1 @@
+"""Call controller, ARI/AMI clients and the development Asterisk runtime."""

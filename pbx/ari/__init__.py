@@ -1,0 +1,1 @@
+"""Asterisk REST Interface: typed events, the REST client, the events websocket."""

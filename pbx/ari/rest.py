@@ -1,0 +1,110 @@
+"""ARI REST calls. HTTP statuses stop here: callers get :mod:`pbx.errors`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from pbx.ari.events import Channel, Playback
+from pbx.errors import AriConflict, AriError, AriNotFound, AriUnavailable, CallNotFound
+
+
+class AriRest:
+    def __init__(self, base_url: str, user: str, password: str, timeout: float = 5.0) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/ari",
+            auth=(user, password),
+            timeout=timeout,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        not_found: AriNotFound,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        try:
+            reply = await self._client.request(method, path, params=params)
+        except httpx.TransportError as exc:
+            raise AriUnavailable(f"ARI unreachable: {exc}") from exc
+        if reply.status_code == 404:
+            raise not_found
+        if reply.status_code in (409, 412, 422):
+            raise AriConflict(f"{method} {path}: {reply.status_code} {_message(reply)}")
+        if reply.status_code >= 400:
+            raise AriError(f"{method} {path}: {reply.status_code} {_message(reply)}")
+        if reply.status_code == 204 or not reply.content:
+            return None
+        return reply.json()
+
+    # --- asterisk ---
+    async def asterisk_info(self) -> dict[str, Any]:
+        result = await self._request("GET", "/asterisk/info", not_found=AriNotFound("info", ""))
+        return dict(result)
+
+    # --- applications ---
+    async def application_channel_ids(self, app: str) -> list[str]:
+        """Channels currently in the Stasis application ``app``."""
+        result = await self._request(
+            "GET", f"/applications/{app}", not_found=AriNotFound("application", app)
+        )
+        return [str(c) for c in result.get("channel_ids", [])]
+
+    # --- channels ---
+    async def get_channel(self, channel_id: str) -> Channel:
+        raw = await self._request(
+            "GET", f"/channels/{channel_id}", not_found=CallNotFound(channel_id)
+        )
+        return Channel.from_json(raw)
+
+    async def answer(self, channel_id: str) -> None:
+        await self._request(
+            "POST", f"/channels/{channel_id}/answer", not_found=CallNotFound(channel_id)
+        )
+
+    async def hangup(self, channel_id: str, reason: str = "normal") -> None:
+        await self._request(
+            "DELETE",
+            f"/channels/{channel_id}",
+            params={"reason": reason},
+            not_found=CallNotFound(channel_id),
+        )
+
+    async def play(
+        self, channel_id: str, media: str | list[str], playback_id: str, lang: str | None = None
+    ) -> Playback:
+        params: dict[str, Any] = {"media": media if isinstance(media, str) else ",".join(media)}
+        if lang:
+            params["lang"] = lang
+        raw = await self._request(
+            "POST",
+            f"/channels/{channel_id}/play/{playback_id}",
+            params=params,
+            not_found=CallNotFound(channel_id),
+        )
+        return Playback.from_json(raw)
+
+    # --- playbacks ---
+    async def get_playback(self, playback_id: str) -> Playback:
+        raw = await self._request(
+            "GET", f"/playbacks/{playback_id}", not_found=AriNotFound("playback", playback_id)
+        )
+        return Playback.from_json(raw)
+
+    async def stop_playback(self, playback_id: str) -> None:
+        await self._request(
+            "DELETE", f"/playbacks/{playback_id}", not_found=AriNotFound("playback", playback_id)
+        )
+
+
+def _message(reply: httpx.Response) -> str:
+    try:
+        return str(reply.json().get("message", ""))
+    except ValueError:
+        return reply.text[:200]

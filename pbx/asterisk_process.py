@@ -1,0 +1,289 @@
+"""Starting, stopping and talking to Asterisk.
+
+Two runtimes behind one small interface: :class:`ChrootAsterisk` (development and
+CI: Guichet runs Debian's Asterisk 22 in a sid root) and :class:`ExternalAsterisk`
+(production: someone else runs Asterisk; Guichet only talks to it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from guichet.secrets_store import Secrets, load_or_create_secrets
+from guichet.settings import Settings
+from pbx import asterisk_root
+from pbx.asterisk_config import RenderContext, render_all, sip_usernames, write_config
+from pbx.errors import AsteriskRuntimeError
+
+log = logging.getLogger(__name__)
+
+BOOT_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 15.0
+
+
+@dataclass(frozen=True)
+class AsteriskStatus:
+    running: bool
+    detail: str
+    pid: int | None = None
+
+
+class AsteriskRuntime(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def status(self) -> AsteriskStatus: ...
+    def cli(self, command: str) -> str: ...
+
+
+def load_secrets(settings: Settings) -> Secrets:
+    return load_or_create_secrets(settings.home_dir, sip_usernames(settings))
+
+
+class ChrootAsterisk:
+    """Asterisk inside the Debian sid root, one instance per data directory.
+
+    The instance's configuration, AstDB, spool and logs live under
+    ``<root>/var/lib/guichet/<instance>/`` so several data directories can share
+    one root (one of them running at a time on the default ports).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.root = settings.asterisk_root_dir
+        digest = hashlib.sha1(str(settings.home_dir).encode(), usedforsecurity=False)
+        self.instance = digest.hexdigest()[:12]
+        self.inst_in_root = f"/var/lib/guichet/{self.instance}"
+        self.inst_dir = self.root / self.inst_in_root.lstrip("/")
+
+    # --- paths ---
+    @property
+    def conf_in_root(self) -> str:
+        return f"{self.inst_in_root}/etc/asterisk.conf"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.inst_dir / "run" / "asterisk.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.inst_dir / "log" / "messages.log"
+
+    def _require_root(self) -> None:
+        if not asterisk_root.is_provisioned(self.root):
+            raise AsteriskRuntimeError(
+                f"no Asterisk root at {self.root}: run `guichet asterisk provision` first"
+            )
+
+    def _ids(self) -> tuple[int, int]:
+        uid = gid = None
+        for line in (self.root / "etc/passwd").read_text(encoding="utf-8").splitlines():
+            fields = line.split(":")
+            if fields[0] == "asterisk":
+                uid, gid = int(fields[2]), int(fields[3])
+        if uid is None or gid is None:
+            raise AsteriskRuntimeError("the root has no asterisk user")
+        return uid, gid
+
+    def _module_dir(self) -> str:
+        found = sorted(self.root.glob("usr/lib/*/asterisk/modules"))
+        if not found:
+            raise AsteriskRuntimeError("the root has no Asterisk modules directory")
+        return "/" + str(found[0].relative_to(self.root))
+
+    def _ensure_layout(self) -> None:
+        # Debian ships the French prompts as fr_CA_f_June; Asterisk looks for sounds/fr.
+        sounds = self.root / "usr/share/asterisk/sounds"
+        if not (sounds / "fr").exists() and (sounds / "fr_CA_f_June").is_dir():
+            (sounds / "fr").symlink_to("fr_CA_f_June")
+        uid, gid = self._ids()
+        for sub in ("etc", "db", "spool", "run", "log"):
+            path = self.inst_dir / sub
+            path.mkdir(parents=True, exist_ok=True)
+            os.chown(path, uid, gid)
+            path.chmod(0o750)
+
+    def render(self) -> None:
+        self._require_root()
+        self._ensure_layout()
+        uid, gid = self._ids()
+        ctx = RenderContext(instance_dir=self.inst_in_root, module_dir=self._module_dir())
+        files = render_all(self.settings, load_secrets(self.settings), ctx)
+        write_config(files, self.inst_dir / "etc", uid, gid)
+
+    # --- lifecycle ---
+    def _pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        return pid if b"asterisk" in cmdline and self.conf_in_root.encode() in cmdline else None
+
+    def status(self) -> AsteriskStatus:
+        pid = self._pid()
+        if pid is None:
+            return AsteriskStatus(False, "stopped")
+        return AsteriskStatus(True, f"running (pid {pid}, instance {self.instance})", pid)
+
+    def start(self) -> None:
+        if self._pid() is not None:
+            log.info("Asterisk already running")
+            return
+        self.render()
+        asterisk_root.mount_runtime(self.root)
+        self.pid_file.unlink(missing_ok=True)
+        result = subprocess.run(
+            [
+                "chroot",
+                str(self.root),
+                "/usr/sbin/asterisk",
+                "-C",
+                self.conf_in_root,
+                "-U",
+                "asterisk",
+                "-G",
+                "asterisk",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"},
+        )
+        if result.returncode != 0:
+            asterisk_root.unmount_runtime(self.root)
+            raise AsteriskRuntimeError(f"asterisk did not start: {result.stderr.strip()}")
+        try:
+            self._wait_control_socket(BOOT_TIMEOUT_S)
+            self.cli("core waitfullybooted", timeout=BOOT_TIMEOUT_S)
+        except AsteriskRuntimeError as exc:
+            self.stop()
+            raise AsteriskRuntimeError(f"Asterisk did not finish booting: {exc}") from exc
+        log.info("Asterisk up (%s)", self.status().detail)
+
+    def _wait_control_socket(self, timeout: float) -> None:
+        # the daemon forks before it opens its control socket
+        socket_path = self.inst_dir / "run" / "asterisk.ctl"
+        deadline = time.monotonic() + timeout
+        while not socket_path.exists():
+            if time.monotonic() > deadline:
+                raise AsteriskRuntimeError(f"no control socket after {timeout:.0f} s")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        pid = self._pid()
+        if pid is not None:
+            try:
+                self.cli("core stop now", timeout=5)
+            except AsteriskRuntimeError:
+                log.warning("core stop failed; terminating Asterisk")
+            if not _wait_gone(pid, STOP_TIMEOUT_S):
+                os.kill(pid, 15)
+                if not _wait_gone(pid, 5):
+                    os.kill(pid, 9)
+                    _wait_gone(pid, 5)
+        if not self._other_instances_running():
+            asterisk_root.unmount_runtime(self.root)
+
+    def _other_instances_running(self) -> bool:
+        base = self.root / "var/lib/guichet"
+        if not base.is_dir():
+            return False
+        for inst in base.iterdir():
+            if inst.name == self.instance:
+                continue
+            try:
+                pid = int((inst / "run/asterisk.pid").read_text().strip())
+            except (OSError, ValueError):
+                continue
+            if Path(f"/proc/{pid}").exists():
+                return True
+        return False
+
+    def cli(self, command: str, timeout: float = 10.0) -> str:
+        self._require_root()
+        try:
+            result = subprocess.run(
+                ["chroot", str(self.root), "/usr/sbin/asterisk", "-C", self.conf_in_root]
+                + ["-rx", command],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise AsteriskRuntimeError(f"`{command}` timed out after {timeout:.0f} s") from exc
+        if result.returncode != 0:
+            raise AsteriskRuntimeError(
+                f"`{command}` failed: {(result.stderr or result.stdout).strip()}"
+            )
+        return result.stdout
+
+
+class ExternalAsterisk:
+    """An Asterisk that Guichet does not run: it only checks ARI and uses AMI for CLI."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def start(self) -> None:
+        status = self.status()
+        if not status.running:
+            raise AsteriskRuntimeError(f"external Asterisk not reachable: {status.detail}")
+
+    def stop(self) -> None:
+        """Guichet never stops an Asterisk it did not start."""
+
+    def status(self) -> AsteriskStatus:
+        import httpx  # noqa: PLC0415 - only external mode needs it here
+
+        password = self.settings.ari_password or ""
+        try:
+            reply = httpx.get(
+                f"{self.settings.ari_base_url}/ari/asterisk/info",
+                auth=(self.settings.ari_user, password),
+                timeout=3,
+            )
+        except httpx.HTTPError as exc:
+            return AsteriskStatus(False, f"ARI unreachable: {exc}")
+        if reply.status_code != 200:
+            return AsteriskStatus(False, f"ARI answered {reply.status_code}")
+        version = reply.json().get("system", {}).get("version", "?")
+        return AsteriskStatus(True, f"external Asterisk {version}")
+
+    def cli(self, command: str, timeout: float = 10.0) -> str:
+        from pbx.ami import run_command  # noqa: PLC0415
+
+        return run_command(self.settings, command, timeout)
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        try:
+            # reap it if it is our child; harmless otherwise
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    return not Path(f"/proc/{pid}").exists()
+
+
+def make_runtime(settings: Settings) -> AsteriskRuntime:
+    if settings.asterisk_mode == "external":
+        return ExternalAsterisk(settings)
+    if shutil.which("chroot") is None:
+        raise AsteriskRuntimeError("chroot is not available")
+    return ChrootAsterisk(settings)

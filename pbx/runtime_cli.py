@@ -1,0 +1,66 @@
+"""``guichet asterisk provision|start|stop|status|cli``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from guichet.cli import get_settings
+from pbx import asterisk_root
+from pbx.asterisk_process import make_runtime
+
+
+@click.group()
+def asterisk() -> None:
+    """The Asterisk 22 that carries the calls."""
+
+
+@asterisk.command()
+@click.pass_context
+def provision(ctx: click.Context) -> None:
+    """Make the Debian sid root with Asterisk 22 (once; reused afterwards)."""
+    settings = get_settings(ctx)
+    if settings.asterisk_mode == "external":
+        click.echo("external Asterisk: nothing to provision")
+        return
+    root = settings.asterisk_root_dir
+    if not asterisk_root.is_provisioned(root):
+        click.echo(f"provisioning Asterisk root at {root} (about a minute, ~650 MB)…")
+    report = asterisk_root.provision(root, settings.debian_mirror)
+    verb = "provisioned" if report.created else "already provisioned"
+    click.echo(f"{verb}: {root} (asterisk {report.asterisk_version}, {report.seconds:.1f} s)")
+
+
+@asterisk.command()
+@click.pass_context
+def start(ctx: click.Context) -> None:
+    """Render the configuration and start Asterisk; returns once fully booted."""
+    runtime = make_runtime(get_settings(ctx))
+    runtime.start()
+    click.echo(runtime.status().detail)
+
+
+@asterisk.command()
+@click.pass_context
+def stop(ctx: click.Context) -> None:
+    """Stop Asterisk and unmount what start mounted."""
+    make_runtime(get_settings(ctx)).stop()
+    click.echo("stopped")
+
+
+@asterisk.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Exit 0 when Asterisk is running."""
+    state = make_runtime(get_settings(ctx)).status()
+    click.echo(state.detail)
+    sys.exit(0 if state.running else 3)
+
+
+@asterisk.command()
+@click.argument("command")
+@click.pass_context
+def cli(ctx: click.Context, command: str) -> None:
+    """Run one Asterisk CLI command, e.g. "pjsip show endpoints"."""
+    click.echo(make_runtime(get_settings(ctx)).cli(command), nl=False)

@@ -1,0 +1,1 @@
+"""Speech pipeline and dialog: VAD → ASR → dialog → TTS."""
