@@ -1,7 +1,6 @@
 """The web app shell. Every route needs authentication; later issues add the
 softphone, live assist, case files, the wallboard and the chat widget."""
 
-
 import secrets
 from dataclasses import dataclass
 from html import escape

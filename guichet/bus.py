@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -25,7 +25,9 @@ class BusEvent:
 class EventBus(Protocol):
     def publish(self, event: BusEvent) -> None: ...
 
-    def subscribe(self, max_queued: int = 1000) -> AsyncIterator[asyncio.Queue[BusEvent]]: ...
+    def subscribe(
+        self, max_queued: int = 1000
+    ) -> AbstractAsyncContextManager[asyncio.Queue[BusEvent]]: ...
 
 
 class InMemoryBus:

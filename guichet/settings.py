@@ -67,6 +67,9 @@ class Settings(BaseModel):
     ami_password: str | None = Field(
         default=None, description="external mode: the AMI secret (chroot mode generates one)"
     )
+    default_language: Literal["fr", "en"] = Field(
+        default="fr", description="language of prompts and of the bot until a caller picks one"
+    )
     city_number: str = "3000"
     echo_number: str = "3999"
     test_accounts: int = Field(default=2, description="SIP accounts for agents/testing: 1001…")
@@ -178,9 +181,7 @@ def _env_layer(env: Mapping[str, str]) -> dict[str, Any]:
     return layer
 
 
-def load_settings(
-    env: Mapping[str, str], overrides: Mapping[str, Any] | None = None
-) -> Settings:
+def load_settings(env: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> Settings:
     """Build the settings from defaults, ``<home>/guichet.toml``, then the environment.
 
     ``GUICHET_CONFIG`` names another settings file. ``overrides`` (from CLI flags)

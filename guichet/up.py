@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Generator
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,14 @@ def _banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+class _QuietServer(uvicorn.Server):
+    """``guichet up`` owns SIGINT/SIGTERM; the web server must not take them."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
 async def _serve_web(settings: Settings, app_state: AppState, ready: asyncio.Event) -> None:
     config = uvicorn.Config(
         create_app(app_state),
@@ -58,8 +68,7 @@ async def _serve_web(settings: Settings, app_state: AppState, ready: asyncio.Eve
         log_level="warning",
         lifespan="off",
     )
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server = _QuietServer(config)
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:

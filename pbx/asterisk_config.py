@@ -24,7 +24,6 @@ PRIVATE_FILES = frozenset({"ari.conf", "manager.conf", "pjsip.conf"})
 class RenderContext:
     instance_dir: str  # as Asterisk sees it (inside the root, when chrooted)
     module_dir: str
-    language: str = "fr"
 
 
 def sip_usernames(settings: Settings) -> list[str]:
@@ -46,7 +45,7 @@ def render_all(settings: Settings, secrets: Secrets, ctx: RenderContext) -> dict
     values = {
         "inst": ctx.instance_dir,
         "moddir": ctx.module_dir,
-        "language": ctx.language,
+        "language": settings.default_language,
         "http_host": settings.http_bind_host,
         "http_port": settings.http_port,
         "web_host": settings.web_host,

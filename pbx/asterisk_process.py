@@ -7,6 +7,7 @@ CI: Guichet runs Debian's Asterisk 22 in a sid root) and :class:`ExternalAsteris
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -21,6 +22,7 @@ from guichet.secrets_store import Secrets, load_or_create_secrets
 from guichet.settings import Settings
 from pbx import asterisk_root
 from pbx.asterisk_config import RenderContext, render_all, sip_usernames, write_config
+from pbx.credentials import credentials
 from pbx.errors import AsteriskRuntimeError
 
 log = logging.getLogger(__name__)
@@ -214,8 +216,15 @@ class ChrootAsterisk:
         self._require_root()
         try:
             result = subprocess.run(
-                ["chroot", str(self.root), "/usr/sbin/asterisk", "-C", self.conf_in_root]
-                + ["-rx", command],
+                [
+                    "chroot",
+                    str(self.root),
+                    "/usr/sbin/asterisk",
+                    "-C",
+                    self.conf_in_root,
+                    "-rx",
+                    command,
+                ],
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -247,11 +256,11 @@ class ExternalAsterisk:
     def status(self) -> AsteriskStatus:
         import httpx  # noqa: PLC0415 - only external mode needs it here
 
-        password = self.settings.ari_password or ""
+        creds = credentials(self.settings)
         try:
             reply = httpx.get(
                 f"{self.settings.ari_base_url}/ari/asterisk/info",
-                auth=(self.settings.ari_user, password),
+                auth=(creds.ari_user, creds.ari_password),
                 timeout=3,
             )
         except httpx.HTTPError as exc:
@@ -272,11 +281,9 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     while time.monotonic() < deadline:
         if not Path(f"/proc/{pid}").exists():
             return True
-        try:
+        with contextlib.suppress(ChildProcessError):
             # reap it if it is our child; harmless otherwise
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.05)
     return not Path(f"/proc/{pid}").exists()
 

@@ -97,7 +97,9 @@ def provision(root: Path, mirror: str | None = None) -> ProvisionReport:
         _install_missing(root)
         return ProvisionReport(root, False, time.monotonic() - started, asterisk_version(root))
     if os.geteuid() != 0:
-        raise AsteriskRuntimeError("provisioning the Asterisk root needs root (debootstrap, chroot)")
+        raise AsteriskRuntimeError(
+            "provisioning the Asterisk root needs root (debootstrap, chroot)"
+        )
     if shutil.which("debootstrap") is None:
         raise AsteriskRuntimeError("debootstrap is not installed (apt-get install debootstrap)")
     mirror = mirror or mirror_from_apt_sources()
@@ -168,8 +170,16 @@ def _install_missing(root: Path) -> None:
     env = _chroot_env()
     _run(["chroot", str(root), "apt-get", *APT_OPTS, "update"], "apt-get update (sid)", env)
     _run(
-        ["chroot", str(root), "apt-get", *APT_OPTS, "install", "-y", "--no-install-recommends"]
-        + missing,
+        [
+            "chroot",
+            str(root),
+            "apt-get",
+            *APT_OPTS,
+            "install",
+            "-y",
+            "--no-install-recommends",
+            *missing,
+        ],
         f"apt-get install {' '.join(missing)}",
         env,
     )

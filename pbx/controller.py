@@ -8,6 +8,7 @@ killed mid-call takes its calls back on restart instead of dropping them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -64,10 +65,13 @@ class CallSession:
         return self.record.id
 
     async def _go(self, state: CallState, reason: str | None = None, **data: object) -> None:
+        previous = self.record.state
         self.record = await self.calls.transition(self.call_id, state, dict(data), reason)
+        if previous != state:
+            log.info("call %s: %s -> %s", self.call_id, previous, state)
 
-    async def _next_event(self, timeout: float | None = None) -> AriEvent:
-        event = await asyncio.wait_for(self.events.get(), timeout)
+    async def _next_event(self, within_s: float | None = None) -> AriEvent:
+        event = await asyncio.wait_for(self.events.get(), within_s)
         if isinstance(event, StasisEnd):
             raise CallEnded
         return event
@@ -139,10 +143,8 @@ class CallSession:
             log.warning("call %s: no StasisEnd after hang-up", self.call_id)
 
     async def _hangup_quietly(self) -> None:
-        try:
+        with contextlib.suppress(AriError):
             await self.rest.hangup(self.call_id)
-        except AriError:
-            pass
 
 
 class CallController:

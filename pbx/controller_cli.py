@@ -32,9 +32,7 @@ def run(ctx: click.Context) -> None:
             await ready.wait()
             click.echo("controller ready", err=False)
 
-        await run_until_signal(
-            serve_controller(settings, store, InMemoryBus(), ready), announce()
-        )
+        await run_until_signal(serve_controller(settings, store, InMemoryBus(), ready), announce())
 
     try:
         asyncio.run(main())

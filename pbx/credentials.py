@@ -19,14 +19,12 @@ class Credentials:
 
 
 def credentials(settings: Settings) -> Credentials:
-    if settings.asterisk_mode == "external":
-        return Credentials(
-            settings.ari_user,
-            settings.ari_password or "",
-            settings.ami_user,
-            settings.ami_password or "",
-        )
+    """Passwords given in the settings win (an Asterisk configured by hand); otherwise
+    the generated ones, which ``guichet asterisk render`` also wrote into Asterisk."""
     secrets = load_or_create_secrets(settings.home_dir, sip_usernames(settings))
     return Credentials(
-        settings.ari_user, secrets.ari_password, settings.ami_user, secrets.ami_password
+        settings.ari_user,
+        settings.ari_password or secrets.ari_password,
+        settings.ami_user,
+        settings.ami_password or secrets.ami_password,
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from guichet.cli import get_settings
 from pbx import asterisk_root
-from pbx.asterisk_process import make_runtime
+from pbx.asterisk_config import RenderContext, render_all, write_config
+from pbx.asterisk_process import load_secrets, make_runtime
 
 
 @click.group()
@@ -64,3 +67,28 @@ def status(ctx: click.Context) -> None:
 def cli(ctx: click.Context, command: str) -> None:
     """Run one Asterisk CLI command, e.g. "pjsip show endpoints"."""
     click.echo(make_runtime(get_settings(ctx)).cli(command), nl=False)
+
+
+@asterisk.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--instance-dir",
+    default="/var/lib/asterisk-guichet",
+    show_default=True,
+    help="where that Asterisk keeps its AstDB, spool, run and log directories",
+)
+@click.option(
+    "--module-dir",
+    default="/usr/lib/x86_64-linux-gnu/asterisk/modules",
+    show_default=True,
+)
+@click.pass_context
+def render(ctx: click.Context, out_dir: str, instance_dir: str, module_dir: str) -> None:
+    """Write the configuration for an Asterisk you run yourself (with the generated
+    secrets), e.g. the compose service. Its asterisk.conf expects OUT_DIR to be
+    mounted at <instance-dir>/etc."""
+    settings = get_settings(ctx)
+    files = render_all(settings, load_secrets(settings), RenderContext(instance_dir, module_dir))
+    target = Path(out_dir)
+    write_config(files, target, os.getuid(), os.getgid())
+    click.echo(f"wrote {len(files)} files to {target}")

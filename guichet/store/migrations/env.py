@@ -9,7 +9,7 @@ from guichet.store.models import Base
 
 engine = context.config.attributes.get("engine")
 if not isinstance(engine, Engine):  # pragma: no cover - only via guichet.store
-    raise RuntimeError("run migrations through guichet.store.db.migrate")
+    raise TypeError("run migrations through guichet.store.db.migrate")
 
 with engine.begin() as connection:
     context.configure(

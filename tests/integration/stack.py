@@ -1,0 +1,92 @@
+"""The real Guichet stack for integration tests: Asterisk 22 from the provisioned
+root, on test ports in a throw-away data directory, so a developer's running
+``make run`` is not disturbed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from guichet.settings import Settings, load_settings
+from pbx.asterisk_process import ChrootAsterisk
+from pbx.asterisk_root import is_provisioned
+from tests.support.processes import WatchedProcess
+
+REPO = Path(__file__).resolve().parents[2]
+GUICHET = str(Path(sys.executable).parent / "guichet")
+
+TEST_PORTS = {
+    "sip_port": "25060",
+    "http_port": "28088",
+    "ami_port": "25038",
+    "web_port": "28080",
+    "rtp_start": "22000",
+    "rtp_end": "22999",
+}
+
+
+def shared_asterisk_root() -> Path:
+    """The root ``make test`` provisioned (``GUICHET_ASTERISK_ROOT``, else under
+    ``GUICHET_HOME``, else the checkout's ``.guichet``)."""
+    if root := os.environ.get("GUICHET_ASTERISK_ROOT"):
+        return Path(root)
+    home = Path(os.environ.get("GUICHET_HOME", REPO / ".guichet"))
+    return home / "asterisk-root"
+
+
+def stack_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
+    env["GUICHET_HOME"] = str(home)
+    env["GUICHET_ASTERISK_ROOT"] = str(shared_asterisk_root())
+    for key, value in {**TEST_PORTS, **extra}.items():
+        env[f"GUICHET_{key.upper()}"] = value
+    return env
+
+
+@dataclass
+class Stack:
+    home: Path
+    settings: Settings
+    asterisk: ChrootAsterisk
+
+    @property
+    def sip_host(self) -> str:
+        return self.settings.sip_bind_host
+
+    @property
+    def sip_port(self) -> int:
+        return self.settings.sip_port
+
+    @property
+    def sounds_dir(self) -> Path:
+        return self.settings.asterisk_root_dir / "usr/share/asterisk/sounds"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.home / "secrets.json"
+
+    def sip_target(self, exten: str) -> str:
+        return f"{exten}@{self.sip_host}:{self.sip_port}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return stack_env(self.home, **extra)
+
+    async def start_controller(self, **extra: str) -> WatchedProcess:
+        proc = await WatchedProcess([GUICHET, "controller", "run"], self.env(**extra)).start()
+        await proc.wait_for_line(r"controller ready", timeout=30)
+        return proc
+
+
+def start_stack(home: Path) -> Stack:
+    root = shared_asterisk_root()
+    if not is_provisioned(root):
+        raise RuntimeError(
+            f"no provisioned Asterisk root at {root}: `make test` provisions it "
+            "(guichet asterisk provision)"
+        )
+    settings = load_settings(stack_env(home))
+    asterisk = ChrootAsterisk(settings)
+    asterisk.start()
+    return Stack(home, settings, asterisk)
