@@ -81,6 +81,12 @@ class Settings(BaseModel):
     reconnect_initial_s: float = 0.5
     reconnect_max_s: float = 10.0
 
+    # --- routing (ivr_flows) ---
+
+    # --- cases, callbacks, SMS ---
+
+    # --- queues (AMI) ---
+
     # --- web app ---
     web_host: str = "127.0.0.1"
     web_port: int = 8080
@@ -88,7 +94,7 @@ class Settings(BaseModel):
     # --- knowledge ---
     kb_index: Path | None = Field(default=None, description="default: <home>/kb-index")
     kb_operating_point: float = Field(
-        default=0.5,
+        default=0.75,
         ge=0.0,
         le=1.0,
         description="answer only when the calibrated probability of being right is at least "

@@ -17,13 +17,15 @@ from tests.support.processes import WatchedProcess
 REPO = Path(__file__).resolve().parents[2]
 GUICHET = str(Path(sys.executable).parent / "guichet")
 
+# GUICHET_TEST_PORT_OFFSET lets two test runs share a machine.
+_OFFSET = int(os.environ.get("GUICHET_TEST_PORT_OFFSET", "0"))
 TEST_PORTS = {
-    "sip_port": "25060",
-    "http_port": "28088",
-    "ami_port": "25038",
-    "web_port": "28080",
-    "rtp_start": "22000",
-    "rtp_end": "22999",
+    "sip_port": str(25060 + _OFFSET),
+    "http_port": str(28088 + _OFFSET),
+    "ami_port": str(25038 + _OFFSET),
+    "web_port": str(28080 + _OFFSET),
+    "rtp_start": str(22000 + 10 * _OFFSET),
+    "rtp_end": str(22999 + 10 * _OFFSET),
 }
 
 
