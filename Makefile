@@ -36,7 +36,7 @@ setup: $(SETUP_TARGETS)
 asterisk-root: setup
 	$(BIN)/guichet asterisk provision
 
-run: setup asterisk-root
+run: setup asterisk-root kb-index
 	$(BIN)/guichet up
 
 test: setup asterisk-root

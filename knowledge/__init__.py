@@ -1,1 +1,34 @@
-"""Knowledge cards, retrieval and the answer-or-abstain decision."""
+"""Knowledge cards, retrieval and the answer-or-abstain decision.
+
+In-process use (voicebot, web app): open once, answer many, from any thread::
+
+    from knowledge import KnowledgeBase
+    kb = KnowledgeBase.open(settings.kb_index_path, settings)
+    answer = kb.answer("euh comment je fais pour refaire mon passeport", lang="fr")
+    if answer.abstained:
+        ...  # hand over to a human; answer.service hints which one
+    else:
+        say(answer.answer)  # the card's first paragraph
+
+``answer()`` is synchronous CPU work (~10-20 ms); async callers use an executor.
+Errors derive from :class:`knowledge.errors.KnowledgeError`.
+"""
+
+from knowledge.base import Answer, KnowledgeBase, Suggestion
+from knowledge.cards import Card, load_cards, parse_card
+from knowledge.errors import CardError, IndexNotFound, KnowledgeError
+from knowledge.index import IngestReport, ingest
+
+__all__ = [
+    "Answer",
+    "Card",
+    "CardError",
+    "IndexNotFound",
+    "IngestReport",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "Suggestion",
+    "ingest",
+    "load_cards",
+    "parse_card",
+]
