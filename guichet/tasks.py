@@ -5,35 +5,54 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
 class TaskOwner:
-    """Spawns named tasks, forgets them when done (logging failures), and on
-    :meth:`aclose` cancels what is left and waits for it."""
+    """Creates tasks, keeps them, and cancels + awaits them in :meth:`aclose`."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+        self.errors: list[BaseException] = []
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro, name=f"{self.name}:{name}")
+    def spawn(self, coro: Coroutine[Any, Any, T], name: str | None = None) -> asyncio.Task[T]:
+        if self._closed:
+            coro.close()
+            raise RuntimeError(f"{self.name}: closed")
+        task = asyncio.get_running_loop().create_task(coro, name=f"{self.name}:{name or ''}")
         self._tasks.add(task)
-        task.add_done_callback(self._finished)
+        task.add_done_callback(self._done)
         return task
 
-    def _finished(self, task: asyncio.Task[Any]) -> None:
+    def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("task %s failed", task.get_name(), exc_info=task.exception())
+            exc = task.exception()
+            assert exc is not None
+            self.errors.append(exc)
+            log.error("%s: task %s failed", self.name, task.get_name(), exc_info=exc)
+
+    async def cancel(self, task: asyncio.Task[Any]) -> None:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+        except Exception:  # noqa: S110 - already logged by _done
+            pass
+
+    async def aclose(self) -> None:
+        self._closed = True
+        while self._tasks:
+            task = self._tasks.pop()
+            await self.cancel(task)
 
     def __len__(self) -> int:
         return len(self._tasks)
-
-    async def aclose(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

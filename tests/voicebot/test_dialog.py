@@ -1,0 +1,189 @@
+"""The dialog state machine, without audio (fake knowledge)."""
+
+import pytest
+
+from voicebot.chat import TextChat
+from voicebot.dialog import (
+    Callback,
+    Dialog,
+    DialogConfig,
+    Dtmf,
+    Hangup,
+    KnowledgeResult,
+    Lookup,
+    Say,
+    SilenceTimeout,
+    Start,
+    Transfer,
+    Utterance,
+    classify,
+)
+from voicebot.knowledge_port import SimpleAnswer
+
+from .fakes import fake_knowledge
+
+
+def says(actions: list) -> list[str]:
+    return [a.kind for a in actions if isinstance(a, Say)]
+
+
+def ask(dialog: Dialog, text: str, answer: SimpleAnswer, lang: str = "fr") -> list:
+    actions = dialog.handle(Utterance(text, lang))  # type: ignore[arg-type]
+    assert actions == [Lookup(text, lang)]  # type: ignore[arg-type]
+    return dialog.handle(KnowledgeResult(text, answer, lang))  # type: ignore[arg-type]
+
+
+SURE = SimpleAnswer(False, "horaires-mairie", 0.9, "Ouvert de 9h à 17h.", "les horaires", "accueil")
+UNSURE = SimpleAnswer(False, "passeport", 0.55, "Sur rendez-vous.", "le passeport", "etat-civil")
+ABSTAIN = SimpleAnswer(True, None, 0.1, None, None, "urbanisme")
+
+
+def test_greeting_then_answer_then_goodbye() -> None:
+    dialog = Dialog(DialogConfig())
+    assert says(dialog.handle(Start())) == ["greeting"]
+    actions = ask(dialog, "Quels sont les horaires ?", SURE)
+    assert says(actions) == ["answer", "prompt"]
+    assert actions[0].text == "Ouvert de 9h à 17h." and actions[0].card_id == "horaires-mairie"
+    actions = dialog.handle(Utterance("Non merci, au revoir", "fr"))
+    assert says(actions) == ["goodbye"] and isinstance(actions[-1], Hangup)
+    assert dialog.ended and dialog.handle(Utterance("allo", "fr")) == []
+
+
+def test_low_confidence_is_confirmed_first() -> None:
+    dialog = Dialog(DialogConfig(confirm_below=0.6))
+    dialog.handle(Start())
+    actions = ask(dialog, "passeport", UNSURE)
+    assert says(actions) == ["confirm"] and "le passeport" in actions[0].text
+    actions = dialog.handle(Utterance("Oui, c'est ça.", "fr"))
+    assert says(actions) == ["answer", "prompt"] and actions[0].text == "Sur rendez-vous."
+    actions = ask(dialog, "passeport encore", UNSURE)
+    assert says(dialog.handle(Utterance("Non.", "fr"))) == ["prompt"]
+    assert dialog.state.phase == "listening"
+
+
+def test_abstain_offers_a_callback_after_hours() -> None:
+    dialog = Dialog(DialogConfig(humans_available=False))
+    dialog.handle(Start())
+    actions = ask(dialog, "Quel temps fera-t-il ?", ABSTAIN)
+    assert says(actions) == ["abstain", "offer"]
+    assert "rappelle" in actions[1].text
+    actions = dialog.handle(Utterance("oui volontiers", "fr"))
+    assert any(isinstance(a, Callback) and a.service == "urbanisme" for a in actions)
+    assert isinstance(actions[-1], Hangup)
+
+
+def test_abstain_offers_a_person_during_opening_hours() -> None:
+    dialog = Dialog(DialogConfig(humans_available=True))
+    dialog.handle(Start())
+    ask(dialog, "question bizarre", ABSTAIN)
+    actions = dialog.handle(Dtmf("1"))
+    assert any(isinstance(a, Transfer) for a in actions)
+
+
+def test_refusing_the_offer_goes_back_to_listening() -> None:
+    dialog = Dialog(DialogConfig())
+    dialog.handle(Start())
+    ask(dialog, "question bizarre", ABSTAIN)
+    actions = dialog.handle(Utterance("No thanks.", "en"))
+    assert says(actions) == ["prompt"] and dialog.state.phase == "listening"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je veux parler à un conseiller",
+        "un agent s'il vous plaît",
+        "Can I talk to a real person?",
+        "operator",
+    ],
+)
+def test_asking_for_a_person(text: str) -> None:
+    dialog = Dialog(DialogConfig(humans_available=True))
+    dialog.handle(Start())
+    actions = dialog.handle(Utterance(text, "fr"))
+    assert isinstance(actions[-1], Transfer)
+
+
+def test_dtmf_zero_is_a_person_and_star_repeats() -> None:
+    dialog = Dialog(DialogConfig(humans_available=False))
+    dialog.handle(Start())
+    answer = ask(dialog, "horaires", SURE)
+    again = dialog.handle(Dtmf("*"))
+    assert [a.text for a in again] == [a.text for a in answer if isinstance(a, Say)]
+    assert says(dialog.handle(Utterance("Pouvez-vous répéter ?", "fr"))) == ["repeat", "repeat"]
+    actions = dialog.handle(Dtmf("0"))  # no agent now: offer a callback
+    assert says(actions) == ["offer"]
+
+
+def test_silence_prompts_then_hangs_up() -> None:
+    dialog = Dialog(DialogConfig(max_silences=2))
+    dialog.handle(Start())
+    assert says(dialog.handle(SilenceTimeout())) == ["prompt"]
+    assert says(dialog.handle(SilenceTimeout())) == ["prompt"]
+    actions = dialog.handle(SilenceTimeout())
+    assert says(actions) == ["goodbye"] and isinstance(actions[-1], Hangup)
+
+
+def test_max_turns() -> None:
+    dialog = Dialog(DialogConfig(max_turns=2))
+    dialog.handle(Start())
+    ask(dialog, "un", SURE)
+    ask(dialog, "deux", SURE)
+    actions = dialog.handle(Utterance("trois questions", "fr"))
+    assert isinstance(actions[-1], Hangup) and "goodbye" in says(actions)
+
+
+def test_empty_transcript_asks_again() -> None:
+    dialog = Dialog(DialogConfig())
+    dialog.handle(Start())
+    assert says(dialog.handle(Utterance("", "fr"))) == ["prompt"]
+
+
+def test_english_dialog() -> None:
+    dialog = Dialog(DialogConfig(), lang="en")
+    assert "city hall" in dialog.handle(Start())[0].text
+    actions = ask(dialog, "passport", UNSURE, "en")
+    assert actions[0].text == "Do you mean: le passeport?"
+    assert says(dialog.handle(Utterance("yes", "en"))) == ["answer", "prompt"]
+
+
+def test_snapshot_restore_replays_a_turn() -> None:
+    dialog = Dialog(DialogConfig())
+    dialog.handle(Start())
+    saved = dialog.snapshot()
+    ask(dialog, "horaires", SURE)
+    assert dialog.state.turns == 1
+    dialog.restore(saved)
+    assert dialog.state.turns == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("oui", "yes"),
+        ("Ouais, d'accord.", "yes"),
+        ("Yes please", "yes"),
+        ("non", "no"),
+        ("Nope", "no"),
+        ("Non, pas du tout", "no"),
+        ("Répétez s'il vous plaît", "repeat"),
+        ("Say that again?", "repeat"),
+        ("au revoir", "goodbye"),
+        ("Goodbye!", "goodbye"),
+        ("conseiller", "agent"),
+        ("Quels sont les horaires de la mairie ?", "question"),
+        ("Non je voudrais savoir comment faire un passeport pour mon fils", "question"),
+        ("", "empty"),
+    ],
+)
+def test_intents_fr_en(text: str, intent: str) -> None:
+    assert classify(text) == intent
+
+
+def test_text_chat_reuses_the_dialog() -> None:
+    chat = TextChat(fake_knowledge(), DialogConfig(), "fr")
+    assert chat.start()[0].kind == "greeting"  # type: ignore[union-attr]
+    actions = chat.reply("Quels sont les horaires d'ouverture ?")
+    assert isinstance(actions[0], Say) and "8h30" in actions[0].text
+    actions = chat.reply("0")
+    assert says(actions) == ["offer"]

@@ -1,0 +1,219 @@
+"""Typed frames flowing through the pipeline (pipecat-like).
+
+Two kinds: :class:`DataFrame` (audio, text: ordered, may queue up) and
+:class:`ControlFrame` (barge-in, DTMF, hang-up, end: overtake queued data).
+:class:`FrameQueue` delivers control frames first, FIFO within each kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lang = Literal["fr", "en"]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Base frame."""
+
+
+@dataclass(frozen=True)
+class DataFrame(Frame):
+    """Ordered content: may wait behind other data."""
+
+
+@dataclass(frozen=True)
+class ControlFrame(Frame):
+    """Overtakes queued data frames."""
+
+
+# --- data ---
+@dataclass(frozen=True)
+class AudioFrame(DataFrame):
+    """PCM16 mono little-endian; ``t`` is the audio time of its start (s, call clock)."""
+
+    pcm: bytes
+    sample_rate: int
+    t: float = 0.0
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+@dataclass(frozen=True)
+class UtteranceFrame(DataFrame):
+    """One caller turn cut by the VAD: 16 kHz PCM16, with its speech span (audio time)."""
+
+    pcm16k: bytes
+    turn: int
+    speech_start_t: float
+    speech_end_t: float
+    endpoint_t: float  # audio time when the end was detected
+    endpoint_wall: float = 0.0  # perf_counter() when the end was detected
+    revision: int = 0  # >0: the caller resumed; replaces the same turn's earlier revision
+
+
+@dataclass(frozen=True)
+class TextFrame(DataFrame):
+    text: str
+    lang: Lang
+
+
+@dataclass(frozen=True)
+class TranscriptionFrame(TextFrame):
+    turn: int = 0
+    revision: int = 0
+    speech_end_t: float = 0.0
+    endpoint_t: float = 0.0
+    endpoint_wall: float = 0.0
+    asr_ms: float = 0.0
+    rejected: str | None = None
+
+
+@dataclass(frozen=True)
+class SpeakFrame(TextFrame):
+    """Text for the bot to say (already chosen by the dialog; ear-normalised by TTS)."""
+
+    turn: int = 0
+
+
+@dataclass(frozen=True)
+class BotAudioFrame(AudioFrame):
+    """20 ms of the bot's voice at the call's rate."""
+
+    turn: int = 0
+    last: bool = False
+
+
+@dataclass(frozen=True)
+class TtsDoneFrame(DataFrame):
+    """Everything the bot had to say for ``turn`` has been synthesized."""
+
+    turn: int
+
+
+@dataclass(frozen=True)
+class BotHangupFrame(DataFrame):
+    """The bot ends the call once what it said before has been played (ordered, not control)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class DialogActionFrame(DataFrame):
+    """A dialog decision other than speech (transfer, callback), for the call controller."""
+
+    kind: Literal["transfer", "callback"]
+    reason: str
+    turn: int = 0
+
+
+@dataclass(frozen=True)
+class AnswerFrame(DataFrame):
+    """Knowledge result for a turn (for transcripts and live assist)."""
+
+    turn: int
+    card_id: str | None
+    abstained: bool
+    confidence: float
+    retrieval_ms: float
+    reply_text: str
+
+
+# --- control ---
+@dataclass(frozen=True)
+class DTMFFrame(ControlFrame):
+    digit: str
+
+
+@dataclass(frozen=True)
+class UserStartedSpeakingFrame(ControlFrame):
+    t: float
+
+
+@dataclass(frozen=True)
+class UserStoppedSpeakingFrame(ControlFrame):
+    t: float
+
+
+@dataclass(frozen=True)
+class BargeInFrame(ControlFrame):
+    """The caller speaks over the bot: stop its audio now (StartInterruption)."""
+
+    t: float
+
+
+StartInterruptionFrame = BargeInFrame
+
+
+@dataclass(frozen=True)
+class TurnCancelledFrame(ControlFrame):
+    """The caller resumed: drop the pending work for this turn."""
+
+    turn: int
+
+
+@dataclass(frozen=True)
+class SilenceTimeoutFrame(ControlFrame):
+    pass
+
+
+@dataclass(frozen=True)
+class HangupFrame(ControlFrame):
+    """The caller hung up: stop everything now."""
+
+    reason: str = "caller"
+
+
+@dataclass(frozen=True)
+class EndFrame(ControlFrame):
+    """Stops every stage after it passes."""
+
+
+@dataclass(order=True)
+class _Item:
+    priority: int
+    seq: int
+    frame: Frame = field(compare=False)
+
+
+class FrameQueue:
+    """Unbounded async queue: control frames first, FIFO within a kind."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.PriorityQueue[_Item] = asyncio.PriorityQueue()
+        self._seq = itertools.count()
+
+    def put(self, frame: Frame) -> None:
+        priority = 0 if isinstance(frame, ControlFrame) else 1
+        self._queue.put_nowait(_Item(priority, next(self._seq), frame))
+
+    async def get(self) -> Frame:
+        return (await self._queue.get()).frame
+
+    def get_nowait(self) -> Frame:
+        return self._queue.get_nowait().frame
+
+    def drop_data(self, keep: type[Frame] | None = None) -> int:
+        """Remove queued data frames (barge-in); returns how many were dropped."""
+        kept: list[_Item] = []
+        dropped = 0
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item.priority == 0 or (keep is not None and isinstance(item.frame, keep)):
+                kept.append(item)
+            else:
+                dropped += 1
+        for item in kept:
+            self._queue.put_nowait(item)
+        return dropped
+
+    def qsize(self) -> int:
+        return self._queue.qsize()
+
+    def empty(self) -> bool:
+        return self._queue.empty()

@@ -1,0 +1,139 @@
+"""Engines and executors, loaded once per process and shared by every call."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from guichet.settings import Settings
+from voicebot.config import asr_model_dir
+from voicebot.engines.asr import AsrEngine, WhisperAsr
+from voicebot.engines.tts import CoquiTts, EspeakTts, PiperTts, TtsEngine
+from voicebot.engines.vad import SileroVad, VadEngine, WebRtcVad
+from voicebot.errors import EngineUnavailable
+from voicebot.executors import PriorityPool
+from voicebot.frames import Lang
+from voicebot.models import joe_voice_path, require_whisper_base
+
+log = logging.getLogger(__name__)
+
+# A short domain prompt for Whisper: it makes "mairie", "cimetière"… far likelier.
+ASR_HINTS: dict[str, str] = {
+    "fr": "Bonjour, vous êtes à la mairie. Questions : état civil, acte de naissance, "
+    "mariage, PACS, carte d'identité, passeport, inscription à l'école, cantine, crèche, "
+    "piscine, médiathèque, encombrants, déchèterie, cimetière, urbanisme, permis de construire.",
+    "en": "Hello, this is the city hall. Questions: opening hours, birth certificate, "
+    "identity card, passport, school canteen, bulky waste, recycling centre.",
+}
+
+
+@dataclass
+class Engines:
+    asr: AsrEngine
+    tts: dict[Lang, TtsEngine]
+    vad_factory: Callable[[], VadEngine]
+    asr_pool: ThreadPoolExecutor
+    tts_pool: PriorityPool = field(default_factory=lambda: PriorityPool(2, "tts"))
+    kb_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="kb")
+    )
+
+    def close(self) -> None:
+        for pool in (self.asr_pool, self.tts_pool, self.kb_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "asr": self.asr.capabilities.name,
+            "tts": {lang: engine.capabilities.voice for lang, engine in self.tts.items()},
+            "vad": self.vad_factory().capabilities.name,
+        }
+
+
+def _tts_engine(kind: str, lang: Lang, settings: Settings) -> TtsEngine:
+    if kind == "espeak":
+        voices = {"fr": settings.espeak_fr_voice, "en": "en-us"}
+        return EspeakTts({lang: voices[lang]})
+    if kind == "piper":
+        path = settings.piper_voice_path if lang == "fr" else settings.piper_en_voice_path
+        if path is None and lang == "en":
+            path = joe_voice_path()
+        if path is None:
+            raise EngineUnavailable("tts_fr_engine=piper needs piper_voice_path (a French voice)")
+        return PiperTts(path, lang)
+    return CoquiTts(settings.coqui_model, lang)
+
+
+def load_tts(settings: Settings) -> dict[Lang, TtsEngine]:
+    engines: dict[Lang, TtsEngine] = {}
+    wanted: dict[Lang, str] = {"fr": settings.tts_fr_engine, "en": settings.tts_en_engine}
+    for lang, kind in wanted.items():
+        try:
+            engines[lang] = _tts_engine(kind, lang, settings)
+        except EngineUnavailable as exc:
+            if kind == "espeak":
+                raise
+            log.warning("%s TTS %s unavailable (%s); using espeak-ng", lang, kind, exc)
+            engines[lang] = _tts_engine("espeak", lang, settings)
+    return engines
+
+
+def vad_factory(settings: Settings) -> Callable[[], VadEngine]:
+    if settings.vad_engine == "silero":
+        SileroVad()  # fail now, not on the first call
+        return SileroVad
+    aggressiveness = settings.vad_aggressiveness
+    return lambda: WebRtcVad(aggressiveness)
+
+
+def load_engines(settings: Settings) -> Engines:
+    model_dir = require_whisper_base(asr_model_dir(settings))
+    workers = max(1, settings.asr_workers)
+    asr = WhisperAsr(
+        model_dir,
+        workers=workers,
+        threads=max(1, settings.asr_threads),
+        beam_size=max(1, settings.asr_beam_size),
+        margin_frames=settings.asr_margin_frames,
+        hints=dict(ASR_HINTS),
+    )
+    return Engines(
+        asr=asr,
+        tts=load_tts(settings),
+        vad_factory=vad_factory(settings),
+        asr_pool=ThreadPoolExecutor(workers, thread_name_prefix="asr"),
+    )
+
+
+_shared: dict[tuple[str, ...], Engines] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_engines(settings: Settings) -> Engines:
+    """One set of engines per process (per engine settings)."""
+    key = tuple(
+        str(getattr(settings, name))
+        for name in (
+            "asr_model_dir",
+            "models_dir",
+            "home",
+            "asr_workers",
+            "asr_threads",
+            "asr_beam_size",
+            "asr_margin_frames",
+            "vad_engine",
+            "tts_fr_engine",
+            "tts_en_engine",
+            "espeak_fr_voice",
+            "piper_voice_path",
+            "piper_en_voice_path",
+        )
+    )
+    with _shared_lock:
+        engines = _shared.get(key)
+        if engines is None:
+            engines = _shared[key] = load_engines(settings)
+        return engines
