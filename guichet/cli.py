@@ -23,6 +23,10 @@ SUBCOMMANDS: dict[str, str] = {
     "status": "guichet.up:status",
     "kb": "knowledge.cli:kb",
     "voicebot": "voicebot.cli:voicebot",
+    "callbacks": "guichet.casefile.cli:callbacks",
+    "sms": "guichet.casefile.cli:sms",
+    "queues": "pbx.queues_cli:queues",
+    "mode": "ivr_flows.cli:mode",
 }
 
 

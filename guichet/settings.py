@@ -75,17 +75,77 @@ class Settings(BaseModel):
     test_accounts: int = Field(default=2, description="SIP accounts for agents/testing: 1001…")
 
     # --- call controller ---
-    greeting_sound: str = Field(
-        default="hello-world", description="Asterisk sound played by the skeleton controller"
-    )
     reconnect_initial_s: float = 0.5
     reconnect_max_s: float = 10.0
 
     # --- routing (ivr_flows) ---
+    flow_file: Path | None = Field(
+        default=None, description="call flow YAML; default: the packaged ivr_flows/default.yaml"
+    )
+    agi_host: str = Field(
+        default="127.0.0.1", description="FastAGI server for the controller-down dialplan"
+    )
+    agi_port: int = 4573
 
     # --- cases, callbacks, SMS ---
+    summary_llm_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible base URL (…/v1) that writes case summaries; "
+        "none: the built-in template writes them",
+    )
+    summary_llm_model: str = "default"
+    summary_llm_timeout_s: float = Field(default=4.0, gt=0)
+    callback_working_hours: float = Field(
+        default=4.0, ge=0, description="callbacks are promised within this many opening hours"
+    )
+    callback_timezone: str = Field(default="Europe/Paris", description="the city hall's clock")
+    callback_allow_international: bool = Field(
+        default=False, description="accept non-French E.164 numbers for callbacks and SMS"
+    )
+    sms_provider: Literal["log", "twilio"] = Field(
+        default="log", description="log: SMS are only logged (development); twilio: sent"
+    )
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = Field(default=None, description="sender number or alphanumeric id")
+    twilio_base_url: str | None = Field(
+        default=None, description="override https://api.twilio.com (a local stand-in, a proxy)"
+    )
+    sms_timeout_s: float = Field(default=10.0, gt=0)
+    sms_max_attempts: int = Field(default=5, ge=1)
+    sms_retry_base_s: float = Field(default=30.0, gt=0, description="first retry delay; doubles")
+    sms_retry_max_s: float = Field(default=3600.0, gt=0)
+    sms_per_number_per_hour: int = Field(
+        default=3, ge=1, description="more SMS to one number within an hour fail as rate_limited"
+    )
+    sms_poll_interval_s: float = Field(default=15.0, gt=0)
+    sms_sending_lease_s: float = Field(
+        default=120.0, gt=0, description="a row 'sending' longer than this is checked and retried"
+    )
 
     # --- queues (AMI) ---
+    queues: list[str] = Field(
+        default_factory=lambda: [
+            "reception",
+            "etat-civil",
+            "urbanisme",
+            "social",
+            "scolaire",
+            "dechets",
+        ],
+        min_length=1,
+        description="app_queue queues: the reception queue and one per expert service "
+        "(the services named by the call flows and the knowledge cards); lower-case "
+        "letters, digits and '-'",
+    )
+    queue_ring_s: int = Field(default=15, ge=5, description="ring one agent this long")
+    queue_retry_s: int = Field(default=5, ge=0, description="pause before ringing again")
+    queue_wrapup_s: int = Field(default=10, ge=0, description="rest after a call, per agent")
+    queue_announce_every_s: int = Field(
+        default=60, ge=0, description="position and wait announcements; 0: never"
+    )
+    ami_action_timeout_s: float = Field(default=5.0, gt=0)
+    ami_keepalive_s: float = Field(default=10.0, gt=0)
 
     # --- web app ---
     web_host: str = "127.0.0.1"
@@ -94,7 +154,7 @@ class Settings(BaseModel):
     # --- knowledge ---
     kb_index: Path | None = Field(default=None, description="default: <home>/kb-index")
     kb_operating_point: float = Field(
-        default=0.75,
+        default=0.7,
         ge=0.0,
         le=1.0,
         description="answer only when the calibrated probability of being right is at least "

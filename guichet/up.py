@@ -19,13 +19,19 @@ import uvicorn
 
 from agent_softphone.app import ADMIN_USER, AppState, create_app
 from guichet.bus import InMemoryBus
+from guichet.casefile.sms import describe_sms
 from guichet.cli import get_settings
+from guichet.errors import GuichetError
 from guichet.runner import run_until_signal
 from guichet.settings import Settings
 from guichet.store import open_store
+from ivr_flows.decision import Mode
+from ivr_flows.fastagi import serve_fastagi
+from ivr_flows.mode import read_mode
 from pbx.asterisk_config import sip_usernames
 from pbx.asterisk_process import load_secrets, make_runtime
 from pbx.credentials import credentials
+from pbx.queues import fetch_queue_state, format_queues
 from pbx.service import serve_controller
 
 log = logging.getLogger(__name__)
@@ -35,7 +41,7 @@ def _state_file(settings: Settings) -> Path:
     return settings.home_dir / "run" / "up.json"
 
 
-def _banner(settings: Settings) -> str:
+def _banner(settings: Settings, mode: Mode) -> str:
     secrets = load_secrets(settings)
     web = f"http://{settings.web_host}:{settings.web_port}/"
     lines = [
@@ -46,6 +52,10 @@ def _banner(settings: Settings) -> str:
         f"  echo test    sip:{settings.echo_number}@{settings.sip_bind_host}:{settings.sip_port}",
         "  SIP accounts "
         + ", ".join(f"{u}/{secrets.sip_accounts[u]}" for u in sip_usernames(settings)),
+        f"  routing      mode {mode.value} (guichet mode day|night|auto)",
+        f"  knowledge    {settings.kb_index_path}"
+        + ("" if settings.kb_index_path.exists() else "  (missing: guichet kb ingest DIR)"),
+        f"  {describe_sms(settings)}",
         f"  data         {settings.home_dir}",
         "Press Ctrl-C to stop everything.",
     ]
@@ -103,20 +113,24 @@ def up(ctx: click.Context) -> None:
             bus = InMemoryBus()
             controller_ready = asyncio.Event()
             web_ready = asyncio.Event()
+            agi_ready = asyncio.Event()
 
             async def announce() -> None:
                 await controller_ready.wait()
                 await web_ready.wait()
+                await agi_ready.wait()
                 health["controller"] = "connected"
                 state_file.parent.mkdir(parents=True, exist_ok=True)
                 state_file.write_text(
                     json.dumps({"pid": os.getpid(), "web_port": settings.web_port}),
                     encoding="utf-8",
                 )
-                click.echo(_banner(settings))
+                mode = await asyncio.to_thread(read_mode, store)
+                click.echo(_banner(settings, mode))
                 click.echo("ready", err=False)
 
             await run_until_signal(
+                serve_fastagi(settings, store, agi_ready),
                 serve_controller(settings, store, bus, controller_ready),
                 _serve_web(settings, app_state, web_ready),
                 announce(),
@@ -171,4 +185,12 @@ def status(ctx: click.Context) -> None:
     click.echo(f"web app     {'up' if web_ok else 'down'}")
     if not web_ok:
         problems.append("web")
+    # queues: read live from Asterisk, informational (an empty queue is not a fault)
+    try:
+        queue_lines = format_queues(asyncio.run(fetch_queue_state(settings)))
+        click.echo("queues" + ("" if queue_lines else "      none"))
+        for line in queue_lines:
+            click.echo(line)
+    except GuichetError as exc:
+        click.echo(f"queues      unknown ({exc})")
     sys.exit(0 if not problems else 3)

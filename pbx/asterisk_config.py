@@ -7,17 +7,21 @@ never used, and a changed setting takes effect on the next start.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from guichet.errors import ConfigError
 from guichet.secrets_store import Secrets
 from guichet.settings import Settings
+from ivr_flows.dialplan import render_context as flow_context
 
 # asterisk-config/ sits at the top of the checkout, next to the packages.
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "asterisk-config"
 PRIVATE_FILES = frozenset({"ari.conf", "manager.conf", "pjsip.conf"})
+_QUEUE_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,20 @@ class RenderContext:
 
 def sip_usernames(settings: Settings) -> list[str]:
     return [str(1001 + n) for n in range(settings.test_accounts)]
+
+
+def queue_names(settings: Settings) -> list[str]:
+    """The queues to render; each name becomes a section of queues.conf, so a name
+    that could break the file (``general``, spaces, brackets) is refused."""
+    for name in settings.queues:
+        if not _QUEUE_NAME.fullmatch(name) or name == "general":
+            raise ConfigError(
+                f"invalid queue name {name!r}: lower-case letters, digits and '-', "
+                "starting with a letter, at most 40 characters, not 'general'"
+            )
+    if len(set(settings.queues)) != len(settings.queues):
+        raise ConfigError(f"queue names repeat: {settings.queues}")
+    return list(settings.queues)
 
 
 def template_names() -> list[str]:
@@ -65,6 +83,13 @@ def render_all(settings: Settings, secrets: Secrets, ctx: RenderContext) -> dict
         "sip_accounts": accounts,
         "city_number": settings.city_number,
         "echo_number": settings.echo_number,
+        # the call flow, for the controller-down dialplan (ivr_flows.dialplan)
+        "flow": flow_context(settings),
+        "queues": queue_names(settings),
+        "queue_ring_s": settings.queue_ring_s,
+        "queue_retry_s": settings.queue_retry_s,
+        "queue_wrapup_s": settings.queue_wrapup_s,
+        "queue_announce_every_s": settings.queue_announce_every_s,
     }
     return {name: env.get_template(name).render(**values) for name in template_names()}
 

@@ -10,16 +10,22 @@ from pbx.errors import PbxError
 
 class CallState(StrEnum):
     NEW = "new"  # in Stasis, not answered yet
-    ANSWERED = "answered"
-    GREETING = "greeting"  # the greeting is playing
+    ANSWERED = "answered"  # answered, its case opened, being routed
+    VOICEBOT = "voicebot"  # talking with the voicebot
+    CALLBACK = "callback"  # confirming the number of a callback, then booking it
+    TRANSFERRING = "transferring"  # handed to a queue in the dialplan (leaves Stasis)
     HANGING_UP = "hanging_up"  # the controller asked Asterisk to hang up
     ENDED = "ended"
 
 
+_ENDINGS = frozenset({CallState.HANGING_UP, CallState.ENDED})
+
 TRANSITIONS: dict[CallState, frozenset[CallState]] = {
-    CallState.NEW: frozenset({CallState.ANSWERED, CallState.HANGING_UP, CallState.ENDED}),
-    CallState.ANSWERED: frozenset({CallState.GREETING, CallState.HANGING_UP, CallState.ENDED}),
-    CallState.GREETING: frozenset({CallState.HANGING_UP, CallState.ENDED}),
+    CallState.NEW: frozenset({CallState.ANSWERED}) | _ENDINGS,
+    CallState.ANSWERED: frozenset({CallState.VOICEBOT, CallState.TRANSFERRING}) | _ENDINGS,
+    CallState.VOICEBOT: frozenset({CallState.CALLBACK, CallState.TRANSFERRING}) | _ENDINGS,
+    CallState.CALLBACK: _ENDINGS,
+    CallState.TRANSFERRING: _ENDINGS,
     CallState.HANGING_UP: frozenset({CallState.ENDED}),
     CallState.ENDED: frozenset(),
 }

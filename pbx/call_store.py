@@ -93,6 +93,21 @@ class CallRepository:
             session.flush()
             return _record(call)
 
+    def _reenter(self, call_id: str, data: dict[str, Any]) -> CallRecord:
+        # a call handed to a queue came back to Stasis (the caller chose the voicebot,
+        # or the queue gave up): a new leg of the same call, from ANSWERED
+        with self._store.session() as session:
+            call = session.get(Call, call_id)
+            if call is None:
+                raise KeyError(call_id)
+            call.state = CallState.ANSWERED.value
+            call.state_data = data
+            call.ended_at = None
+            call.end_reason = None
+            session.add(CallEvent(call_id=call_id, kind="call.reentered", data=data))
+            session.flush()
+            return _record(call)
+
     def _add_event(self, call_id: str, kind: str, data: dict[str, Any]) -> None:
         with self._store.session() as session:
             session.add(CallEvent(call_id=call_id, kind=kind, data=data))
@@ -124,6 +139,9 @@ class CallRepository:
         reason: str | None = None,
     ) -> CallRecord:
         return await asyncio.to_thread(self._transition, call_id, state, data or {}, reason)
+
+    async def reenter(self, call_id: str, data: dict[str, Any]) -> CallRecord:
+        return await asyncio.to_thread(self._reenter, call_id, data)
 
     async def add_event(self, call_id: str, kind: str, data: dict[str, Any] | None = None) -> None:
         await asyncio.to_thread(self._add_event, call_id, kind, data or {})

@@ -39,3 +39,33 @@ class CallNotFound(AriNotFound):
 
 class AriConflict(AriError):
     """The object is in the wrong state for the request (HTTP 409/412/422)."""
+
+
+class MediaError(PbxError):
+    """The call's media connection failed or is gone."""
+
+
+class AmiError(PbxError):
+    """AMI answered with an error, did not answer in time, or could not be reached."""
+
+
+class AmiUnavailable(AmiError):
+    """AMI is not reachable or refused the login (Asterisk down, wrong secret)."""
+
+
+class QueueNotFound(AmiError):
+    """app_queue has no queue of that name (not in the ``queues`` setting)."""
+
+    def __init__(self, queue: str) -> None:
+        super().__init__(f"no queue {queue!r}")
+        self.queue = queue
+
+
+class MemberNotFound(AmiError):
+    """The agent is not logged in to that queue."""
+
+    def __init__(self, member: str, queue: str | None) -> None:
+        where = f"queue {queue!r}" if queue else "any queue"
+        super().__init__(f"{member} is not logged in to {where}")
+        self.member = member
+        self.queue = queue

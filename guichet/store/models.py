@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -57,3 +67,145 @@ class CallEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     call: Mapped[Call] = relationship(back_populates="events")
+
+
+# --- cases, callbacks, SMS (guichet.casefile) ---
+
+
+class Case(Base):
+    """One conversation with a citizen on any channel: what they asked, what they were
+    told, and how it ended. A web chat has no call, so ``call_id`` is optional."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_call_id", "call_id"),
+        Index("ix_cases_outcome", "outcome"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # SET NULL: purging old calls must not take the case file (and its callback) with it
+    call_id: Mapped[str | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(16))
+    caller_number: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8))
+    topic_card_id: Mapped[str | None] = mapped_column(String(128))
+    topic_title: Mapped[str | None] = mapped_column(String(300))
+    service: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32), default="open")
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    turns: Mapped[list[CaseTurn]] = relationship(
+        back_populates="case", order_by="CaseTurn.seq", cascade="all, delete-orphan"
+    )
+    proposals: Mapped[list[CaseProposal]] = relationship(
+        back_populates="case", order_by="CaseProposal.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseTurn(Base):
+    """One utterance, in order. ``card_id``/``confidence`` say what a bot turn answered from."""
+
+    __tablename__ = "case_turns"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_turns_case_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    card_id: Mapped[str | None] = mapped_column(String(128))
+    confidence: Mapped[float | None] = mapped_column(Float)
+
+    case: Mapped[Case] = relationship(back_populates="turns")
+
+
+class CaseProposal(Base):
+    """A knowledge card the retriever proposed, with its calibrated confidence."""
+
+    __tablename__ = "case_proposals"
+    __table_args__ = (Index("ix_case_proposals_case_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    card_id: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(300))
+    confidence: Mapped[float] = mapped_column(Float)
+    turn_seq: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="proposals")
+
+
+class Callback(Base):
+    """A promise to call a citizen back. ``reference`` is what the caller hears and reads."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        Index("ix_callbacks_status_due", "status", "due_by"),
+        Index("ix_callbacks_case_id", "case_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    number: Mapped[str] = mapped_column(String(20))
+    service: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    due_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SmsOutboxRow(Base):
+    """An SMS to send, written in the same transaction as what it announces (outbox
+    pattern). ``claimed_at`` is the sending lease: a row left in 'sending' by a crashed
+    worker is taken again after the lease, and checked with the provider first."""
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (
+        Index("ix_sms_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_sms_outbox_to_sent", "to_number", "sent_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    to_number: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- queues (pbx.queues) ---
+
+
+class QueueEvent(Base):
+    """What happened in an app_queue queue (Asterisk's event names): the raw data of
+    the queue KPIs. No phone numbers: callers are their channel id."""
+
+    __tablename__ = "queue_events"
+    __table_args__ = (Index("ix_queue_events_queue_at", "queue", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    queue: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    caller_id: Mapped[str | None] = mapped_column(String(64))
+    member: Mapped[str | None] = mapped_column(String(128))
+    wait_s: Mapped[float | None] = mapped_column(Float)
+    talk_s: Mapped[float | None] = mapped_column(Float)
+    ring_s: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(String(128))

@@ -90,6 +90,85 @@ class AriRest:
         )
         return Playback.from_json(raw)
 
+    async def continue_in_dialplan(
+        self, channel_id: str, context: str, extension: str, priority: int = 1
+    ) -> None:
+        """The call leaves Stasis and carries on in the dialplan (e.g. into a Queue)."""
+        await self._request(
+            "POST",
+            f"/channels/{channel_id}/continue",
+            params={"context": context, "extension": extension, "priority": priority},
+            not_found=CallNotFound(channel_id),
+        )
+
+    async def set_variable(self, channel_id: str, name: str, value: str) -> None:
+        await self._request(
+            "POST",
+            f"/channels/{channel_id}/variable",
+            params={"variable": name, "value": value},
+            not_found=CallNotFound(channel_id),
+        )
+
+    async def get_variable(self, channel_id: str, name: str) -> str | None:
+        try:
+            raw = await self._request(
+                "GET",
+                f"/channels/{channel_id}/variable",
+                params={"variable": name},
+                not_found=CallNotFound(channel_id),
+            )
+        except AriError:
+            return None
+        return str(raw.get("value")) if raw and raw.get("value") is not None else None
+
+    async def external_media_websocket(
+        self, app: str, channel_id: str, audio_format: str = "slin16"
+    ) -> str:
+        """A chan_websocket channel that waits for Guichet to connect; returns the
+        connection id to connect to (``/media/<id>``)."""
+        raw = await self._request(
+            "POST",
+            "/channels/externalMedia",
+            params={
+                "app": app,
+                "channelId": channel_id,
+                "external_host": "INCOMING",
+                "format": audio_format,
+                "transport": "websocket",
+                "encapsulation": "none",
+                "connection_type": "server",
+                "direction": "both",
+            },
+            not_found=AriNotFound("externalMedia", channel_id),
+        )
+        variables = raw.get("channelvars") or {}
+        connection_id = variables.get("MEDIA_WEBSOCKET_CONNECTION_ID")
+        if not connection_id:
+            raise AriError("externalMedia answered without a media connection id")
+        return str(connection_id)
+
+    # --- bridges ---
+    async def create_bridge(self, bridge_id: str, name: str = "") -> None:
+        await self._request(
+            "POST",
+            f"/bridges/{bridge_id}",
+            params={"type": "mixing", "name": name or bridge_id},
+            not_found=AriNotFound("bridge", bridge_id),
+        )
+
+    async def add_to_bridge(self, bridge_id: str, channel_id: str) -> None:
+        await self._request(
+            "POST",
+            f"/bridges/{bridge_id}/addChannel",
+            params={"channel": channel_id},
+            not_found=AriNotFound("bridge", bridge_id),
+        )
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        await self._request(
+            "DELETE", f"/bridges/{bridge_id}", not_found=AriNotFound("bridge", bridge_id)
+        )
+
     # --- playbacks ---
     async def get_playback(self, playback_id: str) -> Playback:
         raw = await self._request(

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.integration.stack import Stack, start_stack
+from tests.integration.stack import GUICHET, REPO, Stack, stack_env, start_stack
+
+DEMO_CARDS = REPO / "knowledge" / "demo" / "cards"
+
+
+@pytest.fixture(scope="session")
+def demo_kb_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo knowledge base, ingested once per session with the real CLI."""
+    home = tmp_path_factory.mktemp("kb-home")
+    index = home / "kb-index"
+    subprocess.run(
+        [GUICHET, "kb", "ingest", str(DEMO_CARDS), "--index", str(index)],
+        env=stack_env(home),
+        check=True,
+        capture_output=True,
+    )
+    return index
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Asterisk from the provisioned root, in a fresh data directory. Module scope:
-    each test module gets its own, and it is stopped when the module ends."""
-    running = start_stack(tmp_path_factory.mktemp("guichet-home"))
+def stack(tmp_path_factory: pytest.TempPathFactory, demo_kb_index: Path) -> Iterator[Stack]:
+    """Asterisk from the provisioned root, in a fresh data directory, answering from
+    the demo knowledge base. Module scope: each test module gets its own, and it is
+    stopped when the module ends."""
+    running = start_stack(tmp_path_factory.mktemp("guichet-home"), kb_index=str(demo_kb_index))
     try:
         yield running
     finally:

@@ -5,8 +5,9 @@ root, on test ports in a throw-away data directory, so a developer's running
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from guichet.settings import Settings, load_settings
@@ -38,10 +39,18 @@ def shared_asterisk_root() -> Path:
     return home / "asterisk-root"
 
 
+def shared_models_dir() -> Path:
+    """The speech models ``make test`` assembled (under the checkout's data directory)."""
+    if models := os.environ.get("GUICHET_MODELS_DIR"):
+        return Path(models)
+    return Path(os.environ.get("GUICHET_HOME", REPO / ".guichet")) / "models"
+
+
 def stack_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
     env["GUICHET_HOME"] = str(home)
     env["GUICHET_ASTERISK_ROOT"] = str(shared_asterisk_root())
+    env["GUICHET_MODELS_DIR"] = str(shared_models_dir())
     for key, value in {**TEST_PORTS, **extra}.items():
         env[f"GUICHET_{key.upper()}"] = value
     return env
@@ -52,6 +61,7 @@ class Stack:
     home: Path
     settings: Settings
     asterisk: ChrootAsterisk
+    base_env: dict[str, str] = field(default_factory=dict)  # GUICHET_* every command gets
 
     @property
     def sip_host(self) -> str:
@@ -73,22 +83,28 @@ class Stack:
         return f"{exten}@{self.sip_host}:{self.sip_port}"
 
     def env(self, **extra: str) -> dict[str, str]:
-        return stack_env(self.home, **extra)
+        return stack_env(self.home, **{**self.base_env, **extra})
 
     async def start_controller(self, **extra: str) -> WatchedProcess:
         proc = await WatchedProcess([GUICHET, "controller", "run"], self.env(**extra)).start()
-        await proc.wait_for_line(r"controller ready", timeout=30)
+        await proc.wait_for_line(r"controller ready", timeout=60)
         return proc
 
+    def guichet(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        """Run a ``guichet`` command against this stack (``mode night``, ``kb ingest``…)."""
+        return subprocess.run(
+            [GUICHET, *args], env=self.env(**extra), capture_output=True, text=True, check=True
+        )
 
-def start_stack(home: Path) -> Stack:
+
+def start_stack(home: Path, **base_env: str) -> Stack:
     root = shared_asterisk_root()
     if not is_provisioned(root):
         raise RuntimeError(
             f"no provisioned Asterisk root at {root}: `make test` provisions it "
             "(guichet asterisk provision)"
         )
-    settings = load_settings(stack_env(home))
+    settings = load_settings(stack_env(home, **base_env))
     asterisk = ChrootAsterisk(settings)
     asterisk.start()
-    return Stack(home, settings, asterisk)
+    return Stack(home, settings, asterisk, dict(base_env))

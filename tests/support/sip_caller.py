@@ -10,6 +10,8 @@ Two ways to use it::
         await call.wait_closed(30)  # or call.hangup()
     result = call.result()
 
+An agent's softphone (registers, answers every call at once) is :class:`AgentPhone`.
+
 What the caller heard is baresip's sndfile ``dump-*-dec.wav`` (8 kHz mono s16, written as
 RTP arrives); what it sent is ``dump-*-enc.wav``. Synchronisation is driven by baresip's
 output lines (``Call established``, ``session closed: …``, ``Call with … terminated``) and
@@ -211,27 +213,20 @@ class CallSession:
             raise BaresipError("baresip is not installed")
         mic = prepare_microphone(self.audio_in, self.max_duration_s + 5.0, self.dir / "mic.wav")
         self.port = free_sip_port(self.source_ip)
-        if self.password is None:
-            account = f"<sip:{self.user}@{self.source_ip}>;regint=0"
-        else:
-            account = (
-                f"<sip:{self.user}@{_hostport(self.uri)}>;auth_user={self.user};"
-                f"auth_pass={self.password};regint=0"
-            )
         _write_config(
             self.dir / "conf",
             listen=f"{self.source_ip}:{self.port}",
             mic=mic,
             dumps=self.dumps,
-            account=account,
+            account=self._account(),
         )
         self._t0 = time.monotonic()
+        dial = ["-e", self._dial_command] if self._dial_command else []
         self._proc = await asyncio.create_subprocess_exec(
             BARESIP,
             "-f",
             str(self.dir / "conf"),
-            "-e",
-            self._dial_command,
+            *dial,
             "-t",
             str(max(1, int(self.max_duration_s + 10))),
             stdin=asyncio.subprocess.PIPE,
@@ -241,6 +236,15 @@ class CallSession:
         )
         self._reader = asyncio.create_task(self._read_output())
         return self
+
+    def _account(self) -> str:
+        """baresip's account line: who this caller is (no registration)."""
+        if self.password is None:
+            return f"<sip:{self.user}@{self.source_ip}>;regint=0"
+        return (
+            f"<sip:{self.user}@{_hostport(self.uri)}>;auth_user={self.user};"
+            f"auth_pass={self.password};regint=0"
+        )
 
     async def __aenter__(self) -> CallSession:
         return await self.start()
@@ -474,3 +478,76 @@ async def place_call(
             with contextlib.suppress(TimeoutError):
                 await call.wait_closed(listen_s)
     return call.result()
+
+
+_REGISTERED = re.compile(r"\b200 OK\b.*\bbinding")
+_REGISTER_FAILED = re.compile(r"reg: .*\b(?P<code>[4-6]\d\d)\b|register: .*failed", re.IGNORECASE)
+
+
+class AgentPhone(CallSession):
+    """A baresip that registers as a SIP account (``regint=60``) and answers every
+    incoming call at once (``answermode=auto``): an agent's softphone. It dials
+    nothing; ``wait_established``/``wait_closed``/``hangup``/``result`` then follow
+    the call it answered, as for a caller::
+
+        async with AgentPhone("127.0.0.1:5060", user="1001", password=pw, workdir=tmp) as agent:
+            await agent.wait_registered(5)
+            ...                       # a call reaches PJSIP/1001
+            assert await agent.wait_established(20)
+    """
+
+    def __init__(
+        self,
+        registrar: str,
+        *,
+        user: str,
+        password: str,
+        workdir: Path,
+        source_ip: str = "127.0.0.1",
+        audio_in: Path | None = None,
+        max_duration_s: float = 120.0,
+    ) -> None:
+        super().__init__(
+            registrar.split("@", 1)[-1],
+            workdir=workdir,
+            source_ip=source_ip,
+            user=user,
+            password=password,
+            audio_in=audio_in,
+            max_duration_s=max_duration_s,
+        )
+        self._dial_command = ""  # no -e: it waits for calls
+        self._registered = asyncio.Event()
+        self._register_error = ""
+
+    def _account(self) -> str:
+        return (
+            f"<sip:{self.user}@{_hostport(self.uri)}>;auth_user={self.user};"
+            f"auth_pass={self.password};regint=60;answermode=auto"
+        )
+
+    async def __aenter__(self) -> AgentPhone:
+        await self.start()
+        return self
+
+    def _on_line(self, raw: str) -> None:
+        super()._on_line(raw)
+        line = _ANSI.sub("", raw).strip()
+        if _REGISTERED.search(line):
+            self._registered.set()
+        elif _REGISTER_FAILED.search(line) and not self._registered.is_set():
+            self._register_error = line
+
+    @property
+    def registered(self) -> bool:
+        return self._registered.is_set()
+
+    async def wait_registered(self, timeout: float) -> None:
+        """Until Asterisk accepted the registration (``200 OK … binding``)."""
+        try:
+            await asyncio.wait_for(self._registered.wait(), timeout)
+        except TimeoutError:
+            raise BaresipError(
+                f"{self.user} not registered in {timeout}s "
+                f"({self._register_error or 'no answer'}):\n{self.log}"
+            ) from None

@@ -23,18 +23,18 @@ async def test_call_lifecycle_survives_reopen(tmp_path: Path) -> None:
     calls = CallRepository(store)
     await calls.create("c1", "+33612345678", "3000", "fr")
     await calls.transition("c1", CallState.ANSWERED)
-    await calls.transition("c1", CallState.GREETING, {"playback_id": "p1", "started": True})
+    await calls.transition("c1", CallState.VOICEBOT, {"link_id": "l1", "case_id": "k1"})
     store.close()
 
     reopened = CallRepository(open_store(url))  # as a restarted controller does
     record = await reopened.get("c1")
     assert record is not None
-    assert record.state is CallState.GREETING
-    assert record.state_data == {"playback_id": "p1", "started": True}
+    assert record.state is CallState.VOICEBOT
+    assert record.state_data == {"link_id": "l1", "case_id": "k1"}
     assert [c.id for c in await reopened.open_calls()] == ["c1"]
     with pytest.raises(InvalidTransition):
         await reopened.transition("c1", CallState.ANSWERED)
     await reopened.transition("c1", CallState.ENDED, reason="completed")
     assert await reopened.open_calls() == []
     kinds = [k for k, _ in await reopened.events("c1")]
-    assert kinds == ["call.started", "state.answered", "state.greeting", "state.ended"]
+    assert kinds == ["call.started", "state.answered", "state.voicebot", "state.ended"]

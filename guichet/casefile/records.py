@@ -1,0 +1,139 @@
+"""What the case file hands out: frozen records, never live ORM objects (a session is
+one unit of work; callers on the event loop must not lazy-load)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    CHAT = "chat"
+    DESK = "desk"
+
+
+class Speaker(StrEnum):
+    CALLER = "caller"
+    BOT = "bot"
+    AGENT = "agent"
+    EXPERT = "expert"
+    SYSTEM = "system"
+
+
+class Outcome(StrEnum):
+    OPEN = "open"
+    ANSWERED_BY_BOT = "answered_by_bot"
+    ANSWERED_BY_RECEPTION = "answered_by_reception"
+    ESCALATED = "escalated"
+    CALLBACK = "callback"
+    ABANDONED = "abandoned"
+
+
+# outcomes that end the conversation: the case gets its closed_at. 'escalated' and
+# 'callback' still have a person to act, so they stay open until that person is done.
+CLOSING_OUTCOMES = frozenset(
+    {Outcome.ANSWERED_BY_BOT, Outcome.ANSWERED_BY_RECEPTION, Outcome.ABANDONED}
+)
+
+
+class CallbackStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class SmsStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every datetime the store holds is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def as_utc_opt(value: datetime | None) -> datetime | None:
+    return None if value is None else as_utc(value)
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    seq: int
+    speaker: Speaker
+    text: str
+    at: datetime
+    card_id: str | None = None
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class ProposalRecord:
+    card_id: str
+    confidence: float
+    at: datetime
+    title: str | None = None
+    turn_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    id: str
+    channel: Channel
+    language: str
+    outcome: Outcome
+    created_at: datetime
+    updated_at: datetime
+    call_id: str | None = None
+    caller_number: str | None = None
+    topic_card_id: str | None = None
+    topic_title: str | None = None
+    service: str | None = None
+    summary: str | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A case with its transcript and proposals: what the next person reads."""
+
+    case: CaseRecord
+    turns: tuple[TurnRecord, ...] = ()
+    proposals: tuple[ProposalRecord, ...] = ()
+    callbacks: tuple[CallbackRecord, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class CallbackRecord:
+    id: str
+    reference: str
+    case_id: str
+    number: str
+    language: str
+    requested_at: datetime
+    due_by: datetime
+    status: CallbackStatus
+    service: str | None = None
+    done_at: datetime | None = None
+    done_by: str | None = None
+    note: str | None = None
+    sms_id: str | None = None  # the outbox row announcing it, when one was queued
+
+
+@dataclass(frozen=True)
+class SmsRecord:
+    id: str
+    idempotency_key: str
+    to_number: str
+    body: str
+    status: SmsStatus
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    provider_sid: str | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None

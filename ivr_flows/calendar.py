@@ -1,0 +1,130 @@
+"""When the city hall is open: weekly hours, French public holidays, exceptional
+closures and openings. Pure functions of the flow and an aware ``datetime``.
+
+Precedence for a given local date, most specific first: an exceptional opening
+(its hours replace the usual ones), an exceptional closure, a public holiday, then
+the weekly hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ivr_flows.model import Flow, TimeRange
+
+# next_opening() looks this far ahead; a desk closed for longer has no "next opening"
+SEARCH_DAYS = 400
+
+
+def easter_sunday(year: int) -> dt.date:
+    """Easter Sunday (Gregorian), by the anonymous algorithm (Meeus/Jones/Butcher)."""
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * el) // 451
+    month, day = divmod(h + el - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+def french_holidays(year: int, *, alsace_moselle: bool = False) -> dict[dt.date, str]:
+    """The public holidays (jours fériés) of ``year``, date -> French name."""
+    easter = easter_sunday(year)
+    days = {
+        dt.date(year, 1, 1): "Jour de l'an",
+        easter + dt.timedelta(days=1): "Lundi de Pâques",
+        dt.date(year, 5, 1): "Fête du Travail",
+        dt.date(year, 5, 8): "Victoire 1945",
+        easter + dt.timedelta(days=39): "Ascension",
+        easter + dt.timedelta(days=50): "Lundi de Pentecôte",
+        dt.date(year, 7, 14): "Fête nationale",
+        dt.date(year, 8, 15): "Assomption",
+        dt.date(year, 11, 1): "Toussaint",
+        dt.date(year, 11, 11): "Armistice 1918",
+        dt.date(year, 12, 25): "Noël",
+    }
+    if alsace_moselle:
+        days[easter - dt.timedelta(days=2)] = "Vendredi saint"
+        days[dt.date(year, 12, 26)] = "Saint-Étienne"
+    return dict(sorted(days.items()))
+
+
+class DayKind(StrEnum):
+    REGULAR = "regular"
+    OPENING = "exceptional_opening"
+    CLOSURE = "closure"
+    HOLIDAY = "holiday"
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    day: dt.date
+    kind: DayKind
+    ranges: tuple[TimeRange, ...]
+    reason: str  # the holiday's or closure's name; empty on a regular day
+
+
+def schedule(flow: Flow, day: dt.date) -> DaySchedule:
+    """The opening ranges of local date ``day`` and why."""
+    for opening in flow.openings:
+        if opening.date == day:
+            return DaySchedule(day, DayKind.OPENING, tuple(opening.hours), opening.reason)
+    for closure in flow.closures:
+        if closure.covers(day):
+            return DaySchedule(day, DayKind.CLOSURE, (), closure.reason)
+    if flow.holidays.enabled:
+        name = french_holidays(day.year, alsace_moselle=flow.holidays.alsace_moselle).get(day)
+        if name is not None:
+            return DaySchedule(day, DayKind.HOLIDAY, (), name)
+    return DaySchedule(day, DayKind.REGULAR, tuple(flow.hours.for_weekday(day.weekday())), "")
+
+
+def _local(flow: Flow, now: dt.datetime) -> dt.datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        # a naive time would silently mean "the server's zone"; refuse it
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(flow.zone)
+
+
+def is_open(flow: Flow, now: dt.datetime) -> bool:
+    local = _local(flow, now)
+    moment = local.time().replace(tzinfo=None)
+    return any(r.contains(moment) for r in schedule(flow, local.date()).ranges)
+
+
+def current_range(flow: Flow, now: dt.datetime) -> TimeRange | None:
+    local = _local(flow, now)
+    moment = local.time().replace(tzinfo=None)
+    return next((r for r in schedule(flow, local.date()).ranges if r.contains(moment)), None)
+
+
+def next_opening(flow: Flow, now: dt.datetime) -> dt.datetime | None:
+    """The next moment the desk opens, strictly after ``now`` when it is closed now;
+    ``now`` itself when it is open. In the flow's time zone; None if it stays closed
+    for more than a year."""
+    local = _local(flow, now)
+    if is_open(flow, now):
+        return local
+    for offset in range(SEARCH_DAYS):
+        day = local.date() + dt.timedelta(days=offset)
+        for r in schedule(flow, day).ranges:
+            # wall-clock time in the zone: fold=0 picks the first of an ambiguous
+            # hour; opening hours never fall in the skipped spring-forward hour
+            start = dt.datetime.combine(day, r.start, tzinfo=flow.zone)
+            if start > local:
+                return start
+    return None
+
+
+def closing_time(flow: Flow, now: dt.datetime) -> dt.datetime | None:
+    """When the current opening range ends; None when closed."""
+    r = current_range(flow, now)
+    if r is None:
+        return None
+    return dt.datetime.combine(_local(flow, now).date(), r.end, tzinfo=flow.zone)

@@ -1,0 +1,338 @@
+"""Live calls end to end: real Asterisk 22, the real controller (`guichet controller
+run`) with Whisper, the TTS voices and the demo knowledge base, and baresip callers
+that speak recorded questions and record what they hear. Judged by what the caller
+heard (transcribed again with Whisper), what the store kept, and the SMS that
+reached a local server speaking the Twilio Messages API."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from guichet.casefile.callbacks import CallbackBook
+from guichet.casefile.repository import CaseRepository
+from guichet.settings import Settings
+from guichet.store import open_store
+from pbx.asterisk_process import load_secrets
+from pbx.call_store import CallRepository
+from tests.integration.stack import Stack
+from tests.support.audio import read_wav, write_wav
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.processes import WatchedProcess
+from tests.support.sip_caller import AgentPhone, CallSession
+from tests.support.transcribe import transcribe
+
+pytestmark = pytest.mark.asterisk
+
+CALLER_NUMBER = "0612345678"
+CALLER_E164 = "+33612345678"
+RATE = 8000
+
+
+def espeak_fr(text: str, out: Path) -> np.ndarray:
+    """A French caller (espeak-ng + MBROLA fr1, the voice Whisper understands)."""
+    raw = out.with_suffix(".raw.wav")
+    subprocess.run(
+        ["espeak-ng", "-v", "mb-fr1", "-s", "150", "-w", str(raw), "--", text],
+        check=True,
+        capture_output=True,
+    )
+    samples, rate = read_wav(raw)
+    if rate != RATE:
+        from voicebot.audio import resample  # noqa: PLC0415
+
+        samples = resample(samples.astype(np.float32), rate, RATE)
+    return samples
+
+
+def caller_audio(out: Path, *parts: tuple[float, str]) -> Path:
+    """A caller's microphone: (silence before, sentence) parts, one after the other."""
+    pieces: list[np.ndarray] = []
+    for index, (pause_s, text) in enumerate(parts):
+        pieces.append(np.zeros(int(pause_s * RATE), dtype=np.float32))
+        pieces.append(0.6 * espeak_fr(text, out.with_name(f"{out.stem}-{index}.wav")))
+    return write_wav(out, np.concatenate(pieces), RATE)
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+@pytest.fixture(scope="module")
+def twilio() -> Iterator[FakeTwilio]:
+    with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def live(stack: Stack, twilio: FakeTwilio) -> Stack:
+    """The stack, its controller sending SMS through the local Twilio endpoint."""
+    stack.base_env.update(
+        sms_provider="twilio",
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=twilio.auth_token,
+        twilio_from="+33700000000",
+        twilio_base_url=twilio.base_url,
+        silence_timeout_s="4",
+        max_silences="1",
+    )
+    return stack
+
+
+def store_of(stack: Stack) -> tuple[CallRepository, CaseRepository, CallbackBook]:
+    settings: Settings = stack.settings
+    store = open_store(settings.store_url)
+    return CallRepository(store), CaseRepository(store), CallbackBook.from_settings(store, settings)
+
+
+async def start_controller(stack: Stack) -> WatchedProcess:
+    return await stack.start_controller()
+
+
+async def test_night_caller_hears_the_cards_answer(live: Stack, tmp_path: Path) -> None:
+    live.guichet("mode", "night")
+    mic = caller_audio(
+        tmp_path / "question.wav", (1.0, "Quels sont les horaires d'ouverture de la mairie ?")
+    )
+    controller = await start_controller(live)
+    try:
+        async with CallSession(
+            live.sip_target("3000"),
+            workdir=tmp_path,
+            user=CALLER_NUMBER,
+            audio_in=mic,
+            max_duration_s=90,
+        ) as call:
+            assert await call.wait_established(10), call.log
+            started = await controller.wait_for_line(r"call (\S+): answered -> voicebot", 15)
+            call_id = started.group(1)
+            answered = await controller.wait_for_line(
+                rf"call {call_id}: turn \d+ answered from card (\S+)", 60
+            )
+            # the bot answers, asks for another question, then says goodbye on silence
+            await controller.wait_for_line(rf"call {call_id} ended \((\w+)\)", 60)
+            await call.wait_closed(10)
+    finally:
+        await controller.stop()
+
+    assert answered.group(1) == "horaires-mairie"
+    result = call.result()
+    assert result.recording is not None
+    heard = transcribe(result.recording, "fr")
+    card_words = {"lundi", "vendredi", "samedi", "république"}
+    assert len(card_words & words(heard)) >= 3, heard
+
+    calls, cases, _ = store_of(live)
+    case = await cases.case_for_call(call_id)
+    assert case is not None
+    case_file = await cases.get_case(case.id)
+    assert case_file.case.outcome == "answered_by_bot"
+    assert case_file.case.caller_number == CALLER_E164
+    assert case_file.case.topic_card_id == "horaires-mairie"
+    speakers = [t.speaker for t in case_file.turns]
+    assert "caller" in speakers and "bot" in speakers
+    caller_turn = next(t for t in case_file.turns if t.speaker == "caller")
+    assert {"horaires", "mairie"} <= words(caller_turn.text)
+    assert [p.card_id for p in case_file.proposals] == ["horaires-mairie"]
+    record = await calls.get(call_id)
+    assert record is not None and record.state == "ended"
+
+
+async def test_night_caller_asks_for_a_person_and_books_a_callback(
+    live: Stack, twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    live.guichet("mode", "night")
+    sent_before = len(twilio.messages)
+    mic = caller_audio(tmp_path / "agent.wav", (1.0, "Je voudrais parler à un conseiller."))
+    controller = await start_controller(live)
+    try:
+        async with CallSession(
+            live.sip_target("3000"),
+            workdir=tmp_path,
+            user=CALLER_NUMBER,
+            audio_in=mic,
+            max_duration_s=90,
+        ) as call:
+            assert await call.wait_established(10), call.log
+            started = await controller.wait_for_line(r"call (\S+): answered -> voicebot", 15)
+            call_id = started.group(1)
+            await controller.wait_for_line(rf"call {call_id}: bot says: Voulez-vous qu'un", 60)
+            call.send_dtmf("1")  # yes, call me back
+            await controller.wait_for_line(rf"call {call_id}: voicebot -> callback", 20)
+            call.send_dtmf("1")  # the number from the caller ID is right
+            booked = await controller.wait_for_line(
+                rf"call {call_id}: callback (CB-\w+) booked", 40
+            )
+            await controller.wait_for_line(rf"call {call_id} ended \((\w+)\)", 60)
+            await call.wait_closed(10)
+        messages = await asyncio.to_thread(twilio.wait_for, sent_before + 1, 30)
+    finally:
+        await controller.stop()
+
+    reference = booked.group(1)
+    sms = messages[-1]
+    assert sms["to"] == CALLER_E164
+    assert reference in sms["body"]
+
+    _, cases, callbacks = store_of(live)
+    booking = await callbacks.get_callback(reference)
+    assert booking.number == CALLER_E164
+    case_file = await cases.get_case(booking.case_id)
+    assert case_file.case.outcome == "callback"
+    assert case_file.case.summary  # written for the agent who calls back
+    assert any("conseiller" in t.text.lower() for t in case_file.turns if t.speaker == "caller")
+
+    heard = transcribe(call.result().recording, "fr")  # type: ignore[arg-type]
+    assert "référence" in heard.lower() or "reference" in heard.lower(), heard
+    assert "rappel" in heard.lower(), heard
+
+
+async def test_day_caller_reaches_the_reception_agent(live: Stack, tmp_path: Path) -> None:
+    live.guichet("mode", "day")
+    password = load_secrets(live.settings).sip_accounts["1001"]
+    controller = await start_controller(live)
+    try:
+        async with AgentPhone(
+            f"{live.sip_host}:{live.sip_port}",
+            user="1001",
+            password=password,
+            workdir=tmp_path / "agent",
+            max_duration_s=60,
+        ) as agent:
+            await agent.wait_registered(10)
+            live.guichet("queues", "login", "1001", "reception")
+            try:
+                async with CallSession(
+                    live.sip_target("3000"),
+                    workdir=tmp_path,
+                    user=CALLER_NUMBER,
+                    max_duration_s=60,
+                ) as call:
+                    assert await call.wait_established(10), call.log
+                    routed = await controller.wait_for_line(
+                        r"call (\S+) routed to reception_queue", 15
+                    )
+                    assert await agent.wait_established(30), agent.log
+                    call_id = routed.group(1)
+                    await controller.wait_for_line(rf"call {call_id} ended \(to_queue\)", 10)
+                    await controller.wait_for_line(
+                        rf"call {call_id}: picked up in queue reception", 15
+                    )
+                    call.hangup()
+                    await call.wait_closed(10)
+            finally:
+                live.guichet("queues", "logout", "1001")
+    finally:
+        await controller.stop()
+    cases = store_of(live)[1]
+    case = await cases.case_for_call(call_id)
+    assert case is not None and case.outcome == "answered_by_reception"
+    case_file = await cases.get_case(case.id)
+    assert case_file.case.caller_number == CALLER_E164
+    assert any(t.speaker == "system" and "reception" in t.text for t in case_file.turns)
+
+
+async def test_escalation_reaches_the_expert_with_the_case(live: Stack, tmp_path: Path) -> None:
+    """Day, nobody at reception, an expert of état civil logged in: the voicebot answers
+    a birth-certificate question, the caller presses 0 for a person, and the call goes
+    to the état-civil queue with its case."""
+    live.guichet("mode", "day")
+    password = load_secrets(live.settings).sip_accounts["1002"]
+    mic = caller_audio(
+        tmp_path / "birth.wav",
+        (1.0, "Comment obtenir une copie de mon acte de naissance ?"),
+    )
+    controller = await start_controller(live)
+    try:
+        async with AgentPhone(
+            f"{live.sip_host}:{live.sip_port}",
+            user="1002",
+            password=password,
+            workdir=tmp_path / "expert",
+            max_duration_s=90,
+        ) as expert:
+            await expert.wait_registered(10)
+            live.guichet("queues", "login", "1002", "etat-civil")
+            try:
+                async with CallSession(
+                    live.sip_target("3000"),
+                    workdir=tmp_path,
+                    user=CALLER_NUMBER,
+                    audio_in=mic,
+                    max_duration_s=90,
+                ) as call:
+                    assert await call.wait_established(10), call.log
+                    started = await controller.wait_for_line(
+                        r"call (\S+): answered -> voicebot", 15
+                    )
+                    call_id = started.group(1)
+                    await controller.wait_for_line(
+                        rf"call {call_id}: turn \d+ answered from card acte-naissance", 60
+                    )
+                    call.send_dtmf("0")  # a person, please
+                    await controller.wait_for_line(rf"call {call_id}: to queue etat-civil", 30)
+                    assert await expert.wait_established(30), expert.log
+                    await controller.wait_for_line(
+                        rf"call {call_id}: picked up in queue etat-civil", 15
+                    )
+                    call.hangup()
+                    await call.wait_closed(10)
+            finally:
+                live.guichet("queues", "logout", "1002")
+    finally:
+        await controller.stop()
+    cases = store_of(live)[1]
+    case = await cases.case_for_call(call_id)
+    assert case is not None and case.outcome == "escalated"
+    case_file = await cases.get_case(case.id)
+    assert case_file.case.service == "etat-civil"
+    assert case_file.case.topic_card_id == "acte-naissance"
+    assert case_file.case.summary and "naissance" in case_file.case.summary.lower()
+    assert any(t.speaker == "system" and "etat-civil" in t.text for t in case_file.turns)
+
+
+async def test_controller_killed_mid_call_caller_gets_the_callback_flow(
+    live: Stack, twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    """Killed while the voicebot talks, the controller comes back: the caller (night,
+    nobody to take the call) hears an apology and books a callback, not silence."""
+    live.guichet("mode", "night")
+    mic = caller_audio(tmp_path / "q.wav", (1.0, "Comment inscrire mon enfant à la cantine ?"))
+    first = await start_controller(live)
+    async with CallSession(
+        live.sip_target("3000"),
+        workdir=tmp_path,
+        user=CALLER_NUMBER,
+        audio_in=mic,
+        max_duration_s=120,
+    ) as call:
+        assert await call.wait_established(10), call.log
+        started = await first.wait_for_line(r"call (\S+): bot says: Bonjour", 20)
+        call_id = started.group(1)
+        await first.kill()  # SIGKILL mid-greeting: the media websocket just drops
+
+        second = await start_controller(live)
+        try:
+            await second.wait_for_line(rf"call {call_id} taken back in state voicebot", 10)
+            assert not call.closed, "the call was dropped while the controller was down"
+            await second.wait_for_line(rf"call {call_id}: voicebot -> callback", 20)
+            call.send_dtmf("1")
+            await second.wait_for_line(rf"call {call_id}: callback (CB-\w+) booked", 40)
+            await second.wait_for_line(rf"call {call_id} ended \((\w+)\)", 60)
+            await call.wait_closed(10)
+        finally:
+            await second.stop()
+    calls, cases, _ = store_of(live)
+    kinds = [kind for kind, _ in await calls.events(call_id)]
+    assert "call.resumed" in kinds
+    case = await cases.case_for_call(call_id)
+    assert case is not None and case.outcome == "callback"
+    heard = transcribe(call.result().recording, "fr")  # type: ignore[arg-type]
+    assert "excus" in heard.lower() and "interruption" in heard.lower(), heard
+    assert "référence" in heard.lower(), heard

@@ -1,0 +1,536 @@
+"""Queue state from AMI event sequences. The events are recorded from Asterisk 22
+(tests/integration/test_queues.py), trimmed of the caller-id and dialplan headers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from guichet.bus import InMemoryBus
+from guichet.errors import ConfigError
+from guichet.secrets_store import load_or_create_secrets
+from guichet.settings import load_settings
+from guichet.store import open_store
+from pbx.ami_socket import AmiActionFailed, AmiConfig, AmiEvent
+from pbx.asterisk_config import RenderContext, render_all, sip_usernames
+from pbx.errors import MemberNotFound, QueueNotFound
+from pbx.queue_state import Change, DeviceState, QueueState
+from pbx.queue_store import QueueEventRepository
+from pbx.queues import AgentControl, QueueMonitor, format_queues
+
+T0 = 1795645004.0
+MEMBER = "PJSIP/1001"
+CALLER = "1795645004.0"
+
+
+def params(queue: str) -> AmiEvent:
+    return {
+        "Event": "QueueParams",
+        "Queue": queue,
+        "Max": "0",
+        "Strategy": "rrmemory",
+        "Calls": "0",
+        "Holdtime": "0",
+        "TalkTime": "0",
+        "Completed": "0",
+        "Abandoned": "0",
+        "ServiceLevel": "0",
+        "ServicelevelPerf": "0.0",
+        "ServicelevelPerf2": "0.0",
+        "Weight": "0",
+    }
+
+
+COMPLETE: AmiEvent = {"Event": "QueueStatusComplete", "EventList": "Complete", "ListItems": "2"}
+
+
+def member_event(
+    kind: str, ts: float, *, status: str = "1", paused: str = "0", **extra: str
+) -> AmiEvent:
+    event = {
+        "Event": kind,
+        "Timestamp": f"{ts:.6f}",
+        "Queue": "reception",
+        "MemberName": "Agent 1001",
+        "Interface": MEMBER,
+        "StateInterface": MEMBER,
+        "Membership": "dynamic",
+        "Penalty": "0",
+        "CallsTaken": "0",
+        "LastCall": "0",
+        "LastPause": "0",
+        "LoginTime": "1795645004",
+        "InCall": "0",
+        "Status": status,
+        "Paused": paused,
+        "PausedReason": "",
+        "Ringinuse": "0",
+        "Wrapuptime": "0",
+    }
+    event.update(extra)
+    return event
+
+
+# a call answered by the agent, in Asterisk 22's order (note: QueueCallerLeave comes
+# before AgentConnect)
+CALL: list[AmiEvent] = [
+    member_event("QueueMemberAdded", T0 + 0.18),
+    {
+        "Event": "QueueCallerJoin",
+        "Timestamp": "1795645004.221060",
+        "Channel": "PJSIP/trunk-00000000",
+        "Uniqueid": CALLER,
+        "Queue": "reception",
+        "Position": "1",
+        "Count": "1",
+    },
+    {
+        "Event": "AgentCalled",
+        "Timestamp": "1795645004.221995",
+        "Channel": "PJSIP/trunk-00000000",
+        "Uniqueid": CALLER,
+        "DestChannel": "PJSIP/1001-00000001",
+        "DestUniqueid": "1795645004.1",
+        "Queue": "reception",
+        "Interface": MEMBER,
+        "MemberName": "Agent 1001",
+    },
+    {
+        "Event": "DeviceStateChange",
+        "Timestamp": "1795645004.224530",
+        "Device": MEMBER,
+        "State": "RINGING",
+    },
+    member_event("QueueMemberStatus", T0 + 0.2246, status="6"),
+    {
+        "Event": "QueueCallerLeave",
+        "Timestamp": "1795645004.228390",
+        "Channel": "PJSIP/trunk-00000000",
+        "Uniqueid": CALLER,
+        "Queue": "reception",
+        "Position": "1",
+        "Count": "0",
+    },
+    {
+        "Event": "AgentConnect",
+        "Timestamp": "1795645004.228500",
+        "Channel": "PJSIP/trunk-00000000",
+        "Uniqueid": CALLER,
+        "DestChannel": "PJSIP/1001-00000001",
+        "DestUniqueid": "1795645004.1",
+        "Queue": "reception",
+        "Interface": MEMBER,
+        "MemberName": "Agent 1001",
+        "HoldTime": "0",
+        "RingTime": "0",
+    },
+    {
+        "Event": "DeviceStateChange",
+        "Timestamp": "1795645004.2286",
+        "Device": MEMBER,
+        "State": "INUSE",
+    },
+    member_event("QueueMemberStatus", T0 + 0.2287, status="2", InCall="1"),
+    {
+        "Event": "AgentComplete",
+        "Timestamp": "1795645007.301000",
+        "Channel": "PJSIP/trunk-00000000",
+        "Uniqueid": CALLER,
+        "DestChannel": "PJSIP/1001-00000001",
+        "Queue": "reception",
+        "Interface": MEMBER,
+        "MemberName": "Agent 1001",
+        "HoldTime": "0",
+        "TalkTime": "3",
+        "Reason": "caller",
+    },
+    {
+        "Event": "DeviceStateChange",
+        "Timestamp": "1795645007.31",
+        "Device": MEMBER,
+        "State": "NOT_INUSE",
+    },
+    member_event("QueueMemberStatus", T0 + 3.32, status="1", CallsTaken="1", LastCall="1795645007"),
+]
+
+
+def synced_state(*queues: str) -> QueueState:
+    state = QueueState()
+    for queue in queues or ("reception", "social"):
+        state.apply(params(queue), T0)
+    changes = state.apply(COMPLETE, T0)
+    assert [c.topic for c in changes] == ["queue.synced"]
+    return state
+
+
+def run(state: QueueState, events: list[AmiEvent], now: float = T0) -> list[Change]:
+    changes: list[Change] = []
+    for event in events:
+        changes.extend(state.apply(event, now))
+    return changes
+
+
+def test_snapshot_builds_the_state() -> None:
+    state = QueueState()
+    assert not state.synced
+    run(
+        state,
+        [
+            params("reception"),
+            {
+                "Event": "QueueMember",
+                "Queue": "reception",
+                "Name": "Agent 1001",
+                "Location": MEMBER,
+                "StateInterface": MEMBER,
+                "Membership": "dynamic",
+                "Penalty": "0",
+                "CallsTaken": "2",
+                "LastCall": "1795645000",
+                "LastPause": "1795645064",
+                "LoginTime": "1795644000",
+                "InCall": "0",
+                "Status": "1",
+                "Paused": "1",
+                "PausedReason": "pause",
+                "Wrapuptime": "0",
+            },
+            {
+                "Event": "QueueEntry",
+                "Queue": "reception",
+                "Position": "1",
+                "Channel": "PJSIP/trunk-00000002",
+                "Uniqueid": "1795645068.2",
+                "Wait": "42",
+            },
+            params("social"),
+        ],
+    )
+    assert state.queues == {}  # nothing until the snapshot is complete
+    state.apply(COMPLETE, T0)
+    assert state.synced and set(state.queues) == {"reception", "social"}
+    reception = state.queues["reception"]
+    member = reception.members[MEMBER]
+    assert (member.name, member.paused, member.paused_reason) == ("Agent 1001", True, "pause")
+    assert member.device is DeviceState.NOT_INUSE and member.calls_taken == 2
+    assert not member.available and member.reachable
+    (caller,) = reception.waiting()
+    assert caller.channel == "PJSIP/trunk-00000002" and caller.joined_at == T0 - 42
+    assert reception.longest_wait_s(T0 + 8) == pytest.approx(50)
+
+
+def test_a_new_snapshot_replaces_a_stale_state() -> None:
+    state = synced_state()
+    run(state, CALL[:2])
+    assert state.queues["reception"].members and state.queues["reception"].callers
+    state.resync_started()
+    assert not state.synced
+    run(state, [params("reception"), COMPLETE])
+    assert state.queues["reception"].members == {}
+    assert state.queues["reception"].callers == {}
+    assert "social" not in state.queues
+
+
+def test_events_after_the_snapshot_apply_on_top_of_it() -> None:
+    """The receiver gets the snapshot in wire order with the events: an agent added
+    just after the QueueStatus reply is kept."""
+    state = QueueState()
+    run(state, [params("reception"), COMPLETE, CALL[0]])
+    assert MEMBER in state.queues["reception"].members
+
+
+def test_a_call_answered_by_the_agent() -> None:
+    state = synced_state()
+    changes = run(state, CALL[:2])
+    queue = state.queues["reception"]
+    assert [c.topic for c in changes] == ["queue.member_added", "queue.caller_joined"]
+    assert queue.available == 1 and queue.waiting()[0].unique_id == CALLER
+    assert changes[1].data["position"] == 1
+
+    changes = run(state, CALL[2:5])
+    assert [c.topic for c in changes] == ["queue.agent_called", "queue.member_changed"]
+    assert queue.callers[CALLER].ringing == MEMBER
+    assert queue.members[MEMBER].device is DeviceState.RINGING
+
+    changes = run(state, CALL[5:9])
+    topics = [c.topic for c in changes]
+    assert topics[:2] == ["queue.caller_left", "queue.agent_connected"]
+    assert queue.waiting() == [] and queue.members[MEMBER].in_call
+    assert queue.members[MEMBER].available  # busy agents still take waiting callers
+    connect = changes[1].kpi
+    assert connect is not None and (connect.kind, connect.member, connect.wait_s) == (
+        "AgentConnect",
+        MEMBER,
+        0.0,
+    )
+
+    changes = run(state, CALL[9:])
+    complete = changes[0]
+    assert complete.topic == "queue.agent_completed"
+    assert complete.kpi is not None
+    assert (complete.kpi.kind, complete.kpi.talk_s, complete.kpi.reason) == (
+        "AgentComplete",
+        3.0,
+        "caller",
+    )
+    assert complete.kpi.caller_id == CALLER and complete.kpi.at == pytest.approx(T0 + 3.301)
+    member = queue.members[MEMBER]
+    assert not member.in_call and member.calls_taken == 1 and member.last_call == 1795645007
+    assert queue.completed == 1
+
+    # no phone number ever reaches a KPI row
+    every = run(synced_state(), CALL)
+    kinds = [c.kpi.kind for c in every if c.kpi is not None]
+    assert kinds == [
+        "QueueMemberAdded",
+        "QueueCallerJoin",
+        "QueueCallerLeave",
+        "AgentConnect",
+        "AgentComplete",
+    ]
+
+
+def test_in_call_survives_a_late_member_status() -> None:
+    """Seen on Asterisk 22: the QueueMemberStatus for the agent's device going INUSE
+    can come after AgentConnect and still say InCall=0."""
+    state = synced_state()
+    run(state, [*CALL[:7], member_event("QueueMemberStatus", T0 + 0.23, status="2")])
+    assert state.queues["reception"].members[MEMBER].in_call
+    run(state, CALL[9:])
+    assert not state.queues["reception"].members[MEMBER].in_call
+
+
+def test_pause_unpause_and_device_state_drive_availability() -> None:
+    state = synced_state()
+    run(state, CALL[:1])
+    queue = state.queues["reception"]
+    (change,) = state.apply(
+        member_event("QueueMemberPause", T0 + 1, paused="1", PausedReason="accueil physique"), T0
+    )
+    assert change.topic == "queue.member_changed"
+    assert change.kpi is not None and change.kpi.reason == "paused: accueil physique"
+    assert queue.available == 0 and queue.paused == 1
+
+    (change,) = state.apply(member_event("QueueMemberPause", T0 + 2), T0)
+    assert change.kpi is not None and change.kpi.reason == "unpaused"
+    assert queue.available == 1
+
+    # the softphone unregisters: DeviceStateChange (by name), then QueueMemberStatus
+    (change,) = state.apply(
+        {"Event": "DeviceStateChange", "Device": MEMBER, "State": "UNAVAILABLE"}, T0
+    )
+    assert change.data["member"]["device"] == "UNAVAILABLE"  # type: ignore[index]
+    assert queue.available == 0 and queue.logged_in == 1
+    # the same news again changes nothing: no bus noise
+    assert state.apply(member_event("QueueMemberStatus", T0 + 3, status="5"), T0) == []
+    # app_queue's own pseudo-devices are not members
+    assert (
+        state.apply(
+            {"Event": "DeviceStateChange", "Device": "Queue:reception_avail", "State": "INUSE"}, T0
+        )
+        == []
+    )
+
+    (change,) = state.apply(member_event("QueueMemberRemoved", T0 + 4, status="5"), T0)
+    assert change.topic == "queue.member_removed" and queue.members == {}
+
+
+def test_abandon_and_positions_of_the_callers_behind() -> None:
+    state = synced_state()
+
+    def join(uid: str, pos: int, ts: float) -> AmiEvent:
+        return {
+            "Event": "QueueCallerJoin",
+            "Timestamp": str(ts),
+            "Channel": f"PJSIP/trunk-{uid}",
+            "Uniqueid": uid,
+            "Queue": "reception",
+            "Position": str(pos),
+            "Count": str(pos),
+        }
+
+    run(state, [join("a", 1, T0), join("b", 2, T0 + 5), join("c", 3, T0 + 6)])
+    queue = state.queues["reception"]
+    assert queue.longest_wait_s(T0 + 10) == pytest.approx(10)
+    changes = run(
+        state,
+        [
+            {
+                "Event": "QueueCallerAbandon",
+                "Timestamp": str(T0 + 20),
+                "Channel": "PJSIP/trunk-a",
+                "Uniqueid": "a",
+                "Queue": "reception",
+                "Position": "1",
+                "OriginalPosition": "1",
+                "HoldTime": "20",
+            },
+            {
+                "Event": "QueueCallerLeave",
+                "Timestamp": str(T0 + 20),
+                "Channel": "PJSIP/trunk-a",
+                "Uniqueid": "a",
+                "Queue": "reception",
+                "Position": "1",
+                "Count": "2",
+            },
+        ],
+    )
+    assert [c.topic for c in changes] == ["queue.caller_abandoned", "queue.caller_left"]
+    assert changes[0].kpi is not None and changes[0].kpi.wait_s == 20.0
+    assert changes[1].kpi is not None and changes[1].kpi.wait_s == 20.0
+    assert [(c.unique_id, c.position) for c in queue.waiting()] == [("b", 1), ("c", 2)]
+    assert queue.abandoned == 1
+    assert queue.longest_wait_s(T0 + 25) == pytest.approx(20)
+
+
+def test_ring_no_answer_ring_time_is_in_milliseconds() -> None:
+    state = synced_state()
+    run(state, CALL[:3])
+    (change,) = state.apply(
+        {
+            "Event": "AgentRingNoAnswer",
+            "Timestamp": str(T0 + 15),
+            "Uniqueid": CALLER,
+            "Queue": "reception",
+            "Interface": MEMBER,
+            "MemberName": "Agent 1001",
+            "RingTime": "15000",
+        },
+        T0,
+    )
+    assert change.kpi is not None and change.kpi.ring_s == 15.0
+    assert state.queues["reception"].callers[CALLER].ringing is None
+
+
+def test_format_queues() -> None:
+    state = synced_state()
+    run(state, CALL[:2])
+    lines = format_queues(state, now=T0 + 65)
+    assert " ".join(lines[0].split()) == (
+        "reception agents 1 logged in, 1 available, 0 paused, 0 in call; "
+        "callers waiting 1, longest 65 s"
+    )
+    assert "callers waiting 0" in lines[1]
+
+
+class FakeAmi:
+    def __init__(self, error: str | None = None) -> None:
+        self.error = error
+        self.sent: list[Mapping[str, str]] = []
+
+    async def action(
+        self, fields: Mapping[str, str], *, as_list: bool = False, in_order: bool = False
+    ) -> list[AmiEvent]:
+        self.sent.append(fields)
+        if self.error:
+            raise AmiActionFailed(fields["Action"], self.error)
+        return [{"Response": "Success"}]
+
+
+async def test_agent_control_sends_and_translates() -> None:
+    ami = FakeAmi()
+    await AgentControl(ami).login("1001", "reception", name="Zoé")
+    assert ami.sent[-1] == {
+        "Action": "QueueAdd",
+        "Queue": "reception",
+        "Interface": MEMBER,
+        "StateInterface": MEMBER,
+        "MemberName": "Zoé",
+        "Paused": "false",
+    }
+    await AgentControl(ami).pause("PJSIP/1001", reason="pause")
+    assert ami.sent[-1] == {
+        "Action": "QueuePause",
+        "Interface": MEMBER,
+        "Paused": "true",
+        "Reason": "pause",
+    }
+    # Asterisk 22's own words
+    await AgentControl(FakeAmi("Unable to add interface: Already there")).login("1001", "reception")
+    with pytest.raises(QueueNotFound):
+        await AgentControl(FakeAmi("Unable to add interface to queue: No such queue")).login(
+            "1001", "nope"
+        )
+    with pytest.raises(MemberNotFound):
+        await AgentControl(FakeAmi("Unable to remove interface: Not there")).logout(
+            "1001", "social"
+        )
+    with pytest.raises(MemberNotFound):
+        await AgentControl(FakeAmi("Interface not found")).unpause("1001", "social")
+
+
+class FailingRepo(QueueEventRepository):
+    async def add(self, kpi: object) -> int:  # type: ignore[override]
+        raise OSError("disk full")
+
+
+async def test_monitor_stores_kpis_before_publishing(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    bus = InMemoryBus()
+    config = AmiConfig("127.0.0.1", 1, "u", "s")
+    monitor = QueueMonitor(config, bus, QueueEventRepository(store))
+    repo = QueueEventRepository(store)
+    async with bus.subscribe() as events:
+        for event in [params("reception"), COMPLETE, *CALL]:
+            await monitor._on_event(event)
+        topics = []
+        while not events.empty():
+            topics.append(events.get_nowait().topic)
+    assert monitor.synced.is_set()
+    assert topics[0] == "queue.synced" and "queue.agent_completed" in topics
+    rows = await repo.recent(queue="reception")
+    assert [r.kind for r in rows][-1] == "AgentComplete"
+    assert rows[-1].talk_s == 3.0 and rows[-1].caller_id == CALLER
+
+    # a store that fails does not stop the live view
+    failing = QueueMonitor(config, bus, FailingRepo(store))
+    for event in [params("reception"), COMPLETE, *CALL]:
+        await failing._on_event(event)
+    assert failing.kpi_failures == 5
+    assert failing.state.queues["reception"].completed == 1
+    store.close()
+
+
+async def test_agents_available_is_false_until_connected_and_synced() -> None:
+    monitor = QueueMonitor(AmiConfig("127.0.0.1", 1, "u", "s"), InMemoryBus())
+    for event in [params("reception"), COMPLETE, CALL[0]]:
+        await monitor._on_event(event)
+    # synced from events, but no live connection: unknown, so False
+    assert not monitor.agents_available("reception")
+
+
+def test_a_malformed_event_is_ignored() -> None:
+    state = synced_state()
+    assert state.apply({"Event": "QueueCallerJoin", "Uniqueid": "x"}, T0) == []
+    assert state.apply({"Event": "QueueMemberStatus"}, T0) == []
+    assert state.apply({"Event": "Newchannel", "Channel": "PJSIP/trunk-1"}, T0) == []
+
+
+def test_queues_conf_renders_every_queue(tmp_path: Path) -> None:
+    def render(**overrides: object) -> str:
+        settings = load_settings({}, {"home": str(tmp_path), **overrides})
+        secrets = load_or_create_secrets(tmp_path, sip_usernames(settings))
+        files = render_all(settings, secrets, RenderContext("/var/lib/guichet/x", "/mods"))
+        return files["queues.conf"]
+
+    text = render()
+    sections = [line.strip("[]") for line in text.splitlines() if line.startswith("[")]
+    assert sections == [
+        "general",
+        "reception",
+        "etat-civil",
+        "urbanisme",
+        "social",
+        "scolaire",
+        "dechets",
+    ]
+    assert text.count("strategy = rrmemory") == 6 and text.count("ringinuse = no") == 7
+    assert "persistentmembers = no" in text
+    assert "joinempty = unavailable,invalid,unknown" in text
+    assert "timeout = 20" in render(queue_ring_s=20)
+    for bad in (["general"], ["Accueil"], ["a b"], ["x]"], ["reception", "reception"]):
+        with pytest.raises(ConfigError):
+            render(queues=bad)
