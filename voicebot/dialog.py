@@ -94,7 +94,14 @@ class Hangup:
     reason: str
 
 
-Action = Say | Lookup | Transfer | Callback | Hangup
+@dataclass(frozen=True)
+class SwitchLanguage:
+    """The caller chose the other language (a key or a word): speak and listen in it."""
+
+    lang: Lang
+
+
+Action = Say | Lookup | Transfer | Callback | Hangup | SwitchLanguage
 
 Phase = Literal["start", "listening", "looking_up", "confirming", "offering", "ended"]
 
@@ -109,6 +116,9 @@ class DialogConfig:
     # on a live call the controller confirms the number and books before anything
     # says "booked": the dialog then only hands the callback over
     confirm_callback: bool = False
+    # "For English, press 2 or say English" (the call flow's language choice)
+    language_key: str | None = "2"
+    language_words: tuple[str, ...] = ("english", "anglais", "in english")
 
 
 @dataclass(frozen=True)
@@ -236,6 +246,25 @@ REPEAT = (
     "pardon me",
     "come again",
 )
+POLITE = frozenset(
+    {
+        "s'il",
+        "vous",
+        "plait",
+        "svp",
+        "please",
+        "pouvez",
+        "pourriez",
+        "can",
+        "could",
+        "you",
+        "merci",
+        "excusez",
+        "moi",
+        "oui",
+        "euh",
+    }
+)
 GOODBYE = (
     "au revoir",
     "c'est tout",
@@ -298,7 +327,10 @@ def classify(text: str) -> Literal["agent", "repeat", "goodbye", "yes", "no", "q
     n_words = len(folded.split())
     if n_words <= 8 and _has(folded, AGENT):
         return "agent"
-    if n_words <= 5 and _has(folded, REPEAT):
+    # "comment ?" is a request to repeat; "comment faire une carte ?" is a question:
+    # only the repeat words themselves (with politeness around them) count
+    bare = " ".join(w for w in folded.split() if w not in POLITE)
+    if bare and (bare in REPEAT or (len(bare.split()) <= 2 and _has(bare, REPEAT))):
         return "repeat"
     if n_words <= 6 and _has(folded, GOODBYE):
         return "goodbye"
@@ -409,10 +441,11 @@ class Dialog:
             self.state = replace(state, phase="ended")
             return []
         if isinstance(event, Start):
-            text = self._m("greeting") + self._m(
-                "greeting_human" if self.config.humans_available else "greeting_callback"
-            )
-            return self._speak([Say(text, state.lang, "greeting")], phase="listening")
+            actions: list[Action] = [Say(self._greeting(state.lang), state.lang, "greeting")]
+            if state.lang == "fr" and self.config.language_key:
+                hint = f"For English, press {self.config.language_key}, or say English."
+                actions.append(Say(hint, "en", "greeting"))
+            return self._speak(actions, phase="listening")
         if isinstance(event, SilenceTimeout):
             silences = state.silences + 1
             if silences > self.config.max_silences:
@@ -425,7 +458,26 @@ class Dialog:
             return self._result(event)
         return self._utterance(event)
 
+    def _greeting(self, lang: Lang) -> str:
+        more = "greeting_human" if self.config.humans_available else "greeting_callback"
+        return self._m("greeting", lang) + self._m(more, lang)
+
+    def _switch_to_english(self) -> list[Action]:
+        self.state = replace(self.state, lang="en")
+        return self._speak(
+            [SwitchLanguage("en"), Say(self._greeting("en"), "en", "greeting")],
+            phase="listening",
+            pending=None,
+            offer=None,
+        )
+
     def _dtmf(self, digit: str) -> list[Action]:
+        if (
+            digit == self.config.language_key
+            and self.state.lang == "fr"
+            and self.state.phase == "listening"
+        ):
+            return self._switch_to_english()
         if digit == "0":
             return self._to_human("dtmf 0")
         if digit == "*":
@@ -470,6 +522,9 @@ class Dialog:
         if event.lang != self.state.lang:  # the caller's language wins
             self.state = replace(self.state, lang=event.lang)
         state = self.state
+        folded = _fold(event.text).strip(" .!?")
+        if state.lang == "fr" and state.turns == 0 and folded in self.config.language_words:
+            return self._switch_to_english()
         intent = classify(event.text)
         if intent == "empty":
             return self._speak([self._say("not_heard", "prompt")])

@@ -2,9 +2,10 @@
 ``connection_type=server``): Guichet connects to Asterisk's HTTP server at
 ``/media/<connection id>``.
 
-Asterisk owns the playout clock here: it re-frames what we send and fills
-silence when we send nothing, so audio can be handed over as it is made. What
-is queued but not yet played can be taken back with ``FLUSH_MEDIA``: that is
+Asterisk re-frames what we send and plays it out at its own pace; when we send
+nothing, the caller receives no RTP at all (measured: the caller's decoded audio
+has gaps while the bot is silent), so callers' jitter buffers see speech bursts.
+What is queued but not yet played can be taken back with ``FLUSH_MEDIA``: that is
 what makes barge-in immediate on the caller's side too.
 """
 

@@ -122,6 +122,8 @@ async def test_night_caller_hears_the_cards_answer(live: Stack, tmp_path: Path) 
         await controller.stop()
 
     assert answered.group(1) == "horaires-mairie"
+    # the caller spoke over the greeting: the bot stopped (and flushed Asterisk's queue)
+    assert f"call {call_id}: barge-in" in controller.output
     result = call.result()
     assert result.recording is not None
     heard = transcribe(result.recording, "fr")

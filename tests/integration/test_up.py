@@ -3,6 +3,7 @@ answers a call with the voicebot, and leaves nothing behind on SIGINT (what Ctrl
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 from pathlib import Path
@@ -13,18 +14,21 @@ from pbx.asterisk_root import mounted_under
 from tests.integration.stack import GUICHET, shared_asterisk_root, stack_env
 from tests.support.processes import WatchedProcess
 from tests.support.sip_caller import place_call
-from tests.support.transcribe import transcribe
+from tests.support.transcribe import transcribe, transcribe_words
 
 pytestmark = pytest.mark.asterisk
 
+_OFFSET = int(os.environ.get("GUICHET_TEST_PORT_OFFSET", "0"))
 UP_PORTS = {
-    "sip_port": "26060",
-    "http_port": "26088",
-    "ami_port": "26038",
-    "web_port": "26080",
-    "rtp_start": "23000",
-    "rtp_end": "23999",
+    "sip_port": str(26060 + _OFFSET),
+    "http_port": str(26088 + _OFFSET),
+    "ami_port": str(26038 + _OFFSET),
+    "web_port": str(26080 + _OFFSET),
+    "agi_port": str(26573 + _OFFSET),
+    "rtp_start": str(23000 + 10 * _OFFSET),
+    "rtp_end": str(23999 + 10 * _OFFSET),
 }
+SIP = f"127.0.0.1:{UP_PORTS['sip_port']}"
 
 
 def asterisk_processes() -> list[str]:
@@ -43,8 +47,8 @@ async def test_up_status_call_and_clean_stop(tmp_path: Path, demo_kb_index: Path
     up = await WatchedProcess([GUICHET, "up"], env).start()
     try:
         await up.wait_for_line(r"^ready$", timeout=90)
-        assert "sip:3000@127.0.0.1:26060" in up.output
-        assert "http://127.0.0.1:26080/" in up.output
+        assert f"sip:3000@{SIP}" in up.output
+        assert f"http://127.0.0.1:{UP_PORTS['web_port']}/" in up.output
         assert "mode night" in up.output
         assert "SMS          log only" in up.output
 
@@ -52,11 +56,16 @@ async def test_up_status_call_and_clean_stop(tmp_path: Path, demo_kb_index: Path
         assert status.returncode == 0, status.stdout + status.stderr
         assert "controller  connected" in status.stdout
 
-        result = await place_call("3000@127.0.0.1:26060", listen_s=6, workdir=tmp_path)
+        result = await place_call(f"3000@{SIP}", listen_s=8, workdir=tmp_path)
         assert result.established and result.recording is not None, result.log
         greeting = transcribe(result.recording, "fr").lower()
         # the voicebot's greeting: "Bonjour, vous êtes bien à la mairie… Posez-moi…"
         assert "bonjour" in greeting and "posez" in greeting, greeting
+        # …and the caller is invited to ask within 6 s (the recording starts with the
+        # first audio received, a fraction of a second after the answer)
+        words = transcribe_words(result.recording, "fr")
+        invite_end = next(end for word, _, end in words if "question" in word.lower())
+        assert invite_end <= 6.0, words
     finally:
         up.send_signal(signal.SIGINT)
         code = await up.wait(timeout=30)

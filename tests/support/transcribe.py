@@ -28,3 +28,11 @@ def _model() -> Any:
 def transcribe(wav: Path, lang: str) -> str:
     segments, _ = _model().transcribe(str(wav), language=lang, beam_size=1, vad_filter=False)
     return " ".join(s.text.strip() for s in segments)
+
+
+def transcribe_words(wav: Path, lang: str) -> list[tuple[str, float, float]]:
+    """Each word heard with its start and end (seconds into the recording)."""
+    segments, _ = _model().transcribe(
+        str(wav), language=lang, beam_size=1, vad_filter=False, word_timestamps=True
+    )
+    return [(w.word.strip(), w.start, w.end) for s in segments for w in (s.words or [])]

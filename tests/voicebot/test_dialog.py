@@ -14,6 +14,7 @@ from voicebot.dialog import (
     Say,
     SilenceTimeout,
     Start,
+    SwitchLanguage,
     Transfer,
     Utterance,
     classify,
@@ -40,7 +41,7 @@ ABSTAIN = SimpleAnswer(True, None, 0.1, None, None, "urbanisme")
 
 def test_greeting_then_answer_then_goodbye() -> None:
     dialog = Dialog(DialogConfig())
-    assert says(dialog.handle(Start())) == ["greeting"]
+    assert says(dialog.handle(Start())) == ["greeting", "greeting"]  # + "For English…"
     actions = ask(dialog, "Quels sont les horaires ?", SURE)
     assert says(actions) == ["answer", "prompt"]
     assert actions[0].text == "Ouvert de 9h à 17h." and actions[0].card_id == "horaires-mairie"
@@ -187,3 +188,44 @@ def test_text_chat_reuses_the_dialog() -> None:
     assert isinstance(actions[0], Say) and "8h30" in actions[0].text
     actions = chat.reply("0")
     assert says(actions) == ["offer"]
+
+
+def test_french_greeting_offers_english_by_key_or_word() -> None:
+    dialog = Dialog(DialogConfig())
+    greeting = dialog.handle(Start())
+    assert [(a.lang, a.kind) for a in greeting if isinstance(a, Say)] == [
+        ("fr", "greeting"),
+        ("en", "greeting"),
+    ]
+    assert "press 2" in greeting[-1].text  # type: ignore[union-attr]
+    actions = dialog.handle(Dtmf("2"))
+    assert actions[0] == SwitchLanguage("en")
+    assert [(a.lang, a.kind) for a in actions if isinstance(a, Say)] == [("en", "greeting")]
+    assert dialog.state.lang == "en"
+    assert dialog.handle(Dtmf("2")) == []  # already in English: nothing to switch
+
+    spoken = Dialog(DialogConfig())
+    spoken.handle(Start())
+    assert spoken.handle(Utterance("English.", "fr"))[0] == SwitchLanguage("en")
+    # past the first question, the word is part of a question, not a choice
+    other = Dialog(DialogConfig())
+    other.handle(Start())
+    ask(other, "Quels sont les horaires ?", SURE)
+    assert other.handle(Utterance("anglais", "fr")) == [Lookup("anglais", "fr")]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Comment ?", "repeat"),
+        ("Pardon ?", "repeat"),
+        ("Vous pouvez répéter ?", "repeat"),
+        ("Répéter s'il vous plaît", "repeat"),
+        ("Say that again", "repeat"),
+        ("Comment faire une carte d'identité ?", "question"),
+        ("Comment refaire mon passeport", "question"),
+        ("Quoi comme papiers pour le PACS ?", "question"),
+    ],
+)
+def test_a_short_question_is_not_a_request_to_repeat(text: str, intent: str) -> None:
+    assert classify(text) == intent

@@ -29,6 +29,7 @@ from voicebot.dialog import (
     Say,
     SilenceTimeout,
     Start,
+    SwitchLanguage,
     Transfer,
     Utterance,
 )
@@ -130,6 +131,8 @@ class DialogStage(Stage):
                 self.push(DialogActionFrame("callback", action.service or action.reason, turn))
             elif isinstance(action, Hangup):
                 self.push(BotHangupFrame(action.reason))
+            elif isinstance(action, SwitchLanguage):
+                self.call.lang, self.call.lang_fixed = action.lang, True
         if not any(isinstance(a, Lookup) for a in actions):
             self.push(TtsDoneFrame(turn))
 
