@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from guichet.casefile.errors import InvalidNumber
 from guichet.casefile.phone_numbers import format_national, normalize_number
 from guichet.casefile.records import CallbackRecord
-from pbx.prompter import Prompter
+from voicebot.ear import MONTHS
 
 log = logging.getLogger(__name__)
 
@@ -50,36 +50,6 @@ _DAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-_MONTHS = {
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
 
 
 def spoken_number(e164: str) -> str:
@@ -96,20 +66,28 @@ def spoken_reference(reference: str) -> str:
 def spoken_due(due_by: datetime, tz: ZoneInfo, lang: str) -> str:
     local = due_by.astimezone(tz)
     day = _DAYS["en" if lang == "en" else "fr"][local.weekday()]
-    month = _MONTHS["en" if lang == "en" else "fr"][local.month - 1]
+    month = MONTHS["en" if lang == "en" else "fr"][local.month - 1]
     if lang == "en":
         return f"{day} {month} {local.day} at {local:%H:%M}"
     minutes = f" {local.minute}" if local.minute else ""
     return f"{day} {local.day} {month} à {local.hour} heures{minutes}"
 
 
+class Speaks(Protocol):
+    """What the dialog needs to talk (``pbx.prompter.Prompter`` on a call)."""
+
+    async def say(self, text: str, lang: str, interrupt: asyncio.Event | None = None) -> bool: ...
+
+
 @dataclass
 class CallbackDialog:
-    prompter: Prompter
+    prompter: Speaks
     keys: asyncio.Queue[str]
     lang: str
     tz: ZoneInfo
     allow_international: bool = False
+    first_key_timeout_s: float = FIRST_KEY_TIMEOUT_S
+    next_key_timeout_s: float = NEXT_KEY_TIMEOUT_S
 
     def _m(self, key: str) -> str:
         return MESSAGES["en" if self.lang == "en" else "fr"][key]
@@ -133,7 +111,7 @@ class CallbackDialog:
     async def _read_keys(self, accept_single: str | None) -> str | None:
         """Keys up to '#', or the single key ``accept_single``; None on time-out."""
         typed = ""
-        timeout = FIRST_KEY_TIMEOUT_S
+        timeout = self.first_key_timeout_s
         while True:
             try:
                 key = await asyncio.wait_for(self.keys.get(), timeout)
@@ -147,7 +125,7 @@ class CallbackDialog:
                 typed = ""
                 continue
             typed += key
-            timeout = NEXT_KEY_TIMEOUT_S
+            timeout = self.next_key_timeout_s
 
     async def confirm_number(self, caller_id: str | None) -> str | None:
         """The number the caller confirmed (E.164), or None after the attempts."""
@@ -191,6 +169,3 @@ class CallbackDialog:
 
     async def failed(self) -> None:
         await self.prompter.say(self._m("failed"), self.lang)
-
-
-BookCallback = Callable[[str], Awaitable[CallbackRecord]]

@@ -99,7 +99,7 @@ from tests.integration.stack import GUICHET, Stack, stack_env, start_stack  # no
 from tests.support.audio import read_wav, rms_envelope, write_wav  # noqa: E402
 from tests.support.processes import WatchedProcess  # noqa: E402
 from tests.support.sip_caller import CallResult, CallSession  # noqa: E402
-from voicebot.audio import resample  # noqa: E402
+from tests.support.speech import caller_sentence  # noqa: E402
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -141,7 +141,7 @@ class Plan:
     level_questions: int
 
 
-FULL = Plan(single_calls=3, single_questions=7, levels=(2, 3, 4, 6), level_questions=4)
+FULL = Plan(single_calls=3, single_questions=7, levels=(2, 4, 6, 8, 10, 12, 16), level_questions=4)
 QUICK = Plan(single_calls=1, single_questions=3, levels=(2,), level_questions=3)
 
 
@@ -216,22 +216,9 @@ def machine() -> dict[str, Any]:
 # --- the callers' microphones -------------------------------------------------------------
 
 
-def espeak_fr(text: str, out: Path) -> FloatArray:
-    """A French caller's sentence, 8 kHz (espeak-ng + MBROLA fr1)."""
-    subprocess.run(
-        ["espeak-ng", "-v", "mb-fr1", "-s", "150", "-w", str(out), "--", text],
-        check=True,
-        capture_output=True,
-    )
-    samples, rate = read_wav(out)
-    if rate != RATE:
-        samples = resample(samples.astype(np.float32), rate, RATE)
-    return (0.6 * samples).astype(np.float32)
-
-
 def synthesize(questions: list[str], folder: Path) -> dict[str, FloatArray]:
     folder.mkdir(parents=True, exist_ok=True)
-    return {q: espeak_fr(q, folder / f"q{i}.wav") for i, q in enumerate(questions)}
+    return {q: caller_sentence(q, folder / f"q{i}.wav") for i, q in enumerate(questions)}
 
 
 def script(speech: dict[str, FloatArray], questions: list[str], lead_s: float) -> FloatArray:

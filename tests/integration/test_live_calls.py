@@ -7,12 +7,11 @@ reached a local server speaking the Twilio Messages API."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
-import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from guichet.casefile.callbacks import CallbackBook
@@ -22,10 +21,10 @@ from guichet.store import open_store
 from pbx.asterisk_process import load_secrets
 from pbx.call_store import CallRepository
 from tests.integration.stack import Stack
-from tests.support.audio import read_wav, write_wav
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.processes import WatchedProcess
 from tests.support.sip_caller import AgentPhone, CallSession
+from tests.support.speech import caller_audio
 from tests.support.transcribe import transcribe
 
 pytestmark = pytest.mark.asterisk
@@ -33,31 +32,6 @@ pytestmark = pytest.mark.asterisk
 CALLER_NUMBER = "0612345678"
 CALLER_E164 = "+33612345678"
 RATE = 8000
-
-
-def espeak_fr(text: str, out: Path) -> np.ndarray:
-    """A French caller (espeak-ng + MBROLA fr1, the voice Whisper understands)."""
-    raw = out.with_suffix(".raw.wav")
-    subprocess.run(
-        ["espeak-ng", "-v", "mb-fr1", "-s", "150", "-w", str(raw), "--", text],
-        check=True,
-        capture_output=True,
-    )
-    samples, rate = read_wav(raw)
-    if rate != RATE:
-        from voicebot.audio import resample  # noqa: PLC0415
-
-        samples = resample(samples.astype(np.float32), rate, RATE)
-    return samples
-
-
-def caller_audio(out: Path, *parts: tuple[float, str]) -> Path:
-    """A caller's microphone: (silence before, sentence) parts, one after the other."""
-    pieces: list[np.ndarray] = []
-    for index, (pause_s, text) in enumerate(parts):
-        pieces.append(np.zeros(int(pause_s * RATE), dtype=np.float32))
-        pieces.append(0.6 * espeak_fr(text, out.with_name(f"{out.stem}-{index}.wav")))
-    return write_wav(out, np.concatenate(pieces), RATE)
 
 
 def words(text: str) -> set[str]:
@@ -93,6 +67,27 @@ def store_of(stack: Stack) -> tuple[CallRepository, CaseRepository, CallbackBook
 
 async def start_controller(stack: Stack) -> WatchedProcess:
     return await stack.start_controller()
+
+
+@contextlib.asynccontextmanager
+async def agent_in_queue(
+    stack: Stack, user: str, queue: str, workdir: Path
+) -> AsyncIterator[AgentPhone]:
+    """A softphone registered as ``user``, answering at once, logged into ``queue``."""
+    password = load_secrets(stack.settings).sip_accounts[user]
+    async with AgentPhone(
+        f"{stack.sip_host}:{stack.sip_port}",
+        user=user,
+        password=password,
+        workdir=workdir,
+        max_duration_s=90,
+    ) as agent:
+        await agent.wait_registered(10)
+        stack.guichet("queues", "login", user, queue)
+        try:
+            yield agent
+        finally:
+            stack.guichet("queues", "logout", user)
 
 
 async def test_night_caller_hears_the_cards_answer(live: Stack, tmp_path: Path) -> None:
@@ -197,39 +192,22 @@ async def test_night_caller_asks_for_a_person_and_books_a_callback(
 
 async def test_day_caller_reaches_the_reception_agent(live: Stack, tmp_path: Path) -> None:
     live.guichet("mode", "day")
-    password = load_secrets(live.settings).sip_accounts["1001"]
     controller = await start_controller(live)
     try:
-        async with AgentPhone(
-            f"{live.sip_host}:{live.sip_port}",
-            user="1001",
-            password=password,
-            workdir=tmp_path / "agent",
-            max_duration_s=60,
-        ) as agent:
-            await agent.wait_registered(10)
-            live.guichet("queues", "login", "1001", "reception")
-            try:
-                async with CallSession(
-                    live.sip_target("3000"),
-                    workdir=tmp_path,
-                    user=CALLER_NUMBER,
-                    max_duration_s=60,
-                ) as call:
-                    assert await call.wait_established(10), call.log
-                    routed = await controller.wait_for_line(
-                        r"call (\S+) routed to reception_queue", 15
-                    )
-                    assert await agent.wait_established(30), agent.log
-                    call_id = routed.group(1)
-                    await controller.wait_for_line(rf"call {call_id} ended \(to_queue\)", 10)
-                    await controller.wait_for_line(
-                        rf"call {call_id}: picked up in queue reception", 15
-                    )
-                    call.hangup()
-                    await call.wait_closed(10)
-            finally:
-                live.guichet("queues", "logout", "1001")
+        async with (
+            agent_in_queue(live, "1001", "reception", tmp_path / "agent") as agent,
+            CallSession(
+                live.sip_target("3000"), workdir=tmp_path, user=CALLER_NUMBER, max_duration_s=60
+            ) as call,
+        ):
+            assert await call.wait_established(10), call.log
+            routed = await controller.wait_for_line(r"call (\S+) routed to reception_queue", 15)
+            assert await agent.wait_established(30), agent.log
+            call_id = routed.group(1)
+            await controller.wait_for_line(rf"call {call_id} ended \(to_queue\)", 10)
+            await controller.wait_for_line(rf"call {call_id}: picked up in queue reception", 15)
+            call.hangup()
+            await call.wait_closed(10)
     finally:
         await controller.stop()
     cases = store_of(live)[1]
@@ -245,48 +223,34 @@ async def test_escalation_reaches_the_expert_with_the_case(live: Stack, tmp_path
     a birth-certificate question, the caller presses 0 for a person, and the call goes
     to the état-civil queue with its case."""
     live.guichet("mode", "day")
-    password = load_secrets(live.settings).sip_accounts["1002"]
     mic = caller_audio(
         tmp_path / "birth.wav",
         (1.0, "Comment obtenir une copie de mon acte de naissance ?"),
     )
     controller = await start_controller(live)
     try:
-        async with AgentPhone(
-            f"{live.sip_host}:{live.sip_port}",
-            user="1002",
-            password=password,
-            workdir=tmp_path / "expert",
-            max_duration_s=90,
-        ) as expert:
-            await expert.wait_registered(10)
-            live.guichet("queues", "login", "1002", "etat-civil")
-            try:
-                async with CallSession(
-                    live.sip_target("3000"),
-                    workdir=tmp_path,
-                    user=CALLER_NUMBER,
-                    audio_in=mic,
-                    max_duration_s=90,
-                ) as call:
-                    assert await call.wait_established(10), call.log
-                    started = await controller.wait_for_line(
-                        r"call (\S+): answered -> voicebot", 15
-                    )
-                    call_id = started.group(1)
-                    await controller.wait_for_line(
-                        rf"call {call_id}: turn \d+ answered from card acte-naissance", 60
-                    )
-                    call.send_dtmf("0")  # a person, please
-                    await controller.wait_for_line(rf"call {call_id}: to queue etat-civil", 30)
-                    assert await expert.wait_established(30), expert.log
-                    await controller.wait_for_line(
-                        rf"call {call_id}: picked up in queue etat-civil", 15
-                    )
-                    call.hangup()
-                    await call.wait_closed(10)
-            finally:
-                live.guichet("queues", "logout", "1002")
+        async with (
+            agent_in_queue(live, "1002", "etat-civil", tmp_path / "expert") as expert,
+            CallSession(
+                live.sip_target("3000"),
+                workdir=tmp_path,
+                user=CALLER_NUMBER,
+                audio_in=mic,
+                max_duration_s=90,
+            ) as call,
+        ):
+            assert await call.wait_established(10), call.log
+            started = await controller.wait_for_line(r"call (\S+): answered -> voicebot", 15)
+            call_id = started.group(1)
+            await controller.wait_for_line(
+                rf"call {call_id}: turn \d+ answered from card acte-naissance", 60
+            )
+            call.send_dtmf("0")  # a person, please
+            await controller.wait_for_line(rf"call {call_id}: to queue etat-civil", 30)
+            assert await expert.wait_established(30), expert.log
+            await controller.wait_for_line(rf"call {call_id}: picked up in queue etat-civil", 15)
+            call.hangup()
+            await call.wait_closed(10)
     finally:
         await controller.stop()
     cases = store_of(live)[1]

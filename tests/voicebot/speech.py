@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
 
-from voicebot.audio import Float32Array, read_wav, telephone, write_wav
+from tests.support.speech import espeak_fr
+from voicebot.audio import Float32Array, telephone, write_wav
 from voicebot.engines.tts import TtsEngine
-
-
-def espeak_fr(text: str, path: Path) -> tuple[Float32Array, int]:
-    subprocess.run(
-        ["espeak-ng", "-v", "mb-fr1", "-s", "150", "-w", str(path), "--", text],
-        check=True,
-        capture_output=True,
-    )
-    return read_wav(path)
 
 
 def phone_wav(samples: Float32Array, rate: int, path: Path, lead_s: float = 0.3) -> Path:
