@@ -9,6 +9,7 @@ the weekly hours.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -128,3 +129,26 @@ def closing_time(flow: Flow, now: dt.datetime) -> dt.datetime | None:
     if r is None:
         return None
     return dt.datetime.combine(_local(flow, now).date(), r.end, tzinfo=flow.zone)
+
+
+def opening_slots(
+    flow: Flow, horizon_days: int = 60
+) -> Callable[[dt.datetime], Iterator[tuple[dt.datetime, dt.datetime]]]:
+    """The flow's opening periods (holidays, closures and exceptional openings
+    included) that end after a given moment, in order, for ``horizon_days``: when a
+    callback can be promised."""
+    zone = flow.zone
+
+    def slots(after: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        day = _local(flow, after).date()
+        for _ in range(horizon_days + 1):
+            for r in schedule(flow, day).ranges:
+                slot = (
+                    dt.datetime.combine(day, r.start, zone),
+                    dt.datetime.combine(day, r.end, zone),
+                )
+                if slot[1] > after:
+                    yield slot
+            day += dt.timedelta(days=1)
+
+    return slots

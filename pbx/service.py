@@ -17,6 +17,7 @@ from guichet.casefile.summary import Summarizer
 from guichet.runner import run_together
 from guichet.settings import Settings
 from guichet.store import Store
+from ivr_flows.calendar import opening_slots
 from ivr_flows.decision import Mode
 from ivr_flows.loader import load_flow_for
 from ivr_flows.mode import read_mode
@@ -113,7 +114,9 @@ async def serve_controller(
         rest=rest,
         calls=CallRepository(store),
         cases=cases,
-        callbacks=CallbackBook.from_settings(store, settings, on_sms_queued=outbox.wake),
+        callbacks=CallbackBook.from_settings(
+            store, settings, open_slots=opening_slots(flow), on_sms_queued=outbox.wake
+        ),
         summarizer=Summarizer.from_settings(settings),
         bus=bus,
         flow=flow,
