@@ -54,13 +54,21 @@ def load_knowledge(settings: Settings) -> Knowledge:
 
 
 async def track_queued_cases(bus: EventBus, cases: CaseRepository, reception_queue: str) -> None:
-    """When an agent picks up a queued call, record it on the call's case."""
+    """Follow queued calls: log who waits where, and when an agent picks up a call,
+    record it on the call's case."""
     async with bus.subscribe() as events:
         while True:
             event = await events.get()
+            call_id = str(event.data.get("unique_id", ""))
+            if event.topic == "queue.caller_joined":
+                log.info(
+                    "call %s: waiting in queue %s (position %s)",
+                    call_id,
+                    event.data.get("queue"),
+                    event.data.get("position"),
+                )
             if event.topic != "queue.agent_connected":
                 continue
-            call_id = str(event.data.get("unique_id", ""))
             try:
                 case = await cases.case_for_call(call_id)
                 if case is None:

@@ -71,9 +71,10 @@ async def start_controller(stack: Stack) -> WatchedProcess:
 
 @contextlib.asynccontextmanager
 async def agent_in_queue(
-    stack: Stack, user: str, queue: str, workdir: Path
+    stack: Stack, user: str, queue: str, workdir: Path, *, answer: bool = True
 ) -> AsyncIterator[AgentPhone]:
-    """A softphone registered as ``user``, answering at once, logged into ``queue``."""
+    """A softphone registered as ``user``, logged into ``queue``, answering at once
+    (or, ``answer=False``, ringing without ever being picked up)."""
     password = load_secrets(stack.settings).sip_accounts[user]
     async with AgentPhone(
         f"{stack.sip_host}:{stack.sip_port}",
@@ -81,6 +82,7 @@ async def agent_in_queue(
         password=password,
         workdir=workdir,
         max_duration_s=90,
+        answer=answer,
     ) as agent:
         await agent.wait_registered(10)
         stack.guichet("queues", "login", user, queue)
@@ -216,6 +218,41 @@ async def test_day_caller_reaches_the_reception_agent(live: Stack, tmp_path: Pat
     case_file = await cases.get_case(case.id)
     assert case_file.case.caller_number == CALLER_E164
     assert any(t.speaker == "system" and "reception" in t.text for t in case_file.turns)
+
+
+async def test_waiting_caller_presses_9_for_the_voicebot(live: Stack, tmp_path: Path) -> None:
+    """Day, the reception agent's phone rings unanswered: the caller waiting in the queue
+    presses 9 and the voicebot takes the same call, with the same case."""
+    live.guichet("mode", "day")
+    controller = await start_controller(live)
+    try:
+        async with (
+            agent_in_queue(live, "1001", "reception", tmp_path / "agent", answer=False),
+            CallSession(
+                live.sip_target("3000"), workdir=tmp_path, user=CALLER_NUMBER, max_duration_s=60
+            ) as call,
+        ):
+            assert await call.wait_established(10), call.log
+            routed = await controller.wait_for_line(r"call (\S+) routed to reception_queue", 15)
+            call_id = routed.group(1)
+            await controller.wait_for_line(rf"call {call_id}: waiting in queue reception", 15)
+            call.send_dtmf("9")
+            await controller.wait_for_line(
+                rf"call {call_id} came back from the queue \(voicebot\)", 15
+            )
+            await controller.wait_for_line(rf"call {call_id}: answered -> voicebot", 10)
+            await controller.wait_for_line(rf"call {call_id}: bot says: Bonjour", 30)
+            call.hangup()
+            await call.wait_closed(10)
+    finally:
+        await controller.stop()
+    calls, cases, _ = store_of(live)
+    kinds = [kind for kind, _ in await calls.events(call_id)]
+    assert "call.reentered" in kinds
+    assert kinds.count("call.routed") == 2
+    opened = [c for c in await cases.list_cases(limit=200) if c.call_id == call_id]
+    assert len(opened) == 1  # the same case all along
+    assert any(t.speaker == "bot" for t in (await cases.get_case(opened[0].id)).turns)
 
 
 async def test_escalation_reaches_the_expert_with_the_case(live: Stack, tmp_path: Path) -> None:

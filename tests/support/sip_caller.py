@@ -506,7 +506,9 @@ class AgentPhone(CallSession):
         source_ip: str = "127.0.0.1",
         audio_in: Path | None = None,
         max_duration_s: float = 120.0,
+        answer: bool = True,
     ) -> None:
+        self.answer = answer  # False: it rings and is never picked up
         super().__init__(
             registrar.split("@", 1)[-1],
             workdir=workdir,
@@ -523,7 +525,8 @@ class AgentPhone(CallSession):
     def _account(self) -> str:
         return (
             f"<sip:{self.user}@{_hostport(self.uri)}>;auth_user={self.user};"
-            f"auth_pass={self.password};regint=60;answermode=auto"
+            f"auth_pass={self.password};regint=60;"
+            f"answermode={'auto' if self.answer else 'manual'}"
         )
 
     async def __aenter__(self) -> AgentPhone:
