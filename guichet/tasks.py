@@ -56,3 +56,19 @@ class TaskOwner:
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+
+async def cancel_and_wait(*tasks: asyncio.Future[Any]) -> None:
+    """Cancel short-lived helper tasks and wait until they are really done (the
+    owner's own cancellation still propagates)."""
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+        except Exception:  # noqa: S110 - a helper's failure does not concern its owner
+            pass

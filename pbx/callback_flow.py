@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from guichet.casefile.errors import InvalidNumber
 from guichet.casefile.phone_numbers import format_national, normalize_number
 from guichet.casefile.records import CallbackRecord
+from guichet.tasks import cancel_and_wait
 from voicebot.ear import MONTHS
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class CallbackDialog:
         try:
             await self.prompter.say(text, self.lang, interrupt=pressed)
         finally:
-            waiter.cancel()
+            await cancel_and_wait(waiter)
 
     async def _wait_key(self, pressed: asyncio.Event) -> None:
         key = await self.keys.get()

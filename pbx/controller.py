@@ -27,7 +27,7 @@ from guichet.casefile.records import Outcome
 from guichet.casefile.repository import CaseRepository
 from guichet.casefile.summary import Summarizer
 from guichet.settings import Settings
-from guichet.tasks import TaskOwner
+from guichet.tasks import TaskOwner, cancel_and_wait
 from ivr_flows.decision import Mode, RoutingDecision, Target, route
 from ivr_flows.model import Flow
 from pbx.ari.events import AriEvent, ChannelDtmfReceived, StasisEnd, StasisStart
@@ -159,11 +159,10 @@ class CallSession:
         try:
             await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            gone.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await cancel_and_wait(gone)
+            if not task.done():
+                await cancel_and_wait(task)
+        if task.cancelled():
             raise CallEnded
         return task.result()
 
@@ -304,7 +303,7 @@ class CallSession:
         try:
             outcome = await bot.run()
         finally:
-            gone_watch.cancel()
+            await cancel_and_wait(gone_watch)
             self._audio_sink = self._dtmf_sink = None
             await link.aclose()
         self._answered += outcome.answered

@@ -17,7 +17,7 @@ from typing import Literal
 from guichet.bus import BusEvent, EventBus
 from guichet.casefile.repository import CaseRepository
 from guichet.settings import Settings
-from guichet.tasks import TaskOwner
+from guichet.tasks import TaskOwner, cancel_and_wait
 from pbx.errors import MediaError
 from pbx.media.link import MediaLink
 from voicebot.frames import (
@@ -153,7 +153,7 @@ class VoicebotCall:
                 get = asyncio.ensure_future(self.pipeline.next_output())
                 done, _ = await asyncio.wait({get, lost}, return_when="FIRST_COMPLETED")
                 if get not in done:
-                    get.cancel()
+                    await cancel_and_wait(get)
                     return self._outcome("media_lost", "media websocket closed")
                 frame = get.result()
                 if isinstance(frame, BotAudioFrame):
@@ -170,7 +170,7 @@ class VoicebotCall:
                 elif isinstance(frame, HangupFrame):
                     return self._outcome("caller_hangup", frame.reason)
         finally:
-            lost.cancel()
+            await cancel_and_wait(lost)
 
     def _outcome(
         self, kind: OutcomeKind, reason: str, service: str | None = None

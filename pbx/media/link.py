@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from guichet.tasks import TaskOwner
+from guichet.tasks import TaskOwner, cancel_and_wait
 from pbx.ari.rest import AriRest
 from pbx.errors import AriError, MediaError
 from pbx.media.chan_websocket import ChanWebSocketMedia
@@ -72,7 +72,7 @@ class MediaLink:
                 {started, self._runner}, timeout=SETUP_TIMEOUT_S, return_when="FIRST_COMPLETED"
             )
         finally:
-            started.cancel()
+            await cancel_and_wait(started)
         if not media.started.is_set():
             if self._runner in done:
                 self._runner.result()  # raises the connection error
