@@ -33,6 +33,8 @@ from voicebot.runtime import shared_engines
 
 log = logging.getLogger(__name__)
 
+QUEUES_SYNC_WAIT_S = 15.0
+
 
 class NoKnowledge:
     """No index yet: every question is handed to a person (never an invented answer)."""
@@ -137,8 +139,13 @@ async def serve_controller(
     controller_ready = asyncio.Event()
 
     async def announce() -> None:
-        await queues_ready.wait()
         await controller_ready.wait()
+        try:
+            await asyncio.wait_for(queues_ready.wait(), QUEUES_SYNC_WAIT_S)
+        except TimeoutError:
+            # calls are taken anyway: with the queue state unknown, routing never
+            # strands a caller in an empty queue (the voicebot answers)
+            log.warning("queue state not known yet (AMI): calls go to the voicebot until it is")
         if ready is not None:
             ready.set()
 
