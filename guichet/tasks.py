@@ -38,15 +38,7 @@ class TaskOwner:
             log.error("%s: task %s failed", self.name, task.get_name(), exc_info=exc)
 
     async def cancel(self, task: asyncio.Task[Any]) -> None:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise
-        except Exception:  # noqa: S110 - already logged by _done
-            pass
+        await cancel_and_wait(task)  # a failure is already logged by _done
 
     async def aclose(self) -> None:
         self._closed = True
