@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -64,3 +64,20 @@ async def cancel_and_wait(*tasks: asyncio.Future[Any]) -> None:
                 raise
         except Exception:  # noqa: S110 - a helper's failure does not concern its owner
             pass
+
+
+async def until_first_ends(
+    *coros: Coroutine[Any, Any, Any], beside: Awaitable[Any] | None = None
+) -> None:
+    """Run ``coros`` together until the first one ends, re-raising what ended it, then
+    cancel and await the others: a connection's send/receive/keepalive tasks.
+    ``beside`` (a resync, say) is awaited while they already run."""
+    tasks = [asyncio.create_task(coro) for coro in coros]
+    try:
+        if beside is not None:
+            await beside
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        await cancel_and_wait(*tasks)

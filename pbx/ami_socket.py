@@ -22,6 +22,7 @@ from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
 
 from guichet.settings import Settings
+from guichet.tasks import until_first_ends
 from pbx.credentials import credentials
 from pbx.errors import AmiError, AmiUnavailable
 
@@ -284,19 +285,12 @@ class AmiEventSocket:
         log.info("AMI socket connected (%d)", self.connections)
         self._current = connection
         self.connected.set()
-        receive = asyncio.create_task(self._receive(connection), name="ami-receive")
-        keepalive = asyncio.create_task(self._keepalive_loop(connection), name="ami-keepalive")
-        tasks = {receive, keepalive}
-        try:
-            # resync runs beside the receiver: events that arrive meanwhile are not lost
-            await self._on_connected()
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()  # re-raise what ended it
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        # resync runs beside the receiver: events that arrive meanwhile are not lost
+        await until_first_ends(
+            self._receive(connection),
+            self._keepalive_loop(connection),
+            beside=self._on_connected(),
+        )
 
     async def _receive(self, connection: AmiConnection) -> None:
         while True:

@@ -53,11 +53,6 @@ _DAYS = {
 }
 
 
-def spoken_number(e164: str) -> str:
-    """Digits grouped as a French agent reads them, separated for the voice."""
-    return ", ".join(format_national(e164).split(" "))
-
-
 def spoken_reference(reference: str) -> str:
     """``CB-4K7Q2`` → ``C B, 4 K 7 Q 2``: letter by letter, never as a word."""
     head, _, tail = reference.partition("-")
@@ -133,7 +128,7 @@ class CallbackDialog:
         number = self._valid(caller_id)
         for _ in range(MAX_ATTEMPTS):
             if number is not None:
-                await self._prompt(self._m("confirm").format(number=spoken_number(number)))
+                await self._prompt(self._m("confirm").format(number=format_national(number)))
                 keys = await self._read_keys(accept_single="1")
                 if keys == "1":
                     return number

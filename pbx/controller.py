@@ -82,6 +82,11 @@ class CallServices:
     def app(self) -> str:
         return self.settings.ari_app
 
+    @property
+    def service_names(self) -> set[str]:
+        """What a card's ``service`` may name: the flow's services and the queues."""
+        return set(self.flow.services) | set(self.settings.queues)
+
     def service_queue(self, service: str | None) -> str | None:
         if service is None:
             return None
@@ -129,6 +134,11 @@ class CallSession:
     def lang(self) -> str:
         return str(self.record.state_data.get("lang") or self.record.language or "fr")
 
+    @property
+    def lang_known(self) -> bool:
+        """The caller's own language is known (spoken or chosen), not just the default."""
+        return bool(self.record.state_data.get("lang_known"))
+
     # --- events from the controller ---
     def deliver(self, event: AriEvent) -> None:
         if isinstance(event, ChannelDtmfReceived) and event.channel_id == self.call_id:
@@ -147,7 +157,7 @@ class CallSession:
     # --- state ---
     async def _go(self, state: CallState, reason: str | None = None, **data: object) -> None:
         previous = self.record.state
-        kept = {"case_id": self.case_id, "lang": self.lang}
+        kept = {"case_id": self.case_id, "lang": self.lang, "lang_known": self.lang_known}
         self.record = await self.s.calls.transition(self.call_id, state, kept | data, reason)
         if previous != state:
             log.info("call %s: %s -> %s", self.call_id, previous, state)
@@ -172,19 +182,17 @@ class CallSession:
         try:
             await self._drive()
         except CallEnded:
-            reason = (
-                "completed"
-                if self.record.state in (CallState.HANGING_UP, CallState.TRANSFERRING)
-                else "caller_hangup"
-            )
+            # the channel left Stasis: as asked (hang-up, queue) or the caller hung up
+            reason = {
+                CallState.HANGING_UP: "completed",
+                CallState.TRANSFERRING: "to_queue",
+            }.get(self.record.state, "caller_hangup")
         except CallNotFound:
             reason = "channel_gone"
         except (AriError, MediaError) as exc:
             log.warning("call %s: %s; hanging up", self.call_id, exc)
             reason = "error"
             await self._hangup_quietly()
-        if self.record.state == CallState.TRANSFERRING and reason == "completed":
-            reason = "to_queue"
         if self.record.state != CallState.ENDED:
             await self._go(CallState.ENDED, reason=reason)
         await self._close_case(reason)
@@ -293,8 +301,10 @@ class CallSession:
             cases=self.s.cases,
             bus=self.s.bus,
             humans_available=bool(data.get("desk_open")),
-            services=set(self.s.flow.services) | set(self.s.settings.queues),
-            lang=self.lang,
+            services=self.s.service_names,
+            # unknown yet: the greeting is in the default language, the first
+            # utterance decides (or the caller presses 2 / says "English")
+            lang=self.lang if self.lang_known else None,
             greet=True,
         )
         self._audio_sink = bot.push_audio
@@ -315,15 +325,17 @@ class CallSession:
 
     async def _after_voicebot(self, outcome: VoicebotOutcome) -> None:
         log.info("call %s: voicebot %s", self.call_id, outcome.kind)
-        if outcome.lang != self.lang:
-            await self._go(self.record.state, **{**self.record.state_data, "lang": outcome.lang})
+        if outcome.lang_known and not (self.lang_known and outcome.lang == self.lang):
+            data = {**self.record.state_data, "lang": outcome.lang, "lang_known": True}
+            await self._go(self.record.state, **data)
+            await self.s.cases.set_language(self.case_id, outcome.lang)
         if outcome.kind == "caller_hangup" or self.gone.is_set():
             raise CallEnded
-        if outcome.kind in ("transfer", "callback"):
-            if outcome.kind == "callback":
-                await self._go(CallState.CALLBACK, service=outcome.service, link_id=_new_id())
-            else:
-                await self._hand_over(outcome.service)
+        if outcome.kind == "callback":
+            await self._go(CallState.CALLBACK, service=outcome.service, link_id=_new_id())
+            return
+        if outcome.kind == "transfer":
+            await self._hand_over(outcome.service)
             return
         if outcome.kind == "media_lost":
             await self._hand_over(None, after_incident=True)
@@ -539,6 +551,7 @@ class CallController:
                 {
                     "case_id": existing.state_data.get("case_id", ""),
                     "lang": existing.state_data.get("lang", existing.language),
+                    "lang_known": existing.state_data.get("lang_known", False),
                     "came_back": came_back,
                 },
             )

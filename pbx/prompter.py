@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 
 from pbx.media.link import MediaLink
 from voicebot.audio import iter_frames, resample
+from voicebot.ear import for_the_ear
 from voicebot.engines.tts import TtsEngine
 from voicebot.frames import Lang
 
@@ -26,7 +27,9 @@ class Prompter:
         voice: Lang = "en" if lang == "en" else "fr"
         engine = self.tts[voice]
         loop = asyncio.get_running_loop()
-        samples = await loop.run_in_executor(self.pool, engine.synthesize, text, voice)
+        # read the way the voicebot reads (numbers, phone numbers, times)
+        spoken = for_the_ear(text, voice)
+        samples = await loop.run_in_executor(self.pool, engine.synthesize, spoken, voice)
         samples = resample(samples, engine.capabilities.sample_rate, self.link.sample_rate)
         next_at = loop.time()
         for frame in iter_frames(samples, self.link.sample_rate):

@@ -26,6 +26,7 @@ from pbx.ari.rest import AriRest
 from pbx.call_store import CallRepository
 from pbx.controller import CallServices, run_controller
 from pbx.credentials import credentials
+from pbx.errors import QueueNotFound
 from pbx.queue_store import QueueEventRepository
 from pbx.queues import QueueMonitor, serve_queue_monitor
 from voicebot.knowledge_port import Knowledge, SimpleAnswer, open_knowledge
@@ -112,7 +113,7 @@ async def serve_controller(
     def agents_available(queue: str) -> bool:
         try:
             return monitor.agents_available(queue)
-        except Exception:  # an unknown queue: nobody there
+        except QueueNotFound:  # not configured in app_queue: nobody can be there
             return False
 
     async def current_mode() -> Mode:

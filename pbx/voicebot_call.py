@@ -46,6 +46,7 @@ class VoicebotOutcome:
     service: str | None = None  # the expert service of the topic, when known
     answered: int = 0  # questions answered from a card
     lang: str = "fr"
+    lang_known: bool = False  # the caller spoke or chose it (not just the default)
 
 
 class CaseWriter:
@@ -66,8 +67,8 @@ class CaseWriter:
             except Exception:
                 log.exception("case %s: could not record an update", self.case_id)
 
-    async def drain(self) -> None:
-        """Finish what is queued (call before reading the case back)."""
+    def finish(self) -> None:
+        """``run`` returns once what is already queued is written."""
         self._queue.put_nowait(None)
 
 
@@ -115,7 +116,7 @@ class VoicebotCall:
             self.knowledge,
             settings,
             sample_rate=link.sample_rate,
-            lang="en" if lang == "en" else ("fr" if lang == "fr" else None),
+            lang="en" if lang == "en" else "fr" if lang == "fr" else None,
             greet=greet,
             humans_available=humans_available,
             confirm_callback=True,
@@ -142,7 +143,7 @@ class VoicebotCall:
             async with self.pipeline:
                 return await self._play_out()
         finally:
-            await self.writer.drain()
+            self.writer.finish()
             await asyncio.wait({writer}, timeout=10)
             await self._tasks.aclose()
 
@@ -175,9 +176,8 @@ class VoicebotCall:
     def _outcome(
         self, kind: OutcomeKind, reason: str, service: str | None = None
     ) -> VoicebotOutcome:
-        return VoicebotOutcome(
-            kind, reason, service, self.answered, self._lang_recorded or self.pipeline.call.lang
-        )
+        call = self.pipeline.call
+        return VoicebotOutcome(kind, reason, service, self.answered, call.lang, call.lang_fixed)
 
     def _on_event(self, frame: Frame) -> None:
         if isinstance(frame, BargeInFrame):

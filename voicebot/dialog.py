@@ -519,12 +519,13 @@ class Dialog:
         )
 
     def _utterance(self, event: Utterance) -> list[Action]:
+        # "English" as the first words, heard as French or English: the language choice
+        first = self.state.lang == "fr" and self.state.turns == 0
+        if first and _fold(event.text) in self.config.language_words:
+            return self._switch_to_english()
         if event.lang != self.state.lang:  # the caller's language wins
             self.state = replace(self.state, lang=event.lang)
         state = self.state
-        folded = _fold(event.text).strip(" .!?")
-        if state.lang == "fr" and state.turns == 0 and folded in self.config.language_words:
-            return self._switch_to_english()
         intent = classify(event.text)
         if intent == "empty":
             return self._speak([self._say("not_heard", "prompt")])

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from guichet.tasks import until_first_ends
 from pbx.ari.events import AriEvent, parse_event
 
 log = logging.getLogger(__name__)
@@ -69,19 +70,12 @@ class AriEventSocket:
         self.connections += 1
         log.info("ARI events socket connected (%d)", self.connections)
         self.connected.set()
-        receive = asyncio.create_task(self._receive(ws), name="ari-receive")
-        keepalive = asyncio.create_task(self._keepalive_loop(ws), name="ari-keepalive")
-        tasks = {receive, keepalive}
         try:
             # resync runs beside the receiver: events that arrive meanwhile are not lost
-            await self._on_connected()
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()  # re-raise what ended it
+            await until_first_ends(
+                self._receive(ws), self._keepalive_loop(ws), beside=self._on_connected()
+            )
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             await ws.close()
 
     async def _receive(self, ws: ClientConnection) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from guichet.tasks import until_first_ends
 from pbx.errors import MediaError
 
 log = logging.getLogger(__name__)
@@ -80,19 +81,11 @@ class ChanWebSocketMedia:
         except (OSError, websockets.WebSocketException, TimeoutError) as exc:
             raise MediaError(f"media websocket {self.connection_id}: {exc}") from exc
         self._ws = ws
-        receive = asyncio.create_task(self._receive(ws), name="media-receive")
-        keepalive = asyncio.create_task(self._keepalive_loop(ws), name="media-keepalive")
-        tasks = {receive, keepalive}
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()
+            await until_first_ends(self._receive(ws), self._keepalive_loop(ws))
         except websockets.ConnectionClosed:
             pass  # the channel hung up: the normal end of a call's media
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             self._ws = None
             await ws.close()
 

@@ -178,11 +178,16 @@ async def test_auto_mode_without_fastagi_follows_the_rendered_hours(
     """Python down too: GotoIfTime() from the flow must agree with ivr_flows.calendar."""
     set_mode(stack.settings, store, Mode.AUTO)
     flow = load_flow_for(stack.settings)
-    before = dt.datetime.now(dt.UTC)
-    result = await call_city_hall(stack, tmp_path)
-    after = dt.datetime.now(dt.UTC)
-    if is_open(flow, before) != is_open(flow, after):
-        pytest.skip("the call straddled an opening or closing minute")
+    # Asterisk's clock decides; a call across an opening or closing minute proves
+    # nothing, and the next call (seconds later) cannot straddle one again
+    for attempt in range(2):
+        before = dt.datetime.now(dt.UTC)
+        result = await call_city_hall(stack, tmp_path / f"call{attempt}")
+        after = dt.datetime.now(dt.UTC)
+        if is_open(flow, before) == is_open(flow, after):
+            break
+    else:
+        raise AssertionError("two calls in a row straddled an opening or closing minute")
     if is_open(flow, before):
         assert_queue_then_no_agent(stack, result, tmp_path)
     else:

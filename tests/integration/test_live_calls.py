@@ -10,19 +10,18 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from guichet.casefile.callbacks import CallbackBook
 from guichet.casefile.repository import CaseRepository
-from guichet.settings import Settings
 from guichet.store import open_store
 from pbx.asterisk_process import load_secrets
 from pbx.call_store import CallRepository
 from tests.integration.stack import Stack
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.processes import WatchedProcess
 from tests.support.sip_caller import AgentPhone, CallSession
 from tests.support.speech import caller_audio
 from tests.support.transcribe import transcribe
@@ -59,14 +58,39 @@ def live(stack: Stack, twilio: FakeTwilio) -> Stack:
     return stack
 
 
-def store_of(stack: Stack) -> tuple[CallRepository, CaseRepository, CallbackBook]:
-    settings: Settings = stack.settings
-    store = open_store(settings.store_url)
-    return CallRepository(store), CaseRepository(store), CallbackBook.from_settings(store, settings)
+@dataclass
+class Records:
+    """What the store kept, read the way the controller wrote it."""
+
+    calls: CallRepository
+    cases: CaseRepository
+    callbacks: CallbackBook
 
 
-async def start_controller(stack: Stack) -> WatchedProcess:
-    return await stack.start_controller()
+@pytest.fixture(scope="module")
+def records(live: Stack) -> Iterator[Records]:
+    store = open_store(live.settings.store_url)
+    try:
+        yield Records(
+            CallRepository(store),
+            CaseRepository(store),
+            CallbackBook.from_settings(store, live.settings),
+        )
+    finally:
+        store.close()
+
+
+def dial_city_hall(
+    stack: Stack, workdir: Path, mic: Path | None = None, max_duration_s: float = 90
+) -> CallSession:
+    """A caller with a French mobile number dialling 3000 through the trunk."""
+    return CallSession(
+        stack.sip_target("3000"),
+        workdir=workdir,
+        user=CALLER_NUMBER,
+        audio_in=mic,
+        max_duration_s=max_duration_s,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -92,20 +116,16 @@ async def agent_in_queue(
             stack.guichet("queues", "logout", user)
 
 
-async def test_night_caller_hears_the_cards_answer(live: Stack, tmp_path: Path) -> None:
+async def test_night_caller_hears_the_cards_answer(
+    live: Stack, records: Records, tmp_path: Path
+) -> None:
     live.guichet("mode", "night")
     mic = caller_audio(
         tmp_path / "question.wav", (1.0, "Quels sont les horaires d'ouverture de la mairie ?")
     )
-    controller = await start_controller(live)
+    controller = await live.start_controller()
     try:
-        async with CallSession(
-            live.sip_target("3000"),
-            workdir=tmp_path,
-            user=CALLER_NUMBER,
-            audio_in=mic,
-            max_duration_s=90,
-        ) as call:
+        async with dial_city_hall(live, tmp_path, mic) as call:
             assert await call.wait_established(10), call.log
             started = await controller.wait_for_line(r"call (\S+): answered -> voicebot", 15)
             call_id = started.group(1)
@@ -127,7 +147,7 @@ async def test_night_caller_hears_the_cards_answer(live: Stack, tmp_path: Path) 
     card_words = {"lundi", "vendredi", "samedi", "république"}
     assert len(card_words & words(heard)) >= 3, heard
 
-    calls, cases, _ = store_of(live)
+    calls, cases = records.calls, records.cases
     case = await cases.case_for_call(call_id)
     assert case is not None
     case_file = await cases.get_case(case.id)
@@ -144,20 +164,14 @@ async def test_night_caller_hears_the_cards_answer(live: Stack, tmp_path: Path) 
 
 
 async def test_night_caller_asks_for_a_person_and_books_a_callback(
-    live: Stack, twilio: FakeTwilio, tmp_path: Path
+    live: Stack, records: Records, twilio: FakeTwilio, tmp_path: Path
 ) -> None:
     live.guichet("mode", "night")
     sent_before = len(twilio.messages)
     mic = caller_audio(tmp_path / "agent.wav", (1.0, "Je voudrais parler à un conseiller."))
-    controller = await start_controller(live)
+    controller = await live.start_controller()
     try:
-        async with CallSession(
-            live.sip_target("3000"),
-            workdir=tmp_path,
-            user=CALLER_NUMBER,
-            audio_in=mic,
-            max_duration_s=90,
-        ) as call:
+        async with dial_city_hall(live, tmp_path, mic) as call:
             assert await call.wait_established(10), call.log
             started = await controller.wait_for_line(r"call (\S+): answered -> voicebot", 15)
             call_id = started.group(1)
@@ -179,7 +193,7 @@ async def test_night_caller_asks_for_a_person_and_books_a_callback(
     assert sms["to"] == CALLER_E164
     assert reference in sms["body"]
 
-    _, cases, callbacks = store_of(live)
+    cases, callbacks = records.cases, records.callbacks
     booking = await callbacks.get_callback(reference)
     assert booking.number == CALLER_E164
     case_file = await cases.get_case(booking.case_id)
@@ -192,15 +206,15 @@ async def test_night_caller_asks_for_a_person_and_books_a_callback(
     assert "rappel" in heard.lower(), heard
 
 
-async def test_day_caller_reaches_the_reception_agent(live: Stack, tmp_path: Path) -> None:
+async def test_day_caller_reaches_the_reception_agent(
+    live: Stack, records: Records, tmp_path: Path
+) -> None:
     live.guichet("mode", "day")
-    controller = await start_controller(live)
+    controller = await live.start_controller()
     try:
         async with (
             agent_in_queue(live, "1001", "reception", tmp_path / "agent") as agent,
-            CallSession(
-                live.sip_target("3000"), workdir=tmp_path, user=CALLER_NUMBER, max_duration_s=60
-            ) as call,
+            dial_city_hall(live, tmp_path, max_duration_s=60) as call,
         ):
             assert await call.wait_established(10), call.log
             routed = await controller.wait_for_line(r"call (\S+) routed to reception_queue", 15)
@@ -212,7 +226,7 @@ async def test_day_caller_reaches_the_reception_agent(live: Stack, tmp_path: Pat
             await call.wait_closed(10)
     finally:
         await controller.stop()
-    cases = store_of(live)[1]
+    cases = records.cases
     case = await cases.case_for_call(call_id)
     assert case is not None and case.outcome == "answered_by_reception"
     case_file = await cases.get_case(case.id)
@@ -220,17 +234,17 @@ async def test_day_caller_reaches_the_reception_agent(live: Stack, tmp_path: Pat
     assert any(t.speaker == "system" and "reception" in t.text for t in case_file.turns)
 
 
-async def test_waiting_caller_presses_9_for_the_voicebot(live: Stack, tmp_path: Path) -> None:
+async def test_waiting_caller_presses_9_for_the_voicebot(
+    live: Stack, records: Records, tmp_path: Path
+) -> None:
     """Day, the reception agent's phone rings unanswered: the caller waiting in the queue
     presses 9 and the voicebot takes the same call, with the same case."""
     live.guichet("mode", "day")
-    controller = await start_controller(live)
+    controller = await live.start_controller()
     try:
         async with (
             agent_in_queue(live, "1001", "reception", tmp_path / "agent", answer=False),
-            CallSession(
-                live.sip_target("3000"), workdir=tmp_path, user=CALLER_NUMBER, max_duration_s=60
-            ) as call,
+            dial_city_hall(live, tmp_path, max_duration_s=60) as call,
         ):
             assert await call.wait_established(10), call.log
             routed = await controller.wait_for_line(r"call (\S+) routed to reception_queue", 15)
@@ -246,7 +260,7 @@ async def test_waiting_caller_presses_9_for_the_voicebot(live: Stack, tmp_path: 
             await call.wait_closed(10)
     finally:
         await controller.stop()
-    calls, cases, _ = store_of(live)
+    calls, cases = records.calls, records.cases
     kinds = [kind for kind, _ in await calls.events(call_id)]
     assert "call.reentered" in kinds
     assert kinds.count("call.routed") == 2
@@ -255,7 +269,9 @@ async def test_waiting_caller_presses_9_for_the_voicebot(live: Stack, tmp_path: 
     assert any(t.speaker == "bot" for t in (await cases.get_case(opened[0].id)).turns)
 
 
-async def test_escalation_reaches_the_expert_with_the_case(live: Stack, tmp_path: Path) -> None:
+async def test_escalation_reaches_the_expert_with_the_case(
+    live: Stack, records: Records, tmp_path: Path
+) -> None:
     """Day, nobody at reception, an expert of état civil logged in: the voicebot answers
     a birth-certificate question, the caller presses 0 for a person, and the call goes
     to the état-civil queue with its case."""
@@ -264,17 +280,11 @@ async def test_escalation_reaches_the_expert_with_the_case(live: Stack, tmp_path
         tmp_path / "birth.wav",
         (1.0, "Comment obtenir une copie de mon acte de naissance ?"),
     )
-    controller = await start_controller(live)
+    controller = await live.start_controller()
     try:
         async with (
             agent_in_queue(live, "1002", "etat-civil", tmp_path / "expert") as expert,
-            CallSession(
-                live.sip_target("3000"),
-                workdir=tmp_path,
-                user=CALLER_NUMBER,
-                audio_in=mic,
-                max_duration_s=90,
-            ) as call,
+            dial_city_hall(live, tmp_path, mic) as call,
         ):
             assert await call.wait_established(10), call.log
             started = await controller.wait_for_line(r"call (\S+): answered -> voicebot", 15)
@@ -290,7 +300,7 @@ async def test_escalation_reaches_the_expert_with_the_case(live: Stack, tmp_path
             await call.wait_closed(10)
     finally:
         await controller.stop()
-    cases = store_of(live)[1]
+    cases = records.cases
     case = await cases.case_for_call(call_id)
     assert case is not None and case.outcome == "escalated"
     case_file = await cases.get_case(case.id)
@@ -301,26 +311,20 @@ async def test_escalation_reaches_the_expert_with_the_case(live: Stack, tmp_path
 
 
 async def test_controller_killed_mid_call_caller_gets_the_callback_flow(
-    live: Stack, twilio: FakeTwilio, tmp_path: Path
+    live: Stack, records: Records, twilio: FakeTwilio, tmp_path: Path
 ) -> None:
     """Killed while the voicebot talks, the controller comes back: the caller (night,
     nobody to take the call) hears an apology and books a callback, not silence."""
     live.guichet("mode", "night")
     mic = caller_audio(tmp_path / "q.wav", (1.0, "Comment inscrire mon enfant à la cantine ?"))
-    first = await start_controller(live)
-    async with CallSession(
-        live.sip_target("3000"),
-        workdir=tmp_path,
-        user=CALLER_NUMBER,
-        audio_in=mic,
-        max_duration_s=120,
-    ) as call:
+    first = await live.start_controller()
+    async with dial_city_hall(live, tmp_path, mic, max_duration_s=120) as call:
         assert await call.wait_established(10), call.log
         started = await first.wait_for_line(r"call (\S+): bot says: Bonjour", 20)
         call_id = started.group(1)
         await first.kill()  # SIGKILL mid-greeting: the media websocket just drops
 
-        second = await start_controller(live)
+        second = await live.start_controller()
         try:
             await second.wait_for_line(rf"call {call_id} taken back in state voicebot", 10)
             assert not call.closed, "the call was dropped while the controller was down"
@@ -331,7 +335,7 @@ async def test_controller_killed_mid_call_caller_gets_the_callback_flow(
             await call.wait_closed(10)
         finally:
             await second.stop()
-    calls, cases, _ = store_of(live)
+    calls, cases = records.calls, records.cases
     kinds = [kind for kind, _ in await calls.events(call_id)]
     assert "call.resumed" in kinds
     case = await cases.case_for_call(call_id)

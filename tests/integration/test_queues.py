@@ -65,7 +65,10 @@ class Watch:
                     self.seen.append(event)
         except TimeoutError:
             topics = [e.topic for e in self.seen]
-            raise AssertionError(f"no {topic} within {timeout} s; saw {topics}") from None
+            alike = [e.data for e in self.seen if e.topic == topic]
+            raise AssertionError(
+                f"no {topic} within {timeout} s; saw {topics}; {topic} seen: {alike}"
+            ) from None
 
     async def until(self, check: Callable[[], bool], timeout: float = 15.0) -> None:
         """Until ``check()`` holds, re-checked on every bus event."""

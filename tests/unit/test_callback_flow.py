@@ -12,9 +12,9 @@ from guichet.casefile.records import CallbackRecord, CallbackStatus
 from pbx.callback_flow import (
     CallbackDialog,
     spoken_due,
-    spoken_number,
     spoken_reference,
 )
+from voicebot.ear import for_the_ear
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -47,7 +47,6 @@ def dialog(*answers: str, lang: str = "fr") -> tuple[CallbackDialog, Speaker]:
 
 
 def test_numbers_references_and_times_are_spoken_for_the_ear() -> None:
-    assert spoken_number("+33612345678") == "06, 12, 34, 56, 78"
     assert spoken_reference("CB-4K7Q2") == "C B, 4 K 7 Q 2"
     due = datetime(2026, 11, 27, 13, 30, tzinfo=UTC)  # 14:30 in Paris
     assert spoken_due(due, PARIS, "fr") == "vendredi 27 novembre à 14 heures 30"
@@ -57,14 +56,16 @@ def test_numbers_references_and_times_are_spoken_for_the_ear() -> None:
 async def test_caller_id_confirmed_with_1() -> None:
     flow, speaker = dialog("1")
     assert await flow.confirm_number("0612345678") == "+33612345678"
-    assert "06, 12, 34, 56, 78" in speaker.said[0]
+    assert "06 12 34 56 78" in speaker.said[0]
+    # spoken the way the voicebot speaks numbers
+    assert "zéro six, douze, trente-quatre" in for_the_ear(speaker.said[0], "fr")
 
 
 async def test_withheld_number_is_keyed_in_then_confirmed() -> None:
     flow, speaker = dialog("0698765432#", "1")
     assert await flow.confirm_number(None) == "+33698765432"
     assert speaker.said[0].startswith("Tapez le numéro")
-    assert "06, 98, 76, 54, 32" in speaker.said[1]  # read back before it counts
+    assert "06 98 76 54 32" in speaker.said[1]  # read back before it counts
 
 
 async def test_another_number_replaces_the_caller_id() -> None:

@@ -207,6 +207,9 @@ def test_french_greeting_offers_english_by_key_or_word() -> None:
     spoken = Dialog(DialogConfig())
     spoken.handle(Start())
     assert spoken.handle(Utterance("English.", "fr"))[0] == SwitchLanguage("en")
+    detected = Dialog(DialogConfig())  # the recogniser already heard it as English
+    detected.handle(Start())
+    assert detected.handle(Utterance("English", "en"))[0] == SwitchLanguage("en")
     # past the first question, the word is part of a question, not a choice
     other = Dialog(DialogConfig())
     other.handle(Start())
