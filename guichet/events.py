@@ -1,0 +1,407 @@
+"""The catalogue of events: everything Guichet tells its listeners (the web app, the
+case tracker, tests). One frozen dataclass per kind of fact; publishers build them,
+subscribers match on their types (``isinstance`` or ``match``), never on strings.
+
+Each class has a wire name (``type``), used only at the edge: the websocket sends
+``{"type": "call.started", "at": …, …fields}`` to browsers (:meth:`Event.to_json`).
+
+What an event may carry: ids, decisions, the bot's and the caller's words (the web
+app is authenticated and authorised per object), never a full phone number — a
+caller is shown masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar, Literal
+
+__all__ = [
+    "EVENT_TYPES",
+    "Abstained",
+    "AgentCalled",
+    "AgentCompleted",
+    "AgentConnected",
+    "AgentRingNoAnswer",
+    "CallAnswered",
+    "CallEnded",
+    "CallEscalated",
+    "CallEvent",
+    "CallResumed",
+    "CallRouted",
+    "CallStarted",
+    "CallTransferred",
+    "CallbackBooked",
+    "CallerView",
+    "CardProposed",
+    "Event",
+    "HandedOver",
+    "LanguageChanged",
+    "LiveCall",
+    "MemberView",
+    "QueueCallerAbandoned",
+    "QueueCallerJoined",
+    "QueueCallerLeft",
+    "QueueEvent",
+    "QueueMemberAdded",
+    "QueueMemberChanged",
+    "QueueMemberRemoved",
+    "QueueView",
+    "QueuesSynced",
+    "QueuesUnsynced",
+    "Snapshot",
+    "Speaker",
+    "TurnTranscribed",
+]
+
+Speaker = Literal["caller", "bot", "agent", "expert"]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every event; ``type`` is the wire name, set on each concrete class."""
+
+    type: ClassVar[str] = ""
+    at: dt.datetime = field(default_factory=_now)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("type")
+        if name:
+            if name in EVENT_TYPES:
+                raise TypeError(f"event type {name!r} defined twice")
+            EVENT_TYPES[name] = cls
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``type`` first, datetimes in ISO 8601, enums by value."""
+        return {"type": self.type, **_plain(dataclasses.asdict(self))}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+# --- calls ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallEvent(Event):
+    """Something about one call (``call_id`` is the caller's channel id)."""
+
+    call_id: str
+    case_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallStarted(CallEvent):
+    type: ClassVar[str] = "call.started"
+    caller: str = ""  # masked: "+33 6 •• •• •• 78"
+    line: str = ""  # the number dialled (the city hall's)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallResumed(CallEvent):
+    """A restarted controller took the call back."""
+
+    type: ClassVar[str] = "call.resumed"
+    state: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallAnswered(CallEvent):
+    type: ClassVar[str] = "call.answered"
+    language: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallRouted(CallEvent):
+    type: ClassVar[str] = "call.routed"
+    target: str  # ivr_flows' Target value: reception_queue | voicebot
+    reason: str  # why (open, closed, holiday, no_agent…)
+    detail: str = ""
+    mode: str = ""  # day | night | auto
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnTranscribed(CallEvent):
+    """One turn of the conversation, by whoever spoke it."""
+
+    type: ClassVar[str] = "call.turn_transcribed"
+    speaker: Speaker
+    text: str
+    turn: int = 0
+    lang: str = ""
+    card_id: str | None = None  # the bot's turn: the card it read from
+
+
+@dataclass(frozen=True, kw_only=True)
+class LanguageChanged(CallEvent):
+    type: ClassVar[str] = "call.language_changed"
+    lang: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardProposed(CallEvent):
+    """The knowledge base has a reliable answer for a turn."""
+
+    type: ClassVar[str] = "call.card_proposed"
+    turn: int
+    card_id: str
+    title: str | None
+    service: str | None
+    confidence: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Abstained(CallEvent):
+    """No reliable answer for a turn: the bot says so (never invents one)."""
+
+    type: ClassVar[str] = "call.abstained"
+    turn: int
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandedOver(CallEvent):
+    """The voicebot gives the call to people (a queue or a callback), and why."""
+
+    type: ClassVar[str] = "call.handed_over"
+    reason: str  # the dialog's reason: asked_for_person, no_answer, media_lost…
+    service: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallTransferred(CallEvent):
+    """To the reception queue (first level)."""
+
+    type: ClassVar[str] = "call.transferred"
+    queue: str
+    service: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallEscalated(CallEvent):
+    """To an expert service's queue, with the case summary."""
+
+    type: ClassVar[str] = "call.escalated"
+    queue: str
+    service: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackBooked(CallEvent):
+    type: ClassVar[str] = "call.callback_booked"
+    callback_id: str
+    reference: str
+    due_by: dt.datetime
+    service: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallEnded(CallEvent):
+    type: ClassVar[str] = "call.ended"
+    reason: str  # completed, caller_hangup, to_queue, error…
+
+
+# --- queues and agents (app_queue over AMI) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A queue member as listeners see it: an agent's phone logged in to a queue."""
+
+    interface: str  # PJSIP/1001
+    name: str = ""
+    state_interface: str = ""
+    membership: str = "dynamic"
+    paused: bool = False
+    paused_reason: str = ""
+    in_call: bool = False
+    device: str = "UNKNOWN"  # Asterisk's device state name
+    calls_taken: int = 0
+    last_call: float | None = None  # epoch seconds
+    login_time: float | None = None
+    available: bool = False
+
+
+@dataclass(frozen=True)
+class CallerView:
+    """A caller waiting in a queue: the channel id links to the call and its case."""
+
+    unique_id: str
+    channel: str
+    position: int
+    joined_at: float  # epoch seconds
+    wait_s: float = 0.0
+    ringing: str | None = None
+    connected_to: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueView:
+    queue: str
+    logged_in: int = 0
+    available: int = 0
+    paused: int = 0
+    in_call: int = 0
+    waiting: int = 0
+    longest_wait_s: float = 0.0
+    completed: int = 0
+    abandoned: int = 0
+    members: tuple[MemberView, ...] = ()
+    callers: tuple[CallerView, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueEvent(Event):
+    queue: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueMemberAdded(QueueEvent):
+    type: ClassVar[str] = "queue.member_added"
+    member: MemberView
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueMemberChanged(QueueEvent):
+    """Paused, unpaused, in a call, phone (un)reachable…; ``cause`` is the AMI event."""
+
+    type: ClassVar[str] = "queue.member_changed"
+    member: MemberView
+    cause: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueMemberRemoved(QueueEvent):
+    type: ClassVar[str] = "queue.member_removed"
+    interface: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueCallerJoined(QueueEvent):
+    type: ClassVar[str] = "queue.caller_joined"
+    caller: CallerView
+    waiting: int
+
+    @property
+    def unique_id(self) -> str:
+        return self.caller.unique_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueCallerLeft(QueueEvent):
+    """Every caller leaves: answered, abandoned, timed out, or gone to the voicebot."""
+
+    type: ClassVar[str] = "queue.caller_left"
+    unique_id: str
+    wait_s: float | None
+    waiting: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueCallerAbandoned(QueueEvent):
+    type: ClassVar[str] = "queue.caller_abandoned"
+    unique_id: str
+    wait_s: float | None
+    original_position: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentCalled(QueueEvent):
+    type: ClassVar[str] = "queue.agent_called"
+    unique_id: str
+    member: str
+    member_name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentRingNoAnswer(QueueEvent):
+    type: ClassVar[str] = "queue.agent_no_answer"
+    unique_id: str
+    member: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentConnected(QueueEvent):
+    type: ClassVar[str] = "queue.agent_connected"
+    unique_id: str
+    member: str
+    member_name: str = ""
+    agent_channel: str = ""
+    wait_s: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentCompleted(QueueEvent):
+    type: ClassVar[str] = "queue.agent_completed"
+    unique_id: str
+    member: str
+    wait_s: float | None = None
+    talk_s: float | None = None
+    reason: str | None = None  # caller | agent | transfer
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueuesSynced(Event):
+    """The whole queue state, read again from Asterisk (after every AMI connect)."""
+
+    type: ClassVar[str] = "queue.synced"
+    queues: tuple[QueueView, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueuesUnsynced(Event):
+    """The AMI connection is down: the queue state is stale until the next sync."""
+
+    type: ClassVar[str] = "queue.unsynced"
+
+
+# --- the snapshot a late subscriber starts from -----------------------------------
+
+
+@dataclass(frozen=True)
+class LiveCall:
+    """A call in progress, as the wallboard shows it (folded from the call events)."""
+
+    call_id: str
+    case_id: str = ""
+    caller: str = ""  # masked
+    started_at: dt.datetime | None = None
+    state: str = "new"  # routed target or last step: voicebot, queue, callback…
+    language: str = ""
+    topic: str | None = None  # the title of the last card proposed
+    service: str | None = None
+    confidence: float | None = None
+    queue: str | None = None
+    handed_over: str | None = None  # why the bot handed over
+    transcript: tuple[tuple[str, str], ...] = ()  # (speaker, text), the last turns
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snapshot(Event):
+    """What is true now; sent first to a subscriber that asks, then the changes."""
+
+    type: ClassVar[str] = "snapshot"
+    calls: tuple[LiveCall, ...] = ()
+    queues: tuple[QueueView, ...] = ()
+    queues_synced: bool = False
