@@ -1,18 +1,34 @@
 """The web app shell. Every route needs authentication; later issues add the
-softphone, live assist, case files, the wallboard and the chat widget."""
+softphone, live assist, case files, the wallboard and the chat widget.
 
+``/api/events`` (websocket) is the live feed of the wallboard and the softphone:
+after the handshake (Basic authentication, like every route; refused with HTTP 401
+before the websocket is accepted), the server sends one JSON text message per
+event, :meth:`guichet.events.Event.to_json`: first a ``snapshot`` (calls in
+progress, queues, agents), then every change (``call.*``, ``queue.*``,
+``agent.changed``). A browser that falls behind is sent a fresh ``snapshot``
+instead of the changes it missed; it replaces what it shows. The server reads, but
+ignores, what the browser sends. Closed with 1013 (try again later) when this
+process has no event bus.
+"""
+
+import contextlib
+import json
 import secrets
 from dataclasses import dataclass
 from html import escape
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, status
+from fastapi import Depends, FastAPI, HTTPException, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy import func, select
+from starlette.websockets import WebSocketState
 
+from guichet.bus import EventBus, EventStream
 from guichet.store import Store
 from guichet.store.models import Call
+from guichet.tasks import until_first_ends
 
 ADMIN_USER = "admin"
 
@@ -22,6 +38,7 @@ class AppState:
     store: Store
     admin_password: str
     health: dict[str, Any]  # filled by ``guichet up``: asterisk, controller
+    bus: EventBus | None = None  # given by ``guichet up``: the live events
 
 
 def create_app(state: AppState) -> FastAPI:
@@ -40,7 +57,8 @@ def create_app(state: AppState) -> FastAPI:
             )
         return credentials.username
 
-    # one app-wide dependency: no route can be added without authentication
+    # one app-wide dependency: no route can be added without authentication (the
+    # websocket routes included: HTTPBasic reads the handshake's headers)
     app = FastAPI(
         title="Guichet",
         docs_url=None,
@@ -86,4 +104,42 @@ def create_app(state: AppState) -> FastAPI:
             f"{items}</ul><h2>Appels</h2><ul>{calls_html or '<li>aucun</li>'}</ul></html>"
         )
 
+    @app.websocket("/api/events")
+    async def events(websocket: WebSocket) -> None:
+        await websocket.accept()
+        bus = state.bus
+        if bus is None:
+            await websocket.close(status.WS_1013_TRY_AGAIN_LATER, "no event bus")
+            return
+        async with bus.subscribe(snapshot=True) as stream:
+            try:
+                await until_first_ends(
+                    _send_events(websocket, stream), _read_until_closed(websocket)
+                )
+            finally:
+                await _close(websocket)
+
     return app
+
+
+async def _send_events(websocket: WebSocket, stream: EventStream) -> None:
+    try:
+        async for event in stream:
+            await websocket.send_text(json.dumps(event.to_json(), ensure_ascii=False))
+    except WebSocketDisconnect:
+        return  # the browser went away while we wrote: the reader ends too
+
+
+async def _read_until_closed(websocket: WebSocket) -> None:
+    """Nothing a browser sends is acted on; reading is how its close is seen."""
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass
+
+
+async def _close(websocket: WebSocket) -> None:
+    if websocket.application_state is not WebSocketState.CONNECTED:
+        return
+    if websocket.client_state is WebSocketState.DISCONNECTED:
+        return  # the browser closed first: its close frame was answered already
+    with contextlib.suppress(WebSocketDisconnect):  # it closed at the same moment
+        await websocket.close()

@@ -22,9 +22,12 @@ __all__ = [
     "EVENT_TYPES",
     "Abstained",
     "AgentCalled",
+    "AgentChanged",
     "AgentCompleted",
     "AgentConnected",
     "AgentRingNoAnswer",
+    "AgentState",
+    "AgentView",
     "CallAnswered",
     "CallEnded",
     "CallEscalated",
@@ -41,6 +44,7 @@ __all__ = [
     "LanguageChanged",
     "LiveCall",
     "MemberView",
+    "QueueBoard",
     "QueueCallerAbandoned",
     "QueueCallerJoined",
     "QueueCallerLeft",
@@ -223,6 +227,10 @@ class CallEnded(CallEvent):
 
 
 # --- queues and agents (app_queue over AMI) ----------------------------------------
+#
+# Queue events carry absolute values (a member's whole view, the queue's counts after
+# the change), never deltas: a listener that started from a snapshot already holding
+# a change, then receives that change, ends in the same state.
 
 
 @dataclass(frozen=True)
@@ -269,6 +277,34 @@ class QueueView:
     abandoned: int = 0
     members: tuple[MemberView, ...] = ()
     callers: tuple[CallerView, ...] = ()
+
+
+AgentState = Literal["available", "ringing", "in_call", "paused", "unavailable", "logged_out"]
+
+
+@dataclass(frozen=True)
+class AgentView:
+    """One agent's phone across all the queues it is logged in to, as a supervisor
+    sees it. ``state`` reads in this order: in a call, ringing, paused (in every one
+    of its queues), unavailable (phone unregistered), available."""
+
+    interface: str  # PJSIP/1001
+    name: str = ""
+    state: AgentState = "available"
+    paused_reason: str = ""  # while ``paused``
+    since: float | None = None  # epoch seconds: when it entered ``state``
+    current_call: str | None = None  # the caller's channel id (a LiveCall's call_id)
+    queues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueueBoard:
+    """The queues and agents now: what the queue monitor answers the bus when a
+    snapshot is built (``synced`` False: unknown, the AMI link is down)."""
+
+    synced: bool = False
+    queues: tuple[QueueView, ...] = ()
+    agents: tuple[AgentView, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -324,6 +360,7 @@ class QueueCallerAbandoned(QueueEvent):
     unique_id: str
     wait_s: float | None
     original_position: int = 0
+    abandoned: int = 0  # the queue's count, this one included
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -359,6 +396,16 @@ class AgentCompleted(QueueEvent):
     wait_s: float | None = None
     talk_s: float | None = None
     reason: str | None = None  # caller | agent | transfer
+    completed: int = 0  # the queue's count, this one included
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentChanged(Event):
+    """An agent's view changed (state, pause reason, current call, queues); sent
+    after the queue events that caused it. ``logged_out``: gone from every queue."""
+
+    type: ClassVar[str] = "agent.changed"
+    agent: AgentView
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -367,6 +414,7 @@ class QueuesSynced(Event):
 
     type: ClassVar[str] = "queue.synced"
     queues: tuple[QueueView, ...]
+    agents: tuple[AgentView, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -394,14 +442,17 @@ class LiveCall:
     confidence: float | None = None
     queue: str | None = None
     handed_over: str | None = None  # why the bot handed over
+    agent: str | None = None  # who took it from a queue (member name or interface)
     transcript: tuple[tuple[str, str], ...] = ()  # (speaker, text), the last turns
 
 
 @dataclass(frozen=True, kw_only=True)
 class Snapshot(Event):
-    """What is true now; sent first to a subscriber that asks, then the changes."""
+    """What is true now; sent first to a subscriber that asks, then the changes.
+    ``queues_synced`` False: the queue part is unknown (AMI down, no monitor)."""
 
     type: ClassVar[str] = "snapshot"
     calls: tuple[LiveCall, ...] = ()
     queues: tuple[QueueView, ...] = ()
+    agents: tuple[AgentView, ...] = ()
     queues_synced: bool = False

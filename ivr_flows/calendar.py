@@ -9,9 +9,13 @@ the weekly hours.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
+
+import holidays
 
 from ivr_flows.model import Flow, TimeRange
 
@@ -19,41 +23,27 @@ from ivr_flows.model import Flow, TimeRange
 SEARCH_DAYS = 400
 
 
-def easter_sunday(year: int) -> dt.date:
-    """Easter Sunday (Gregorian), by the anonymous algorithm (Meeus/Jones/Butcher)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month, day = divmod(h + el - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
+# holidays' France subdivision for Moselle; Alsace ("6AE") has the same two extra days
+# (Good Friday, St Stephen's Day), which is all the flow's ``alsace_moselle`` asks for
+_MOSELLE = "57"
+
+
+@functools.lru_cache(maxsize=32)
+def _holidays(year: int, alsace_moselle: bool) -> Mapping[dt.date, str]:
+    # schedule() asks once per day and next_opening() walks up to a year: one
+    # computation per year, read-only so a caller cannot change the cached copy
+    subdiv = _MOSELLE if alsace_moselle else None
+    days = holidays.country_holidays("FR", subdiv=subdiv, years=year, language="fr")
+    return MappingProxyType(dict(sorted(days.items())))
 
 
 def french_holidays(year: int, *, alsace_moselle: bool = False) -> dict[dt.date, str]:
-    """The public holidays (jours fériés) of ``year``, date -> French name."""
-    easter = easter_sunday(year)
-    days = {
-        dt.date(year, 1, 1): "Jour de l'an",
-        easter + dt.timedelta(days=1): "Lundi de Pâques",
-        dt.date(year, 5, 1): "Fête du Travail",
-        dt.date(year, 5, 8): "Victoire 1945",
-        easter + dt.timedelta(days=39): "Ascension",
-        easter + dt.timedelta(days=50): "Lundi de Pentecôte",
-        dt.date(year, 7, 14): "Fête nationale",
-        dt.date(year, 8, 15): "Assomption",
-        dt.date(year, 11, 1): "Toussaint",
-        dt.date(year, 11, 11): "Armistice 1918",
-        dt.date(year, 12, 25): "Noël",
-    }
-    if alsace_moselle:
-        days[easter - dt.timedelta(days=2)] = "Vendredi saint"
-        days[dt.date(year, 12, 26)] = "Saint-Étienne"
-    return dict(sorted(days.items()))
+    """The public holidays (jours fériés) of ``year``, date -> French name, as the
+    ``holidays`` package has them: by the law of that year (8 May was no holiday in
+    most years before 1982, Whit Monday none in 2005-2007), empty past the last year it
+    covers (2100 in 0.109), and two holidays on one date named together
+    ("Ascension; Fête du Travail" on 1 May 2008)."""
+    return dict(_holidays(year, alsace_moselle))
 
 
 class DayKind(StrEnum):
@@ -80,7 +70,7 @@ def schedule(flow: Flow, day: dt.date) -> DaySchedule:
         if closure.covers(day):
             return DaySchedule(day, DayKind.CLOSURE, (), closure.reason)
     if flow.holidays.enabled:
-        name = french_holidays(day.year, alsace_moselle=flow.holidays.alsace_moselle).get(day)
+        name = _holidays(day.year, flow.holidays.alsace_moselle).get(day)
         if name is not None:
             return DaySchedule(day, DayKind.HOLIDAY, (), name)
     return DaySchedule(day, DayKind.REGULAR, tuple(flow.hours.for_weekday(day.weekday())), "")

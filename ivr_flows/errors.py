@@ -6,7 +6,7 @@ from guichet.errors import GuichetError
 
 
 class RoutingError(GuichetError):
-    """Base of the routing layer (call flows, day/night mode, FastAGI)."""
+    """Base of the routing layer (call flows, day/night mode)."""
 
 
 class FlowError(RoutingError):

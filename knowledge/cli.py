@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from guichet.cli import get_settings
+from guichet.commands import get_settings
 from guichet.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,13 +10,14 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import Stemmer
+
+from guichet.text import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -76,12 +77,6 @@ NUMBER_WORDS.pop("un")
 NUMBER_WORDS.pop("une")
 
 _STEMMERS = {"fr": Stemmer.Stemmer("french"), "en": Stemmer.Stemmer("english")}
-
-
-def fold(text: str) -> str:
-    """Lowercase and strip accents: ASR output often loses them, editors never do."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:

@@ -16,7 +16,7 @@ import jinja2
 from guichet.errors import ConfigError
 from guichet.secrets_store import Secrets
 from guichet.settings import Settings
-from ivr_flows.dialplan import render_context as flow_context
+from pbx.dialplan import render_context as flow_context
 
 # asterisk-config/ sits at the top of the checkout, next to the packages.
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "asterisk-config"
@@ -83,7 +83,7 @@ def render_all(settings: Settings, secrets: Secrets, ctx: RenderContext) -> dict
         "sip_accounts": accounts,
         "city_number": settings.city_number,
         "echo_number": settings.echo_number,
-        # the call flow, for the controller-down dialplan (ivr_flows.dialplan)
+        # the call flow, for the controller-down dialplan (pbx.dialplan)
         "flow": flow_context(settings),
         "queues": queue_names(settings),
         "queue_ring_s": settings.queue_ring_s,

@@ -7,7 +7,7 @@ import asyncio
 import click
 
 from guichet.bus import InMemoryBus
-from guichet.cli import get_settings
+from guichet.commands import get_settings
 from guichet.runner import run_until_signal
 from guichet.store import open_store
 from pbx.service import serve_controller

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from guichet.cli import get_settings
+from guichet.commands import get_settings
 from pbx import asterisk_root
 from pbx.asterisk_config import RenderContext, render_all, write_config
 from pbx.asterisk_process import load_secrets, make_runtime

@@ -1,17 +1,17 @@
 """The call side, wired from the settings (used by ``guichet up`` and
-``guichet controller run``): the ARI controller, the AMI queue monitor it asks
-whether agents are free, the SMS outbox, and the case tracker that records which
-agent took a queued call."""
+``guichet controller run``): the ARI controller with one step per call state, the
+AMI queue monitor it asks whether agents are free, the SMS outbox, and the case
+tracker that records which agent took a queued call."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from guichet.bus import EventBus
 from guichet.casefile.callbacks import CallbackBook
 from guichet.casefile.outbox import SmsOutbox
-from guichet.casefile.records import Outcome
 from guichet.casefile.repository import CaseRepository
 from guichet.casefile.summary import Summarizer
 from guichet.runner import run_together
@@ -21,16 +21,44 @@ from ivr_flows.calendar import opening_slots
 from ivr_flows.decision import Mode
 from ivr_flows.loader import load_flow_for
 from ivr_flows.mode import read_mode
-from pbx.ami_socket import AmiConfig
+from pbx.ami import AmiConfig
 from pbx.ari.rest import AriRest
-from pbx.call_store import CallRepository
-from pbx.controller import CallServices, run_controller
+from pbx.callbacks import CallbackStep
+from pbx.calls import (
+    AnswerStep,
+    AriConnection,
+    CallController,
+    CallRepository,
+    CallState,
+    CallStep,
+    HangUpStep,
+    RouteStep,
+    run_controller,
+)
 from pbx.credentials import credentials
 from pbx.errors import QueueNotFound
-from pbx.queue_store import QueueEventRepository
-from pbx.queues import QueueMonitor, serve_queue_monitor
-from voicebot.knowledge_port import Knowledge, SimpleAnswer, open_knowledge
-from voicebot.runtime import shared_engines
+from pbx.queues import (
+    HandOver,
+    QueueEventRepository,
+    QueueMonitor,
+    QueueStep,
+    serve_queue_monitor,
+    track_queued_cases,
+)
+from pbx.voicebot_call import VoicebotStep
+from voicebot import (
+    Frame,
+    Knowledge,
+    Lang,
+    SimpleAnswer,
+    Voice,
+    VoicebotConfig,
+    VoicebotPipeline,
+    open_knowledge,
+    shared_engines,
+)
+
+__all__ = ["load_knowledge", "serve_controller"]
 
 log = logging.getLogger(__name__)
 
@@ -56,39 +84,6 @@ def load_knowledge(settings: Settings) -> Knowledge:
     return open_knowledge(index, settings)
 
 
-async def track_queued_cases(bus: EventBus, cases: CaseRepository, reception_queue: str) -> None:
-    """Follow queued calls: log who waits where, and when an agent picks up a call,
-    record it on the call's case."""
-    async with bus.subscribe() as events:
-        while True:
-            event = await events.get()
-            call_id = str(event.data.get("unique_id", ""))
-            if event.topic == "queue.caller_joined":
-                log.info(
-                    "call %s: waiting in queue %s (position %s)",
-                    call_id,
-                    event.data.get("queue"),
-                    event.data.get("position"),
-                )
-            if event.topic != "queue.agent_connected":
-                continue
-            try:
-                case = await cases.case_for_call(call_id)
-                if case is None:
-                    continue
-                queue = str(event.data.get("queue", ""))
-                who = str(event.data.get("member_name") or event.data.get("member") or "")
-                speaker = "agent" if queue == reception_queue else "expert"
-                await cases.add_turn(case.id, "system", f"{speaker} {who} ({queue})")
-                if queue == reception_queue:
-                    await cases.set_outcome(case.id, Outcome.ANSWERED_BY_RECEPTION)
-                else:
-                    await cases.set_outcome(case.id, Outcome.ESCALATED)
-                log.info("call %s: picked up in queue %s", call_id, queue)
-            except Exception:
-                log.exception("case of a queued call not updated")
-
-
 async def serve_controller(
     settings: Settings, store: Store, bus: EventBus, ready: asyncio.Event | None = None
 ) -> None:
@@ -99,6 +94,7 @@ async def serve_controller(
     # speech models and the index load once, off the event loop
     engines = await asyncio.to_thread(shared_engines, settings)
     knowledge = await asyncio.to_thread(load_knowledge, settings)
+    voicebot_config = VoicebotConfig.from_settings(settings)
     outbox = SmsOutbox.from_settings(store, settings)
     cases = CaseRepository(store)
     monitor = QueueMonitor(
@@ -119,22 +115,55 @@ async def serve_controller(
     async def current_mode() -> Mode:
         return await asyncio.to_thread(read_mode, store)
 
+    def make_pipeline(
+        *,
+        sample_rate: int,
+        lang: Lang | None,
+        humans_available: bool,
+        on_event: Callable[[Frame], None],
+    ) -> VoicebotPipeline:
+        return VoicebotPipeline.voicebot(
+            engines,
+            knowledge,
+            voicebot_config,
+            sample_rate=sample_rate,
+            lang=lang,
+            greet=True,
+            humans_available=humans_available,
+            confirm_callback=True,
+            on_event=on_event,
+        )
+
+    summarizer = Summarizer.from_settings(settings)
+    callbacks = CallbackBook.from_settings(
+        store, settings, open_slots=opening_slots(flow), on_sms_queued=outbox.wake
+    )
+    hand_over = HandOver(flow, settings.queues, agents_available)
+    steps: dict[CallState, CallStep] = {
+        CallState.NEW: AnswerStep(cases, flow.languages.default),
+        CallState.ANSWERED: RouteStep(flow, current_mode, agents_available),
+        CallState.VOICEBOT: VoicebotStep(make_pipeline, cases, bus, hand_over),
+        CallState.CALLBACK: CallbackStep(
+            callbacks, cases, summarizer, Voice(engines.tts, engines.tts_pool)
+        ),
+        CallState.TRANSFERRING: QueueStep(cases, summarizer),
+        CallState.HANGING_UP: HangUpStep(),
+    }
     rest = AriRest(settings.ari_base_url, creds.ari_user, creds.ari_password)
-    services = CallServices(
-        settings=settings,
+    controller = CallController(
+        ari=AriConnection(
+            settings.ari_base_url,
+            settings.ari_app,
+            creds.ari_user,
+            creds.ari_password,
+            initial_backoff_s=settings.reconnect_initial_s,
+            max_backoff_s=settings.reconnect_max_s,
+        ),
         rest=rest,
         calls=CallRepository(store),
         cases=cases,
-        callbacks=CallbackBook.from_settings(
-            store, settings, open_slots=opening_slots(flow), on_sms_queued=outbox.wake
-        ),
-        summarizer=Summarizer.from_settings(settings),
         bus=bus,
-        flow=flow,
-        read_mode=current_mode,
-        agents_available=agents_available,
-        engines=engines,
-        knowledge=knowledge,
+        steps=steps,
     )
     queues_ready = asyncio.Event()
     controller_ready = asyncio.Event()
@@ -154,7 +183,7 @@ async def serve_controller(
     try:
         await run_together(
             serve_queue_monitor(settings, store, bus, queues_ready, monitor=monitor),
-            run_controller(services, creds.ari_user, creds.ari_password, ready=controller_ready),
+            run_controller(controller, ready=controller_ready),
             track_queued_cases(bus, cases, flow.when_open.queue),
             announce(),
         )

@@ -1,10 +1,115 @@
 """Speech pipeline and dialog: VAD → ASR → dialog → TTS, offline on CPU.
 
+The public face (other packages import only from here)::
+
+    from voicebot import VoicebotConfig, VoicebotPipeline, shared_engines, open_knowledge
+
+    engines = shared_engines(settings)                # loaded once per process
+    config = VoicebotConfig.from_settings(settings)   # the voicebot's slice of the settings
+    bot = VoicebotPipeline.voicebot(engines, knowledge, config, sample_rate=8000)
+    live = VoicebotPipeline.transcribe(engines, config, sample_rate=8000, on_event=show)
+    voice = Voice(engines.tts, engines.tts_pool, sample_rate=8000)  # prompts outside a dialog
+
+Inside:
+
 - ``frames``: typed frames; ``FrameQueue`` lets control frames overtake queued audio.
-- ``engines``: VAD (webrtc, silero, energy), ASR (Whisper via CTranslate2, fake),
-  TTS (espeak-ng/MBROLA, Piper, coqui optional, fake), each behind a Protocol.
-- ``stages``: one module per stage, one ``process`` each; ``pipeline.VoicebotPipeline``
-  chains them for one call; ``runtime.shared_engines`` loads models once per process.
+- ``engines``: VAD (webrtc, silero), ASR (Whisper via CTranslate2), TTS
+  (espeak-ng/MBROLA, Piper, coqui optional), each behind a Protocol.
+- ``stages``: one module per stage, one ``process`` each (``process_upstream`` for
+  the feedback frames); ``pipeline.VoicebotPipeline`` runs a list of them for one call
+  and has the two presets; ``runtime.shared_engines`` loads models once per process.
 - ``dialog``: the conversation as a pure state machine (also used by ``chat``).
-- ``ear``: written text → text for the ear (fr, en).
+- ``ear``: written text → text for the ear (fr, en). ``say``: the ``Voice`` facade.
 """
+
+from voicebot.chat import TextChat
+from voicebot.config import VoicebotConfig
+from voicebot.dialog import DialogConfig
+from voicebot.ear import MONTHS, for_the_ear
+from voicebot.engines.tts import TtsEngine
+from voicebot.errors import AudioInputError, EngineUnavailable, ModelError, VoicebotError
+from voicebot.frames import (
+    AnswerFrame,
+    AudioFrame,
+    BargeInFrame,
+    BotAudioFrame,
+    BotHangupFrame,
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    ControlFrame,
+    DataFrame,
+    DialogActionFrame,
+    DTMFFrame,
+    Frame,
+    HangupFrame,
+    Lang,
+    LanguageFrame,
+    SpeakFrame,
+    TranscriptionFrame,
+    TurnCancelledFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
+from voicebot.knowledge_port import Knowledge, KnowledgeAnswer, SimpleAnswer, open_knowledge
+from voicebot.pipeline import (
+    EngineSet,
+    ListeningEngines,
+    VoicebotPipeline,
+    transcribe_pipeline,
+    voicebot_pipeline,
+)
+from voicebot.runtime import Engines, shared_engines
+from voicebot.say import Voice
+from voicebot.stages.asr_stage import AsrConfig
+from voicebot.stages.silence_stage import SilenceConfig
+from voicebot.stages.tts_stage import TtsConfig
+from voicebot.stages.vad_stage import VadConfig
+
+__all__ = [
+    "MONTHS",
+    "AnswerFrame",
+    "AsrConfig",
+    "AudioFrame",
+    "AudioInputError",
+    "BargeInFrame",
+    "BotAudioFrame",
+    "BotHangupFrame",
+    "BotStartedSpeakingFrame",
+    "BotStoppedSpeakingFrame",
+    "ControlFrame",
+    "DTMFFrame",
+    "DataFrame",
+    "DialogActionFrame",
+    "DialogConfig",
+    "EngineSet",
+    "EngineUnavailable",
+    "Engines",
+    "Frame",
+    "HangupFrame",
+    "Knowledge",
+    "KnowledgeAnswer",
+    "Lang",
+    "LanguageFrame",
+    "ListeningEngines",
+    "ModelError",
+    "SilenceConfig",
+    "SimpleAnswer",
+    "SpeakFrame",
+    "TextChat",
+    "TranscriptionFrame",
+    "TtsConfig",
+    "TtsEngine",
+    "TurnCancelledFrame",
+    "UserStartedSpeakingFrame",
+    "UserStoppedSpeakingFrame",
+    "VadConfig",
+    "Voice",
+    "VoicebotConfig",
+    "VoicebotError",
+    "VoicebotPipeline",
+    "for_the_ear",
+    "open_knowledge",
+    "shared_engines",
+    "transcribe_pipeline",
+    "voicebot_pipeline",
+]

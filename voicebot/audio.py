@@ -83,10 +83,6 @@ def write_wav(path: Path, samples: Float32Array, rate: int) -> None:
         wav.writeframes(float_to_pcm16(samples))
 
 
-def frame_bytes(rate: int, ms: int = FRAME_MS) -> int:
-    return rate * ms // 1000 * 2
-
-
 def iter_frames(samples: Float32Array, rate: int, ms: int = FRAME_MS) -> Iterator[bytes]:
     """20 ms PCM16 frames; the last one is zero-padded."""
     step = rate * ms // 1000

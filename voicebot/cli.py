@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
-from guichet.cli import get_settings
+from guichet.commands import get_settings
 from guichet.settings import Settings
 from voicebot.errors import VoicebotError
 
@@ -66,6 +67,7 @@ def simulate(
     as_json: bool,
 ) -> None:
     """Run the live pipeline on a recorded caller turn (8 or 16 kHz WAV)."""
+    from voicebot.config import VoicebotConfig  # noqa: PLC0415
     from voicebot.runtime import shared_engines  # noqa: PLC0415
     from voicebot.simulate import load_caller_audio, simulate_file  # noqa: PLC0415
 
@@ -88,6 +90,7 @@ def simulate(
         jobs.append((wav, lang, out))
     engines = shared_engines(settings)
     knowledge = _knowledge(settings, index)
+    config = VoicebotConfig.from_settings(settings)
 
     async def run_all() -> int:
         failures = 0
@@ -96,7 +99,7 @@ def simulate(
                 result = await simulate_file(
                     engines,
                     knowledge,
-                    settings,
+                    config,
                     path,
                     lang=job_lang if job_lang in ("fr", "en") else None,  # type: ignore[arg-type]
                     realtime=realtime,
@@ -133,18 +136,14 @@ def simulate(
 def chat(ctx: click.Context, lang: str | None, index: str | None, humans: bool) -> None:
     """The voicebot's dialog in the terminal (type 0 for a person, * to repeat)."""
     from voicebot.chat import TextChat, render  # noqa: PLC0415
-    from voicebot.dialog import DialogConfig  # noqa: PLC0415
+    from voicebot.config import VoicebotConfig  # noqa: PLC0415
 
     settings = get_settings(ctx)
-    chosen = lang or settings.voicebot_lang
+    config = VoicebotConfig.from_settings(settings)
+    chosen = lang or config.lang
     session = TextChat(
         _knowledge(settings, index),
-        DialogConfig(
-            humans_available=humans,
-            max_turns=settings.max_turns,
-            max_silences=settings.max_silences,
-            confirm_below=settings.confirm_below,
-        ),
+        replace(config.dialog, humans_available=humans),
         "en" if chosen == "en" else "fr",
     )
     for action in session.start():

@@ -12,10 +12,10 @@ let the pipeline replay a turn when the caller resumes after a short pause.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from guichet.text import fold
 from voicebot.frames import Lang
 from voicebot.knowledge_port import KnowledgeAnswer
 
@@ -197,9 +197,8 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[a-z0-9']+", text))
+    """Accent- and case-folded words, apostrophes kept: what the phrase lists match."""
+    return " ".join(re.findall(r"[a-z0-9']+", fold(text.replace("’", "'"))))
 
 
 def _has(folded: str, phrases: tuple[str, ...]) -> bool:

@@ -1,13 +1,19 @@
 """Typed frames flowing through the pipeline (pipecat-like).
 
 Two kinds: :class:`DataFrame` (audio, text: ordered, may queue up) and
-:class:`ControlFrame` (barge-in, DTMF, hang-up, end: overtake queued data).
-:class:`FrameQueue` delivers control frames first, FIFO within each kind.
+:class:`ControlFrame` (barge-in, DTMF, hang-up, language, bot speaking, end: overtake
+queued data). :class:`FrameQueue` delivers control frames first, FIFO within each kind.
+
+Most frames flow downstream (from the caller's audio to the transport). A few travel
+upstream, against the flow, to tell earlier stages what happened later on: the output
+stage tells the VAD when the bot speaks and how loud (barge-in and echo rejection),
+the dialog tells the ASR when the caller chose a language.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import itertools
 from dataclasses import dataclass, field
 from typing import Literal
@@ -122,6 +128,10 @@ class AnswerFrame(DataFrame):
     confidence: float
     retrieval_ms: float
     reply_text: str
+    title: str | None = None  # the card's title (None when abstained)
+    # the service that handles the topic: who to hand the caller to (a hint even
+    # when the answer abstained)
+    service: str | None = None
 
 
 # --- control ---
@@ -147,7 +157,37 @@ class BargeInFrame(ControlFrame):
     t: float
 
 
-StartInterruptionFrame = BargeInFrame
+@dataclass(frozen=True)
+class LanguageFrame(ControlFrame):
+    """The call's language is now known: detected by the ASR on the first understood
+    utterance (downstream), or chosen by the caller in the dialog (downstream for the
+    observers, upstream so that the ASR listens in it)."""
+
+    lang: Lang
+    source: Literal["detected", "chosen"]
+
+
+@dataclass(frozen=True)
+class BotStartedSpeakingFrame(ControlFrame):
+    """The output stage started playing the bot's voice (downstream and upstream)."""
+
+
+@dataclass(frozen=True)
+class BotStoppedSpeakingFrame(ControlFrame):
+    """The bot's voice stopped (downstream and upstream): the playback ran out
+    (``interrupted`` False: the caller's turn to speak begins) or a barge-in or
+    hang-up cut it."""
+
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class EchoReferenceFrame(ControlFrame):
+    """Upstream, one per bot frame played: its level (RMS) and when it was played
+    (``perf_counter``). The VAD's echo guard compares the caller's audio with it."""
+
+    level: float
+    wall: float
 
 
 @dataclass(frozen=True)
@@ -174,46 +214,34 @@ class EndFrame(ControlFrame):
     """Stops every stage after it passes."""
 
 
+class Direction(enum.Enum):
+    DOWNSTREAM = "downstream"  # with the flow: caller audio → transport
+    UPSTREAM = "upstream"  # against it: later stages → earlier ones
+
+
 @dataclass(order=True)
 class _Item:
     priority: int
     seq: int
     frame: Frame = field(compare=False)
+    direction: Direction = field(compare=False, default=Direction.DOWNSTREAM)
 
 
 class FrameQueue:
-    """Unbounded async queue: control frames first, FIFO within a kind."""
+    """Unbounded async queue: control frames first, FIFO within a kind (whatever
+    their direction)."""
 
     def __init__(self) -> None:
         self._queue: asyncio.PriorityQueue[_Item] = asyncio.PriorityQueue()
         self._seq = itertools.count()
 
-    def put(self, frame: Frame) -> None:
+    def put(self, frame: Frame, direction: Direction = Direction.DOWNSTREAM) -> None:
         priority = 0 if isinstance(frame, ControlFrame) else 1
-        self._queue.put_nowait(_Item(priority, next(self._seq), frame))
+        self._queue.put_nowait(_Item(priority, next(self._seq), frame, direction))
 
     async def get(self) -> Frame:
         return (await self._queue.get()).frame
 
-    def get_nowait(self) -> Frame:
-        return self._queue.get_nowait().frame
-
-    def drop_data(self, keep: type[Frame] | None = None) -> int:
-        """Remove queued data frames (barge-in); returns how many were dropped."""
-        kept: list[_Item] = []
-        dropped = 0
-        while not self._queue.empty():
-            item = self._queue.get_nowait()
-            if item.priority == 0 or (keep is not None and isinstance(item.frame, keep)):
-                kept.append(item)
-            else:
-                dropped += 1
-        for item in kept:
-            self._queue.put_nowait(item)
-        return dropped
-
-    def qsize(self) -> int:
-        return self._queue.qsize()
-
-    def empty(self) -> bool:
-        return self._queue.empty()
+    async def get_directed(self) -> tuple[Frame, Direction]:
+        item = await self._queue.get()
+        return item.frame, item.direction

@@ -1,10 +1,7 @@
-"""What the voicebot needs from ``knowledge/`` (a Protocol), the real adapter, and a fake."""
+"""What the voicebot needs from ``knowledge/`` (a Protocol) and the real adapter."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -35,6 +32,8 @@ class Knowledge(Protocol):
 
 @dataclass(frozen=True)
 class SimpleAnswer:
+    """An answer made without the knowledge base (no index yet, a failed lookup)."""
+
     abstained: bool
     card_id: str | None = None
     confidence: float = 0.0
@@ -44,47 +43,9 @@ class SimpleAnswer:
     card_lang: str | None = None
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-@dataclass(frozen=True)
-class FakeCard:
-    card_id: str
-    title: str
-    answer: str
-    keywords: tuple[str, ...]
-    service: str = "accueil"
-    confidence: float = 0.9
-
-
-class FakeKnowledge:
-    """Keyword matching over a few cards: for unit tests of the dialog and pipeline."""
-
-    def __init__(self, cards: Sequence[FakeCard]) -> None:
-        self.cards = list(cards)
-        self.questions: list[tuple[str, str]] = []
-
-    def answer(self, question: str, lang: str) -> SimpleAnswer:
-        self.questions.append((question, lang))
-        words = set(re.findall(r"\w+", _fold(question)))
-        best: tuple[int, FakeCard] | None = None
-        for card in self.cards:
-            hits = sum(1 for k in card.keywords if _fold(k) in words)
-            if hits and (best is None or hits > best[0]):
-                best = (hits, card)
-        if best is None:
-            return SimpleAnswer(abstained=True)
-        card = best[1]
-        return SimpleAnswer(
-            False, card.card_id, card.confidence, card.answer, card.title, card.service, lang
-        )
-
-
 def open_knowledge(index_path: Path, settings: Settings) -> Knowledge:
     """The real knowledge base (``knowledge.KnowledgeBase``), opened once per process."""
-    from knowledge.base import KnowledgeBase  # noqa: PLC0415 - heavy, lazy
+    from knowledge import KnowledgeBase  # noqa: PLC0415 - heavy (index, embedder): lazy
 
     kb: Knowledge = KnowledgeBase.open(index_path, settings)
     return kb

@@ -1,16 +1,26 @@
-"""``VoicebotPipeline``: one call's VAD → ASR → dialog → TTS → output chain.
+"""``VoicebotPipeline``: one call's chain of stages, and its two presets.
+
+- :meth:`VoicebotPipeline.voicebot` (``voicebot_pipeline``): VAD → ASR → silence timer →
+  dialog → TTS → output, the voicebot answering a caller.
+- :meth:`VoicebotPipeline.transcribe` (``transcribe_pipeline``): VAD → ASR, for live
+  assist: a call leg's audio in, TranscriptionFrame events out; no dialog, no voice.
 
 Use on a live call (the media bridge) or on a file (``simulate``)::
 
-    async with VoicebotPipeline(engines, knowledge, settings, sample_rate=8000) as pipe:
+    config = VoicebotConfig.from_settings(settings)
+    async with VoicebotPipeline.voicebot(engines, knowledge, config, sample_rate=8000) as pipe:
         pipe.push_audio(pcm20ms)            # caller audio, 20 ms PCM16 at 8 or 16 kHz
         pipe.push_dtmf("0")
         frame = await pipe.next_output()    # BotAudioFrame (20 ms, paced), BotHangupFrame,
-                                            # HangupFrame
+                                            # DialogActionFrame, HangupFrame
     # everything observed (transcripts, answers, actions) is in pipe.events
 
 Each stage has its own frame queue where control frames overtake queued data;
-every task belongs to a TaskOwner that cancels and awaits it on close.
+frames flow downstream from the caller's audio to the transport, and a few flow
+back upstream (the bot speaks; the caller chose a language). What leaves the last
+stage is observed (``events``, ``on_event``), and what the transport acts on
+(the bot's audio, hang-ups, hand-overs) also goes to ``next_output``. Every task
+belongs to a TaskOwner that cancels and awaits it on close.
 """
 
 from __future__ import annotations
@@ -19,53 +29,64 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
-from guichet.settings import Settings
 from guichet.tasks import TaskOwner
 from voicebot.audio import SUPPORTED_CALL_RATES
-from voicebot.call import CallState
-from voicebot.dialog import Dialog, DialogConfig
+from voicebot.config import VoicebotConfig
 from voicebot.engines.asr import AsrEngine
 from voicebot.engines.tts import TtsEngine
 from voicebot.engines.vad import VadEngine
 from voicebot.errors import AudioInputError
 from voicebot.frames import (
     AudioFrame,
+    BargeInFrame,
     BotAudioFrame,
-    ControlFrame,
+    BotHangupFrame,
+    DialogActionFrame,
+    Direction,
     DTMFFrame,
     EndFrame,
     Frame,
     FrameQueue,
     HangupFrame,
     Lang,
-    SilenceTimeoutFrame,
-    UserStartedSpeakingFrame,
+    LanguageFrame,
 )
 from voicebot.knowledge_port import Knowledge
-from voicebot.stages.asr_stage import AsrStage
+from voicebot.stages.asr_stage import AsrConfig, AsrStage
 from voicebot.stages.base import Stage
 from voicebot.stages.dialog_stage import DialogStage
 from voicebot.stages.output import OutputStage
+from voicebot.stages.silence_stage import SilenceStage
 from voicebot.stages.tts_stage import TtsStage
-from voicebot.stages.vad_stage import VadConfig, VadStage
+from voicebot.stages.vad_stage import VadStage
 
 F = TypeVar("F", bound=Frame)
+S = TypeVar("S", bound=Stage)
 log = logging.getLogger(__name__)
 
+# what the transport acts on, besides the bot's audio
+_FOR_THE_TRANSPORT = (HangupFrame, BotHangupFrame, DialogActionFrame)
 
-class EngineSet(Protocol):
-    """What a pipeline needs (``voicebot.runtime.Engines`` or test fakes)."""
+
+class ListeningEngines(Protocol):
+    """What a transcribe-only pipeline needs."""
 
     @property
     def asr(self) -> AsrEngine: ...
     @property
-    def tts(self) -> dict[Lang, TtsEngine]: ...
-    @property
     def vad_factory(self) -> Callable[[], VadEngine]: ...
     @property
     def asr_pool(self) -> Executor: ...
+
+
+class EngineSet(ListeningEngines, Protocol):
+    """What a voicebot pipeline needs (``voicebot.runtime.Engines`` or test fakes)."""
+
+    @property
+    def tts(self) -> dict[Lang, TtsEngine]: ...
     @property
     def tts_pool(self) -> Executor: ...
     @property
@@ -73,64 +94,111 @@ class EngineSet(Protocol):
 
 
 class VoicebotPipeline:
+    """Runs ``stages`` in order for one call (build one with a preset)."""
+
     def __init__(
         self,
+        stages: Sequence[Stage],
+        *,
+        sample_rate: int = 8000,
+        lang: Lang = "fr",
+        lang_known: bool = False,
+        on_event: Callable[[Frame], None] | None = None,
+    ) -> None:
+        if sample_rate not in SUPPORTED_CALL_RATES:
+            raise AudioInputError(f"call audio at {sample_rate} Hz: 8000 or 16000 expected")
+        if not stages:
+            raise ValueError("a pipeline needs at least one stage")
+        self.sample_rate = sample_rate
+        self.stages: tuple[Stage, ...] = tuple(stages)
+        self.queues = [FrameQueue() for _ in self.stages]
+        for i, stage in enumerate(self.stages):
+            stage.link(self._downstream_of(i), self._upstream_of(i))
+        self.events: list[Frame] = []
+        self._lang: Lang = lang
+        self._lang_known = lang_known
+        self._on_event = on_event
+        self._out: asyncio.Queue[Frame] = asyncio.Queue()  # what the transport sends
+        self._changed = asyncio.Event()
+        self._tasks = TaskOwner("pipeline")
+        self._t = 0.0
+        self._started = False
+
+    # --- presets ---
+    @classmethod
+    def voicebot(
+        cls,
         engines: EngineSet,
         knowledge: Knowledge,
-        settings: Settings,
+        config: VoicebotConfig,
         *,
         sample_rate: int = 8000,
         lang: Lang | None = None,
         greet: bool = True,
         paced: bool = True,
         humans_available: bool = False,
-        silence_timeout_s: float | None = None,
         confirm_callback: bool = False,
+        silence_timeout_s: float | None = None,
         on_event: Callable[[Frame], None] | None = None,
-    ) -> None:
-        if sample_rate not in SUPPORTED_CALL_RATES:
-            raise AudioInputError(f"call audio at {sample_rate} Hz: 8000 or 16000 expected")
-        self.settings = settings
-        # lang None: greet in the default language, detect it on the first utterance.
-        self.call = CallState(
-            lang=lang or settings.voicebot_lang, sample_rate=sample_rate, lang_fixed=bool(lang)
+    ) -> VoicebotPipeline:
+        """The voicebot: VAD → ASR → silence timer → dialog → TTS → output.
+
+        ``lang`` None: greet in ``config.lang`` and let the caller's first words
+        decide. ``paced`` False: the bot's audio comes out as fast as it is made
+        (files, tests). ``silence_timeout_s`` overrides ``config.silence`` (0: none).
+        """
+        start_lang = lang or config.lang
+        silence = config.silence
+        if silence_timeout_s is not None:
+            silence = replace(silence, timeout_s=silence_timeout_s)
+        dialog = replace(
+            config.dialog, humans_available=humans_available, confirm_callback=confirm_callback
         )
-        self.silence_timeout_s = (
-            settings.silence_timeout_s if silence_timeout_s is None else silence_timeout_s
+        stages: list[Stage] = [
+            VadStage(engines.vad_factory(), config.vad),
+            AsrStage(engines.asr, engines.asr_pool, AsrConfig(start_lang, lang is not None)),
+        ]
+        if silence.timeout_s > 0:
+            stages.append(SilenceStage(silence))
+        stages += [
+            DialogStage(knowledge, engines.kb_pool, dialog, lang=start_lang, greet=greet),
+            TtsStage(engines.tts, engines.tts_pool, sample_rate, config.tts),
+            OutputStage(paced=paced),
+        ]
+        return cls(
+            stages,
+            sample_rate=sample_rate,
+            lang=start_lang,
+            lang_known=lang is not None,
+            on_event=on_event,
         )
-        self.dialog = Dialog(
-            DialogConfig(
-                humans_available=humans_available,
-                max_turns=settings.max_turns,
-                max_silences=settings.max_silences,
-                confirm_below=settings.confirm_below,
-                confirm_callback=confirm_callback,
-            ),
-            lang=self.call.lang,
+
+    @classmethod
+    def transcribe(
+        cls,
+        engines: ListeningEngines,
+        config: VoicebotConfig,
+        *,
+        sample_rate: int = 8000,
+        lang: Lang | None = None,
+        on_event: Callable[[Frame], None] | None = None,
+    ) -> VoicebotPipeline:
+        """Transcribe only: VAD → ASR. Each caller turn becomes a TranscriptionFrame
+        event (a later revision of the same turn replaces it: the speaker resumed
+        after a short pause); no dialog, no voice. ``next_output`` only ever gives
+        the HangupFrame. ``lang`` None: the first understood turn decides."""
+        start_lang = lang or config.lang
+        stages: list[Stage] = [
+            VadStage(engines.vad_factory(), config.vad),
+            AsrStage(engines.asr, engines.asr_pool, AsrConfig(start_lang, lang is not None)),
+        ]
+        return cls(
+            stages,
+            sample_rate=sample_rate,
+            lang=start_lang,
+            lang_known=lang is not None,
+            on_event=on_event,
         )
-        vad_config = VadConfig(
-            end_silence_ms=settings.vad_end_silence_ms,
-            resume_window_ms=settings.vad_resume_window_ms,
-            barge_in_min_speech_ms=settings.barge_in_min_speech_ms,
-        )
-        self.vad = VadStage(engines.vad_factory(), self.call, vad_config)
-        self.asr = AsrStage(engines.asr, engines.asr_pool, self.call)
-        self.dialog_stage = DialogStage(
-            self.dialog, knowledge, engines.kb_pool, self.call, greet=greet
-        )
-        self.tts = TtsStage(engines.tts, engines.tts_pool, self.call)
-        self.output = OutputStage(self.call, self._observe, paced=paced, on_idle=self._bot_idle)
-        self.stages: list[Stage] = [self.vad, self.asr, self.dialog_stage, self.tts, self.output]
-        self.queues = [FrameQueue() for _ in self.stages]
-        for stage, downstream in zip(self.stages, self.queues[1:], strict=False):
-            stage.link(downstream.put)
-        self.events: list[Frame] = []
-        self._on_event = on_event
-        self._changed = asyncio.Event()
-        self._tasks = TaskOwner("pipeline")
-        self._timer: asyncio.Task[None] | None = None
-        self._t = 0.0
-        self._started = False
 
     # --- lifecycle ---
     async def start(self) -> None:
@@ -139,7 +207,8 @@ class VoicebotPipeline:
         self._started = True
         for stage, queue in zip(self.stages, self.queues, strict=True):
             self._tasks.spawn(self._run(stage, queue), stage.name)
-        await self.dialog_stage.start()
+        for stage in self.stages:
+            await stage.start()
 
     async def aclose(self) -> None:
         for queue in self.queues:
@@ -157,64 +226,92 @@ class VoicebotPipeline:
 
     async def _run(self, stage: Stage, queue: FrameQueue) -> None:
         while True:
-            frame = await queue.get()
+            frame, direction = await queue.get_directed()
             if isinstance(frame, EndFrame):
                 return
             try:
-                await stage.process(frame)
+                if direction is Direction.UPSTREAM:
+                    await stage.process_upstream(frame)
+                else:
+                    await stage.process(frame)
             except Exception:
                 # One bad frame must not stop the call; the error is logged with the frame.
                 log.exception("%s failed on %s", stage.name, type(frame).__name__)
 
+    # --- wiring ---
+    def _downstream_of(self, i: int) -> Callable[[Frame], None]:
+        if i == len(self.stages) - 1:
+            return self._sink
+        return self.queues[i + 1].put
+
+    def _upstream_of(self, i: int) -> Callable[[Frame], None] | None:
+        if i == 0:
+            return None  # feedback past the first stage concerns nobody
+        queue = self.queues[i - 1]
+        return lambda frame: queue.put(frame, Direction.UPSTREAM)
+
+    def stage(self, kind: type[S]) -> S:
+        """This pipeline's stage of type ``kind`` (measurements, tests)."""
+        for stage in self.stages:
+            if isinstance(stage, kind):
+                return stage
+        raise LookupError(f"no {kind.__name__} in this pipeline")
+
     # --- input (from the transport) ---
     def push_audio(self, pcm: bytes) -> None:
         """20 ms (any length works) of caller PCM16 at the call's rate."""
-        frame = AudioFrame(pcm, self.call.sample_rate, self._t)
+        frame = AudioFrame(pcm, self.sample_rate, self._t)
         self._t += frame.duration
         self.queues[0].put(frame)
 
     def push_dtmf(self, digit: str) -> None:
-        self._cancel_timer()
         self.queues[0].put(DTMFFrame(digit))
 
     def hangup(self) -> None:
-        self._cancel_timer()
         self.queues[0].put(HangupFrame("caller"))
 
     # --- output (to the transport) ---
     async def next_output(self) -> Frame:
-        return await self.output.out.get()
+        return await self._out.get()
 
     def drain_output(self) -> list[Frame]:
         frames = []
-        while not self.output.out.empty():
-            frames.append(self.output.out.get_nowait())
+        while not self._out.empty():
+            frames.append(self._out.get_nowait())
         return frames
 
+    def _sink(self, frame: Frame) -> None:
+        """What leaves the last stage."""
+        if isinstance(frame, BotAudioFrame):
+            self._out.put_nowait(frame)
+            return
+        if isinstance(frame, BargeInFrame | HangupFrame):
+            # the bot stops now: audio not yet taken by the transport is dropped
+            kept = [f for f in self.drain_output() if not isinstance(f, BotAudioFrame)]
+            for item in kept:
+                self._out.put_nowait(item)
+        self._observe(frame)
+        if isinstance(frame, _FOR_THE_TRANSPORT):
+            self._out.put_nowait(frame)
+
     # --- observation ---
+    @property
+    def lang(self) -> Lang:
+        """The call's language: given, detected from the caller's words, or chosen."""
+        return self._lang
+
+    @property
+    def lang_known(self) -> bool:
+        """False while ``lang`` is only the default (the caller has not spoken yet)."""
+        return self._lang_known
+
     def _observe(self, frame: Frame) -> None:
-        if isinstance(frame, UserStartedSpeakingFrame):
-            self._cancel_timer()
-        if not isinstance(frame, BotAudioFrame):
-            self.events.append(frame)
-            self._changed.set()
-            if self._on_event is not None:
-                self._on_event(frame)
-
-    def _bot_idle(self) -> None:
+        if isinstance(frame, LanguageFrame):
+            self._lang, self._lang_known = frame.lang, True
+        self.events.append(frame)
         self._changed.set()
-        if self.silence_timeout_s > 0 and not self.dialog.ended and not self.vad.in_speech:
-            self._cancel_timer()
-            self._timer = self._tasks.spawn(self._silence_timer(), "silence")
-
-    def _cancel_timer(self) -> None:
-        if self._timer is not None and not self._timer.done():
-            self._timer.cancel()  # the owner awaits it at close
-        self._timer = None
-
-    async def _silence_timer(self) -> None:
-        await asyncio.sleep(self.silence_timeout_s)
-        self.queues[2].put(SilenceTimeoutFrame())
+        if self._on_event is not None:
+            self._on_event(frame)
 
     async def wait_for(self, predicate: Callable[[Sequence[Frame]], bool], within_s: float) -> bool:
         """Wait (without polling) until ``predicate(events)`` holds; False on timeout."""
@@ -234,6 +331,7 @@ class VoicebotPipeline:
     def of_type(self, kind: type[F]) -> list[F]:
         return [f for f in self.events if isinstance(f, kind)]
 
-    @property
-    def control_frames(self) -> list[ControlFrame]:
-        return self.of_type(ControlFrame)
+
+# the presets as plain functions
+voicebot_pipeline = VoicebotPipeline.voicebot
+transcribe_pipeline = VoicebotPipeline.transcribe

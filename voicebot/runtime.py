@@ -45,13 +45,6 @@ class Engines:
         for pool in (self.asr_pool, self.tts_pool, self.kb_pool):
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def describe(self) -> dict[str, object]:
-        return {
-            "asr": self.asr.capabilities.name,
-            "tts": {lang: engine.capabilities.voice for lang, engine in self.tts.items()},
-            "vad": self.vad_factory().capabilities.name,
-        }
-
 
 def _tts_engine(kind: str, lang: Lang, settings: Settings) -> TtsEngine:
     if kind == "espeak":

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from guichet.settings import Settings
 from voicebot.audio import (
     SUPPORTED_CALL_RATES,
     Float32Array,
@@ -20,6 +19,7 @@ from voicebot.audio import (
     resample,
     write_wav,
 )
+from voicebot.config import VoicebotConfig
 from voicebot.errors import AudioInputError
 from voicebot.frames import (
     AnswerFrame,
@@ -32,6 +32,9 @@ from voicebot.frames import (
 )
 from voicebot.knowledge_port import Knowledge
 from voicebot.pipeline import EngineSet, VoicebotPipeline
+from voicebot.stages.output import OutputStage
+from voicebot.stages.tts_stage import TtsStage
+from voicebot.stages.vad_stage import VadStage
 
 TAIL_S = 1.0  # silence fed after the file so the last turn ends
 
@@ -78,7 +81,7 @@ def _round(value: float | None) -> float | None:
 
 
 def _final_turn_done(pipe: VoicebotPipeline) -> bool:
-    turn = pipe.vad.turn
+    turn = pipe.stage(VadStage).turn
     if turn == 0:
         return True
     events = pipe.events
@@ -94,7 +97,7 @@ def _final_turn_done(pipe: VoicebotPipeline) -> bool:
 async def simulate(
     engines: EngineSet,
     knowledge: Knowledge,
-    settings: Settings,
+    config: VoicebotConfig,
     samples: Float32Array,
     rate: int,
     *,
@@ -103,10 +106,10 @@ async def simulate(
     notes: list[str] | None = None,
 ) -> SimulationResult:
     """Feed ``samples`` as 20 ms frames (at real-time pace with ``realtime``)."""
-    pipe = VoicebotPipeline(
+    pipe = VoicebotPipeline.voicebot(
         engines,
         knowledge,
-        settings,
+        config,
         sample_rate=rate,
         lang=lang,
         greet=False,
@@ -131,7 +134,7 @@ async def simulate(
     run_notes = list(notes or [])
     if not finished:
         run_notes.append("timed out waiting for the reply")
-    turn = pipe.vad.turn
+    turn = pipe.stage(VadStage).turn
     transcripts: dict[int, TranscriptionFrame] = {}
     for frame in pipe.of_type(TranscriptionFrame):
         transcripts[frame.turn] = frame
@@ -147,7 +150,7 @@ async def simulate(
     }
     if last_tx is not None:
         timings["asr_ms"] = _round(last_tx.asr_ms)
-        first_wall = pipe.output.first_audio_wall.get(turn)
+        first_wall = pipe.stage(OutputStage).first_audio_wall.get(turn)
         if first_wall is not None:
             if realtime:
                 v2v = (first_wall - feed_start - last_tx.speech_end_t) * 1000
@@ -155,7 +158,7 @@ async def simulate(
                 waited = last_tx.endpoint_t - last_tx.speech_end_t
                 v2v = (waited + first_wall - last_tx.endpoint_wall) * 1000
             timings["voice_to_voice_ms"] = _round(v2v)
-        timings["tts_first_audio_ms"] = _round(pipe.tts.first_audio_ms.get(turn))
+        timings["tts_first_audio_ms"] = _round(pipe.stage(TtsStage).first_audio_ms.get(turn))
     if answer is not None:
         timings["retrieval_ms"] = _round(answer.retrieval_ms)
     if turn == 0:
@@ -167,7 +170,7 @@ async def simulate(
     )
     return SimulationResult(
         transcript=" ".join(transcripts[t].text for t in sorted(transcripts)).strip(),
-        lang=pipe.call.lang,
+        lang=pipe.lang,
         card_id=answer.card_id if answer else None,
         abstained=answer.abstained if answer else True,
         reply_text=" ".join(speak_texts),
@@ -190,7 +193,7 @@ def _reply_texts(events: list[Frame], turn: int) -> list[str]:
 async def simulate_file(
     engines: EngineSet,
     knowledge: Knowledge,
-    settings: Settings,
+    config: VoicebotConfig,
     wav: Path,
     *,
     lang: Lang | None = None,
@@ -199,7 +202,7 @@ async def simulate_file(
 ) -> SimulationResult:
     samples, rate, notes = load_caller_audio(wav)
     result = await simulate(
-        engines, knowledge, settings, samples, rate, lang=lang, realtime=realtime, notes=notes
+        engines, knowledge, config, samples, rate, lang=lang, realtime=realtime, notes=notes
     )
     if out is not None:
         write_wav(out, result.reply_audio, result.sample_rate)

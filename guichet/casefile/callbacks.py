@@ -23,7 +23,7 @@ from guichet.casefile.errors import CallbackNotFound, InvalidCaseUpdate
 from guichet.casefile.outbox import queue_sms
 from guichet.casefile.phone_numbers import can_receive_sms, format_national, normalize_number
 from guichet.casefile.records import CallbackRecord, CallbackStatus, Outcome, as_utc
-from guichet.casefile.repository import callback_record, load_case
+from guichet.casefile.repository import callback_record, lock_case
 from guichet.casefile.summary import trim
 from guichet.settings import Settings
 from guichet.store import Store
@@ -216,7 +216,9 @@ class CallbackBook:
         due_by: datetime,
         send_sms: bool,
     ) -> CallbackRecord:
-        case = load_case(session, case_id)
+        # locked first: a retry that runs while the first booking is still in flight
+        # waits for it, then finds it below, instead of booking a second callback
+        case = lock_case(session, case_id, as_utc(now))
         existing = session.scalars(
             select(Callback).where(
                 Callback.case_id == case_id,

@@ -13,7 +13,7 @@ from guichet.casefile.outbox import OutboxPolicy, SmsOutbox
 from guichet.casefile.phone_numbers import format_national
 from guichet.casefile.records import CallbackRecord, CallbackStatus, SmsStatus
 from guichet.casefile.sms import describe_sms, make_sms_engine
-from guichet.cli import get_settings
+from guichet.commands import get_settings
 from guichet.store import open_store
 
 

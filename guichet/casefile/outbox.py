@@ -15,12 +15,16 @@ with a later ``next_attempt_at`` (exponential backoff) | ``failed``.
   the last hour, a row fails with ``rate_limited``, it is not deferred. Anyone can key
   in anyone's number; deferring would still flood that phone, later. The callback
   itself stands and is listed for the agents whatever happens to its SMS.
+  Before its send a row takes one of its number's slots (``sent_at`` set while still
+  ``sending``), counting and taking in one step, one worker at a time per number:
+  two workers that each counted before the other had sent would both send.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -28,7 +32,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from guichet.casefile.errors import SmsError
 from guichet.casefile.phone_numbers import normalize_number
@@ -42,6 +47,14 @@ from guichet.tasks import TaskOwner
 log = logging.getLogger(__name__)
 
 RATE_LIMITED = "rate_limited"
+# PostgreSQL advisory locks are keyed by two int4: this class names "an SMS number's
+# hourly slots" ("SMS1"); the other key is a hash of the number
+_NUMBER_LOCK_CLASS = 0x534D5331
+
+
+def _number_lock_key(number: str) -> int:
+    digest = hashlib.blake2b(number.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def queue_sms(session: Session, key: str, to: str, body: str, now: datetime) -> SmsOutboxRow:
@@ -78,7 +91,8 @@ def sms_record(row: SmsOutboxRow) -> SmsRecord:
         created_at=as_utc(row.created_at),
         provider_sid=row.provider_sid,
         last_error=row.last_error,
-        sent_at=as_utc_opt(row.sent_at),
+        # while 'sending', sent_at holds the slot the row took (see _reserve)
+        sent_at=as_utc_opt(row.sent_at) if row.status == SmsStatus.SENT.value else None,
     )
 
 
@@ -152,10 +166,21 @@ class SmsOutbox:
     # --- sync bodies, run in a thread ---
     def _enqueue(self, key: str, to: str, body: str) -> SmsRecord:
         e164 = normalize_number(to, allow_international=self.policy.allow_international)
-        with self._store.session() as session:
-            row = queue_sms(session, key, e164, body, utcnow())
-            session.flush()
-            return sms_record(row)
+        try:
+            with self._store.session() as session:
+                row = queue_sms(session, key, e164, body, utcnow())
+                session.flush()
+                return sms_record(row)
+        except IntegrityError:
+            # another writer queued the same key between our look and our insert:
+            # its row is the one (the unique key saw to it)
+            with self._store.session() as session:
+                existing = session.scalars(
+                    select(SmsOutboxRow).where(SmsOutboxRow.idempotency_key == key)
+                ).first()
+                if existing is None:
+                    raise
+                return sms_record(existing)
 
     def _claim(self, now: datetime) -> list[_Claim]:
         stale_before = now - timedelta(seconds=self.policy.sending_lease_s)
@@ -223,20 +248,43 @@ class SmsOutbox:
             log.warning("SMS %s was taken over by another worker", claim.id)
         return done
 
-    def _sent_last_hour(self, to: str, now: datetime) -> int:
+    def _reserve(self, claim: _Claim, now: datetime) -> bool:
+        """Take one of the number's hourly slots for this send; False when none is
+        left (or the row was taken over). Sent rows and rows mid-send with a slot count:
+        a crashed worker's row may well have reached the phone."""
+        other = aliased(SmsOutboxRow)
+        used = (
+            select(func.count())
+            .select_from(other)
+            .where(
+                other.to_number == claim.to,
+                other.id != claim.id,
+                other.status.in_([SmsStatus.SENT.value, SmsStatus.SENDING.value]),
+                other.sent_at > now - timedelta(hours=1),
+            )
+            .scalar_subquery()
+        )
         with self._store.session() as session:
-            return int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(SmsOutboxRow)
-                    .where(
-                        SmsOutboxRow.to_number == to,
-                        SmsOutboxRow.status == SmsStatus.SENT.value,
-                        SmsOutboxRow.sent_at > now - timedelta(hours=1),
+            if self._store.engine.dialect.name == "postgresql":
+                # under READ COMMITTED two workers' counts would not see each other's
+                # slot: one at a time per number, until commit. (SQLite runs the one
+                # UPDATE below under its single write lock: count and take are atomic.)
+                session.execute(
+                    select(
+                        func.pg_advisory_xact_lock(_NUMBER_LOCK_CLASS, _number_lock_key(claim.to))
                     )
                 )
-                or 0
+            result = session.execute(
+                update(SmsOutboxRow)
+                .where(
+                    SmsOutboxRow.id == claim.id,
+                    SmsOutboxRow.claim_token == claim.token,
+                    used < self.policy.per_number_per_hour,
+                )
+                .values(sent_at=now)
+                .execution_options(synchronize_session=False)
             )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def _process(self, claim: _Claim, now: datetime, run: OutboxRun) -> None:
         try:
@@ -250,10 +298,11 @@ class SmsOutbox:
                         run.reconciled += 1
                         log.info("SMS %s was already accepted (%s); not sent again", claim.id, sid)
                     return
-            if self._sent_last_hour(claim.to, now) >= self.policy.per_number_per_hour:
-                self._finish(claim, status=SmsStatus.FAILED.value, last_error=RATE_LIMITED)
-                run.failed += 1
-                log.warning("SMS %s not sent: rate limited", claim.id)
+            if not self._reserve(claim, now):
+                if self._finish(claim, status=SmsStatus.FAILED.value, last_error=RATE_LIMITED,
+                                sent_at=None):  # fmt: skip
+                    run.failed += 1
+                    log.warning("SMS %s not sent: rate limited", claim.id)
                 return
             sent = self.engine.send(claim.id, claim.to, claim.body)
         except SmsError as exc:
@@ -267,14 +316,18 @@ class SmsOutbox:
         error = str(exc)[:300]
         if exc.retryable and claim.attempts < self.policy.max_attempts:
             due = now + self.policy.backoff(claim.attempts)
-            self._finish(
-                claim, status=SmsStatus.QUEUED.value, next_attempt_at=due, last_error=error
+            self._finish(  # the slot it took goes back
+                claim,
+                status=SmsStatus.QUEUED.value,
+                next_attempt_at=due,
+                last_error=error,
+                sent_at=None,
             )
             run.retried += 1
             log.warning("SMS %s attempt %d failed (%s); retry at %s",
                         claim.id, claim.attempts, error, due.isoformat())  # fmt: skip
         else:
-            self._finish(claim, status=SmsStatus.FAILED.value, last_error=error)
+            self._finish(claim, status=SmsStatus.FAILED.value, last_error=error, sent_at=None)
             run.failed += 1
             log.error("SMS %s failed for good after %d attempts: %s",
                       claim.id, claim.attempts, error)  # fmt: skip

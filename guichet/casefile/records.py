@@ -53,7 +53,8 @@ class SmsStatus(StrEnum):
 
 
 def as_utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every datetime the store holds is UTC."""
+    """Every datetime the store holds is UTC (``guichet.store.models.UtcDateTime``);
+    one handed in naive is taken as UTC, one in another zone converted."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

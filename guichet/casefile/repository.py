@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from guichet.casefile.errors import CaseNotFound, InvalidCaseUpdate, InvalidNumber
@@ -96,6 +96,24 @@ def load_case(session: Session, case_id: str) -> Case:
     return case
 
 
+def lock_case(session: Session, case_id: str, now: datetime) -> Case:
+    """The case, after writing its ``updated_at``: that first write makes the other
+    writers of the case wait until this transaction ends (PostgreSQL locks the row,
+    SQLite takes its one write lock), so what this one reads next (the last turn
+    number, a callback already booked) no other writer can change under it. A read
+    first would not do: under PostgreSQL's READ COMMITTED two transactions both read,
+    then both write."""
+    locked = session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount != 1:  # type: ignore[attr-defined]
+        raise CaseNotFound(f"no case {case_id}")
+    return load_case(session, case_id)
+
+
 def _confidence(value: float | None) -> float | None:
     if value is not None and not 0.0 <= value <= 1.0:
         raise InvalidCaseUpdate(f"confidence {value} is outside 0..1")
@@ -151,9 +169,9 @@ class CaseRepository:
     ) -> TurnRecord:
         who = _enum(Speaker, speaker, "speaker")
         with self._store.session() as session:
-            case = load_case(session, case_id)
             # seq from the store, not from the caller: two writers (bot and agent) may
-            # add turns to one case; the unique (case_id, seq) catches a race
+            # add turns to one case; the case's lock makes them take turns
+            lock_case(session, case_id, utcnow())
             last = session.scalar(select(func.max(CaseTurn.seq)).where(CaseTurn.case_id == case_id))
             turn = CaseTurn(
                 case_id=case_id,
@@ -165,7 +183,6 @@ class CaseRepository:
                 confidence=_confidence(confidence),
             )
             session.add(turn)
-            case.updated_at = utcnow()
             session.flush()
             return _turn_record(turn)
 

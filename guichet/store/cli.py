@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from alembic import command
 
-from guichet.cli import get_settings
+from guichet.commands import get_settings
 from guichet.store.db import alembic_config, make_engine, migrate
 
 

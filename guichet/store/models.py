@@ -9,23 +9,89 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Lengths Asterisk itself puts on what it hands over (include/asterisk/channel.h)
+AST_MAX_EXTENSION = 80
+MAX_LANGUAGE = 40
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that stores UTC and hands back aware UTC datetimes
+    on every backend. Left to themselves the backends differ: SQLite silently drops
+    the offset (20:00 Paris comes back as 20:00, naive) and PostgreSQL reads a naive
+    value in the server's zone and answers in that zone. A naive value is taken as
+    UTC, what SQLite always did."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return self.process_bind_param(value, dialect)
+
+
+def _without_nul(value: str | None) -> str | None:
+    return None if value is None else value.replace("\x00", "")
+
+
+class ProseText(TypeDecorator[str]):
+    """Text people or models wrote (a chat message, a summary, a note). PostgreSQL
+    refuses a NUL character in any text, SQLite keeps it: dropped here, so a stray
+    byte costs the citizen nothing on either backend."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return _without_nul(value)
+
+
+class ProseString(TypeDecorator[str]):
+    """``String(n)`` for short prose (a title): NUL dropped, as in :class:`ProseText`."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return _without_nul(value)
+
+
+def _prose_set(_target: object, value: str | None, _old: object, _initiator: object) -> str | None:
+    return _without_nul(value)
+
+
 class Base(DeclarativeBase):
     pass
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _clean_prose_attributes(mapper: Mapper[Any], class_: type[Base]) -> None:
+    # the types clean what is written; this cleans the object too, so a record built
+    # from it after the flush says what the store holds
+    for prop in mapper.column_attrs:
+        if isinstance(prop.columns[0].type, ProseText | ProseString):
+            event.listen(getattr(class_, prop.key), "set", _prose_set, retval=True)
 
 
 class Call(Base):
@@ -39,14 +105,15 @@ class Call(Base):
     __table_args__ = (Index("ix_calls_state", "state"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    caller: Mapped[str | None] = mapped_column(String(64))
-    called: Mapped[str | None] = mapped_column(String(64))
-    language: Mapped[str | None] = mapped_column(String(8))
+    # the caller ID as the network sent it: PJSIP puts no bound on it (migration 0005)
+    caller: Mapped[str | None] = mapped_column(Text)
+    called: Mapped[str | None] = mapped_column(String(AST_MAX_EXTENSION))
+    language: Mapped[str | None] = mapped_column(String(MAX_LANGUAGE))
     state: Mapped[str] = mapped_column(String(32))
     state_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(64))
 
     events: Mapped[list[CallEvent]] = relationship(
@@ -62,7 +129,7 @@ class CallEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -87,15 +154,15 @@ class Case(Base):
     call_id: Mapped[str | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(String(16))
     caller_number: Mapped[str | None] = mapped_column(String(20))
-    language: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(MAX_LANGUAGE))  # the channel's, at first
     topic_card_id: Mapped[str | None] = mapped_column(String(128))
-    topic_title: Mapped[str | None] = mapped_column(String(300))
+    topic_title: Mapped[str | None] = mapped_column(ProseString(300))
     service: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(32), default="open")
-    summary: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    summary: Mapped[str | None] = mapped_column(ProseText)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     turns: Mapped[list[CaseTurn]] = relationship(
         back_populates="case", order_by="CaseTurn.seq", cascade="all, delete-orphan"
@@ -115,8 +182,8 @@ class CaseTurn(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     speaker: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    text: Mapped[str] = mapped_column(ProseText)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     card_id: Mapped[str | None] = mapped_column(String(128))
     confidence: Mapped[float | None] = mapped_column(Float)
 
@@ -132,10 +199,10 @@ class CaseProposal(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     card_id: Mapped[str] = mapped_column(String(128))
-    title: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(ProseString(300))
     confidence: Mapped[float] = mapped_column(Float)
     turn_seq: Mapped[int | None] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="proposals")
 
@@ -154,13 +221,13 @@ class Callback(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
     number: Mapped[str] = mapped_column(String(20))
     service: Mapped[str | None] = mapped_column(String(64))
-    language: Mapped[str] = mapped_column(String(8))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    due_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str] = mapped_column(String(MAX_LANGUAGE))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    due_by: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     done_by: Mapped[str | None] = mapped_column(String(64))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(ProseText)
 
 
 class SmsOutboxRow(Base):
@@ -177,16 +244,16 @@ class SmsOutboxRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     to_number: Mapped[str] = mapped_column(String(20))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(ProseText)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(36))
     provider_sid: Mapped[str | None] = mapped_column(String(64))
-    last_error: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(ProseString(300))  # the provider's words
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 # --- queues (pbx.queues) ---
@@ -200,7 +267,7 @@ class QueueEvent(Base):
     __table_args__ = (Index("ix_queue_events_queue_at", "queue", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     queue: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     caller_id: Mapped[str | None] = mapped_column(String(64))

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from pbx.ari.events import Channel, Playback
+from pbx.ari.events import Channel
 from pbx.errors import AriConflict, AriError, AriNotFound, AriUnavailable, CallNotFound
 
 
@@ -43,11 +43,6 @@ class AriRest:
             return None
         return reply.json()
 
-    # --- asterisk ---
-    async def asterisk_info(self) -> dict[str, Any]:
-        result = await self._request("GET", "/asterisk/info", not_found=AriNotFound("info", ""))
-        return dict(result)
-
     # --- applications ---
     async def application_channel_ids(self, app: str) -> list[str]:
         """Channels currently in the Stasis application ``app``."""
@@ -76,20 +71,6 @@ class AriRest:
             not_found=CallNotFound(channel_id),
         )
 
-    async def play(
-        self, channel_id: str, media: str | list[str], playback_id: str, lang: str | None = None
-    ) -> Playback:
-        params: dict[str, Any] = {"media": media if isinstance(media, str) else ",".join(media)}
-        if lang:
-            params["lang"] = lang
-        raw = await self._request(
-            "POST",
-            f"/channels/{channel_id}/play/{playback_id}",
-            params=params,
-            not_found=CallNotFound(channel_id),
-        )
-        return Playback.from_json(raw)
-
     async def continue_in_dialplan(
         self, channel_id: str, context: str, extension: str, priority: int = 1
     ) -> None:
@@ -108,18 +89,6 @@ class AriRest:
             params={"variable": name, "value": value},
             not_found=CallNotFound(channel_id),
         )
-
-    async def get_variable(self, channel_id: str, name: str) -> str | None:
-        try:
-            raw = await self._request(
-                "GET",
-                f"/channels/{channel_id}/variable",
-                params={"variable": name},
-                not_found=CallNotFound(channel_id),
-            )
-        except AriError:
-            return None
-        return str(raw.get("value")) if raw and raw.get("value") is not None else None
 
     async def external_media_websocket(
         self, app: str, channel_id: str, audio_format: str = "slin16"
@@ -167,18 +136,6 @@ class AriRest:
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self._request(
             "DELETE", f"/bridges/{bridge_id}", not_found=AriNotFound("bridge", bridge_id)
-        )
-
-    # --- playbacks ---
-    async def get_playback(self, playback_id: str) -> Playback:
-        raw = await self._request(
-            "GET", f"/playbacks/{playback_id}", not_found=AriNotFound("playback", playback_id)
-        )
-        return Playback.from_json(raw)
-
-    async def stop_playback(self, playback_id: str) -> None:
-        await self._request(
-            "DELETE", f"/playbacks/{playback_id}", not_found=AriNotFound("playback", playback_id)
         )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable
 
 from guichet.tasks import TaskOwner, cancel_and_wait
@@ -18,11 +17,12 @@ from pbx.ari.rest import AriRest
 from pbx.errors import AriError, MediaError
 from pbx.media.chan_websocket import ChanWebSocketMedia
 
-log = logging.getLogger(__name__)
-
+# what we ask Asterisk for; the rate we then use is the one its MEDIA_START announces
 AUDIO_FORMAT = "slin"  # 8 kHz: the caller's line is G.711 anyway
-SAMPLE_RATE = 8000
 SETUP_TIMEOUT_S = 5.0
+# every media channel's id starts so: the call controller tells them from callers
+MEDIA_CHANNEL_PREFIX = "guichet-media-"
+_BRIDGE_PREFIX = "guichet-"
 
 ExpectStasisStart = Callable[[str], "asyncio.Future[None]"]
 
@@ -42,13 +42,13 @@ class MediaLink:
         self.app = app
         self.ari_base_url = ari_base_url
         self.call_id = call_id
-        self.bridge_id = f"guichet-{link_id}"
-        self.media_channel_id = f"guichet-media-{link_id}"
+        self.bridge_id = _BRIDGE_PREFIX + link_id
+        self.media_channel_id = MEDIA_CHANNEL_PREFIX + link_id
         self._on_audio = on_audio
         self._tasks = TaskOwner(f"media-{link_id}")
         self._runner: asyncio.Task[None] | None = None
         self.media: ChanWebSocketMedia | None = None
-        self.sample_rate = SAMPLE_RATE
+        self._sample_rate: int | None = None
 
     async def open(self, expect_stasis_start: ExpectStasisStart) -> None:
         """Bridge the caller with a new media channel and connect its websocket."""
@@ -73,10 +73,18 @@ class MediaLink:
             )
         finally:
             await cancel_and_wait(started)
-        if not media.started.is_set():
+        if not media.started.is_set() or media.media is None:
             if self._runner in done:
                 self._runner.result()  # raises the connection error
             raise MediaError(f"media of call {self.call_id} did not start")
+        self._sample_rate = media.media.sample_rate  # MediaError unless signed linear
+
+    @property
+    def sample_rate(self) -> int:
+        """The audio's rate both ways, as Asterisk's MEDIA_START announced it."""
+        if self._sample_rate is None:
+            raise MediaError(f"media of call {self.call_id} not open")
+        return self._sample_rate
 
     @property
     def alive(self) -> bool:
@@ -108,6 +116,6 @@ class MediaLink:
     async def discard(cls, rest: AriRest, link_id: str) -> None:
         """Remove what a previous controller left of a link (after a restart)."""
         with contextlib.suppress(AriError):
-            await rest.hangup(f"guichet-media-{link_id}")
+            await rest.hangup(MEDIA_CHANNEL_PREFIX + link_id)
         with contextlib.suppress(AriError):
-            await rest.destroy_bridge(f"guichet-{link_id}")
+            await rest.destroy_bridge(_BRIDGE_PREFIX + link_id)

@@ -94,7 +94,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["GUICHET_TEST_PORT_OFFSET"] = os.environ.get("GUICHET_BENCH_PORT_OFFSET", "100")
 
 from guichet.store import open_store  # noqa: E402
-from pbx.call_store import CallRepository  # noqa: E402
+from pbx.calls import CallRepository  # noqa: E402
 from tests.integration.stack import GUICHET, Stack, stack_env, start_stack  # noqa: E402
 from tests.support.audio import read_wav, rms_envelope, write_wav  # noqa: E402
 from tests.support.processes import WatchedProcess  # noqa: E402

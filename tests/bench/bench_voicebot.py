@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from guichet.settings import load_settings  # noqa: E402
 from tests.voicebot.speech import say  # noqa: E402
+from voicebot import VoicebotConfig  # noqa: E402
 from voicebot.config import asr_model_dir  # noqa: E402
 from voicebot.knowledge_port import open_knowledge  # noqa: E402
 from voicebot.models import install_whisper_base  # noqa: E402
@@ -93,7 +94,7 @@ async def main() -> None:
     if not (index / "manifest.json").is_file():
         from click.testing import CliRunner  # noqa: PLC0415
 
-        from guichet.cli import cli  # noqa: PLC0415
+        from guichet.shell.cli import cli  # noqa: PLC0415
 
         index = Path(tempfile.mkdtemp()) / "kb-index"
         CliRunner().invoke(
@@ -101,6 +102,7 @@ async def main() -> None:
         )
     engines = load_engines(settings)
     knowledge = open_knowledge(index, settings)
+    config = VoicebotConfig.from_settings(settings)
     items = UTTERANCES
     if args.limit:
         items = [
@@ -120,7 +122,7 @@ async def main() -> None:
             result = await simulate_file(
                 engines,
                 knowledge,
-                settings,
+                config,
                 wavs[i],
                 lang=lang,  # type: ignore[arg-type]
                 realtime=args.realtime,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,9 @@ from tests.support.fake_twilio import FakeTwilio
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'guichet.db'}"
+def db_url(store_url: str) -> str:
+    """An empty store, on SQLite and on PostgreSQL (``store_url`` is parametrized)."""
+    return store_url
 
 
 @pytest.fixture

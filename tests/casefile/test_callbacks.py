@@ -130,12 +130,14 @@ async def test_working_the_list(store: Store, cases: CaseRepository) -> None:
         await book.done("CB-NOPE0")
 
 
-def test_cli_list_and_done(tmp_path: Path, cases: CaseRepository, store: Store) -> None:
+def test_cli_list_and_done(
+    tmp_path: Path, cases: CaseRepository, store: Store, db_url: str
+) -> None:
     async def book_one() -> CallbackRecord:
         return await CallbackBook(store, tz=PARIS).book_callback(await _case(cases), "0612345678")
 
     callback = asyncio.run(book_one())  # the CLI runs its own event loop
-    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'guichet.db'}")
+    settings = Settings(home=tmp_path, database_url=db_url)
     runner = CliRunner()
     listed = runner.invoke(callbacks_cli, ["list"], obj=settings)
     assert listed.exit_code == 0, listed.output
@@ -212,3 +214,17 @@ def test_utc_storage_roundtrip() -> None:
     naive = datetime(2026, 1, 1, 12, 0)
     assert as_utc(naive).tzinfo is UTC
     assert as_utc(paris(2026, 1, 1, 13)) == datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+async def test_concurrent_bookings_book_once(store: Store, cases: CaseRepository) -> None:
+    """The controller retries a booking that timed out while the first one is still
+    running: one callback and one SMS, whichever of them the store serves first."""
+    case_id = await _case(cases)
+    book = CallbackBook(store, tz=PARIS)
+    now = paris(2026, 11, 24, 20, 0)
+    booked = await asyncio.gather(
+        *(book.book_callback(case_id, "06 12 34 56 78", now=now) for _ in range(4))
+    )
+    assert len({b.id for b in booked}) == 1 and len({b.sms_id for b in booked}) == 1
+    assert [c.id for c in await book.list_callbacks()] == [booked[0].id]
+    assert len(await SmsOutbox(store, MemorySms()).list()) == 1

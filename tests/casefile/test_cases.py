@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -180,3 +181,30 @@ async def test_llm_unreachable_falls_back(cases: CaseRepository, store: Store) -
     case_file = await _phone_case(cases, store)
     summary = await Summarizer("http://127.0.0.1:9/v1", timeout_s=0.5).summarize(case_file)
     assert summary.source == "template"
+
+
+async def test_text_with_nul_is_kept_without_it(cases: CaseRepository) -> None:
+    """A NUL character (a chat client's "\\u0000", a model's output) is refused by
+    PostgreSQL in any text column, and kept by SQLite: the case file drops it, so a
+    stray byte does not lose the citizen's whole message on one backend."""
+    case = await cases.open_case(channel="chat", language="fr")
+    turn = await cases.add_turn(case.id, "caller", "carte\x00 grise ?")
+    await cases.set_summary(case.id, "Demande\x00 de carte grise.")
+    await cases.set_topic(case.id, "cg", "Carte\x00 grise")
+    await cases.add_proposal(case.id, "cg", 0.8, title="Carte\x00 grise")
+    case_file = await cases.get_case(case.id)
+    assert turn.text == "carte grise ?" and case_file.turns[0].text == "carte grise ?"
+    assert case_file.case.summary == "Demande de carte grise."
+    assert (case_file.case.topic_card_id, case_file.case.topic_title) == ("cg", "Carte grise")
+    assert case_file.proposals[0].title == "Carte grise"
+
+
+async def test_concurrent_turns_are_numbered_in_order(cases: CaseRepository) -> None:
+    """The bot and an agent write turns of one case at the same time: each turn gets
+    its own number, none is lost to the (case_id, seq) uniqueness."""
+    case = await cases.open_case()
+    turns = await asyncio.gather(*(cases.add_turn(case.id, "bot", f"turn {i}") for i in range(8)))
+    assert sorted(t.seq for t in turns) == list(range(1, 9))
+    case_file = await cases.get_case(case.id)
+    assert [t.seq for t in case_file.turns] == list(range(1, 9))
+    assert sorted(t.text for t in case_file.turns) == sorted(f"turn {i}" for i in range(8))

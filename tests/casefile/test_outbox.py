@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +17,13 @@ from guichet.casefile.errors import InvalidNumber, SmsError
 from guichet.casefile.outbox import RATE_LIMITED, OutboxPolicy, SmsOutbox, queue_sms
 from guichet.casefile.records import SmsStatus
 from guichet.casefile.repository import CaseRepository
-from guichet.casefile.sms import LogOnlySms, TwilioSms, describe_sms, make_sms_engine
+from guichet.casefile.sms import (
+    LogOnlySms,
+    SentSms,
+    TwilioSms,
+    describe_sms,
+    make_sms_engine,
+)
 from guichet.errors import ConfigError
 from guichet.settings import Settings
 from guichet.store import Store, open_store
@@ -216,9 +223,10 @@ async def test_logs_carry_no_personal_data(
     assert "612345678" not in text
 
 
-def test_cli_send_pending(tmp_path: Path, fake_twilio: FakeTwilio) -> None:
+def test_cli_send_pending(tmp_path: Path, db_url: str, fake_twilio: FakeTwilio) -> None:
     settings = Settings(
         home=tmp_path,
+        database_url=db_url,
         sms_provider="twilio",
         twilio_account_sid=fake_twilio.account_sid,
         twilio_auth_token=fake_twilio.auth_token,
@@ -233,3 +241,49 @@ def test_cli_send_pending(tmp_path: Path, fake_twilio: FakeTwilio) -> None:
     assert result.exit_code == 0, result.output
     assert "Twilio via http://127.0.0.1" in result.output and "sent 1" in result.output
     assert [m["body"] for m in fake_twilio.messages] == ["from the CLI"]
+
+
+async def test_concurrent_enqueues_of_one_key(store: Store) -> None:
+    """Two writers queue the same message at once: one row, both get it back."""
+    worker = SmsOutbox(store, MemorySms())
+    queued = await asyncio.gather(
+        *(worker.enqueue("same", "+33612345678", "hello") for _ in range(4))
+    )
+    assert len({r.id for r in queued}) == 1
+    assert [r.id for r in await worker.list()] == [queued[0].id]
+
+
+class _SendsWhile(MemorySms):
+    """Runs ``meanwhile`` during its first send: another worker's pass, exactly while
+    this one has checked the rate limit and not yet marked its row sent."""
+
+    def __init__(self, meanwhile: Callable[[], object]) -> None:
+        super().__init__()
+        self._meanwhile: Callable[[], object] | None = meanwhile
+
+    def send(self, outbox_id: str, to: str, body: str) -> SentSms:
+        if self._meanwhile is not None:
+            meanwhile, self._meanwhile = self._meanwhile, None
+            meanwhile()
+        return super().send(outbox_id, to, body)
+
+
+async def test_rate_limit_holds_across_workers(db_url: str, store: Store) -> None:
+    """A second worker sends to the same number while the first is mid-send: it
+    counts the first's send, so together they stay within the hourly limit."""
+    policy = OutboxPolicy(per_number_per_hour=1, batch=1)  # one row per pass
+    second_store = open_store(db_url)  # another process's engine
+    second_engine = MemorySms()
+    second = SmsOutbox(second_store, second_engine, policy)
+    first_engine = _SendsWhile(lambda: asyncio.run(second.run_once(now)))
+    first = SmsOutbox(store, first_engine, policy)
+    await first.enqueue("k1", "+33612345678", "message 1")
+    await first.enqueue("k2", "+33612345678", "message 2")
+    now = utcnow()
+    await first.run_once(now)
+    second_store.close()
+    assert len(first_engine.sent) + len(second_engine.sent) == 1
+    rows = {r.idempotency_key: r for r in await first.list()}
+    assert rows["k1"].status is SmsStatus.SENT and rows["k1"].sent_at == now
+    assert (rows["k2"].status, rows["k2"].last_error) == (SmsStatus.FAILED, RATE_LIMITED)
+    assert rows["k2"].sent_at is None

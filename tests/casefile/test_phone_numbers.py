@@ -27,7 +27,14 @@ from guichet.casefile.phone_numbers import (
         ("06 92 12 34 56", "+262692123456"),  # La Réunion mobile
         ("+262 692 12 34 56", "+262692123456"),
         ("+33 692 12 34 56", "+262692123456"),
-        ("05 96 12 34 56", "+596596123456"),  # Martinique landline
+        ("05 96 30 12 34", "+596596301234"),  # Martinique landline
+        ("+33 596 30 12 34", "+596596301234"),
+        ("06 39 01 23 45", "+262639012345"),  # Mayotte mobile
+        ("05 90 27 12 34", "+590590271234"),  # Saint-Barthélemy landline
+        ("06 94 20 12 34", "+594694201234"),  # French Guiana mobile
+        ("06 90 00 12 34", "+590690001234"),  # Guadeloupe mobile
+        # 07 12 is not open yet (libphonenumber does not place it): taken as before
+        ("07 12 34 56 78", "+33712345678"),
     ],
 )
 def test_normalises_french_numbers(raw: str, e164: str) -> None:
@@ -50,7 +57,17 @@ def test_normalises_french_numbers(raw: str, e164: str) -> None:
         ("+33 8 99 12 34 56", "premium"),
         ("00 44 20 7946 0958", "international_not_allowed"),
         ("1234567890", "invalid"),
+        ("612345678", "invalid"),  # the leading 0 left out
         ("+262 123 45 67 89", "invalid"),
+        ("+262 692 12 34", "too_short"),
+        ("+999 123 456 789", "invalid"),  # no such country code
+        ("+33 0 12 34 56 78", "not_assigned"),
+        # the whole 08 block, free numbers included: a company's line, not a person
+        ("08 00 12 34 56", "premium"),
+        ("08 10 12 34 56", "premium"),  # shared cost
+        ("08 06 12 34 56", "premium"),  # "universal access", 0806-0809
+        # a landline in Guadeloupe's data but 0806 from France: the cautious reading
+        ("+590 806 12 34 56", "premium"),
     ],
 )
 def test_rejects_with_a_reason(raw: str | None, reason: str) -> None:
@@ -62,7 +79,34 @@ def test_rejects_with_a_reason(raw: str | None, reason: str) -> None:
 
 def test_international_when_allowed() -> None:
     assert normalize_number("+44 20 7946 0958", allow_international=True) == "+442079460958"
+    assert normalize_number("0049 1521 2345678", allow_international=True) == "+4915212345678"
+    assert normalize_number("+1 202 555 0123", allow_international=True) == "+12025550123"
     assert number_kind("+442079460958") is NumberKind.FOREIGN
+    # French numbers are still French with the option on
+    assert normalize_number("06 12 34 56 78", allow_international=True) == "+33612345678"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("+881 6 123 45678", "special"),  # Iridium satellite phone
+        ("+870 773 111 632", "special"),  # Inmarsat
+        ("+800 1234 5678", "special"),  # international freephone
+        ("+883 5100 1234 5678", "special"),  # iNum, no country
+        ("+44 70 1234 5678", "special"),  # UK personal (follow-me) number
+        ("+44 76 2345 6789", "special"),  # UK pager
+        ("+44 909 876 5432", "premium"),
+        ("+44 800 123 4567", "premium"),  # toll-free
+        ("+1 900 234 5678", "premium"),
+        ("+44 7700 900123", "invalid"),  # no range known, so possibly a costly one
+        ("+44 20 7946", "too_short"),
+    ],
+)
+def test_international_refuses_what_cannot_be_called_back(raw: str, reason: str) -> None:
+    with pytest.raises(InvalidNumber) as caught:
+        normalize_number(raw, allow_international=True)
+    assert caught.value.reason == reason
+    assert str(caught.value)
 
 
 def test_kinds_and_formatting() -> None:
@@ -75,3 +119,38 @@ def test_kinds_and_formatting() -> None:
     assert not can_receive_sms("+33123456789")
     assert format_national("+33612345678") == "06 12 34 56 78"
     assert format_national("+262692123456") == "06 92 12 34 56"
+
+
+@pytest.mark.parametrize(
+    ("e164", "kind", "sms"),
+    [
+        ("+596596301234", NumberKind.LANDLINE, False),
+        ("+590690001234", NumberKind.MOBILE, True),
+        ("+262639012345", NumberKind.MOBILE, True),
+        ("+262939901234", NumberKind.VOIP, False),  # Réunion VoIP
+        # accepted but in no known range: maybe not a mobile, so no SMS
+        ("+33712345678", NumberKind.UNKNOWN, False),
+        ("+4915212345678", NumberKind.FOREIGN, True),  # German mobile
+        ("+442079460958", NumberKind.FOREIGN, False),  # London landline
+        ("+12025550123", NumberKind.FOREIGN, True),  # North America: mobile or not, unknown
+        ("garbage", NumberKind.UNKNOWN, False),
+    ],
+)
+def test_kind_decides_the_sms(e164: str, kind: NumberKind, sms: bool) -> None:
+    assert number_kind(e164) is kind
+    assert can_receive_sms(e164) is sms
+
+
+@pytest.mark.parametrize(
+    ("e164", "spoken"),
+    [
+        ("+596596301234", "05 96 30 12 34"),  # pairs, as dialled from France
+        ("+590590271234", "05 90 27 12 34"),
+        ("+33970123456", "09 70 12 34 56"),
+        ("+33712345678", "07 12 34 56 78"),
+        ("+442079460958", "+442079460958"),  # foreign: as stored
+        ("+3361", "+3361"),  # not a whole number: as given
+    ],
+)
+def test_format_national(e164: str, spoken: str) -> None:
+    assert format_national(e164) == spoken

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from guichet.store import open_store
-from pbx.call_store import CallRepository
+from pbx.calls import CallRepository
 from tests.integration.stack import Stack
 from tests.support.audio import best_correlation, gsm_to_wav, read_wav
 from tests.support.sip_caller import place_call

@@ -16,10 +16,10 @@ import pytest
 from guichet.store import Store, open_store
 from ivr_flows.calendar import is_open
 from ivr_flows.decision import Mode
-from ivr_flows.fastagi import FastAgiServer
 from ivr_flows.loader import load_flow_for
 from ivr_flows.mode import read_mode as stored_mode
-from ivr_flows.mode import set_mode
+from pbx.astdb import set_mode
+from pbx.fastagi import FastAgiServer
 from tests.integration.stack import Stack, start_stack
 from tests.support.audio import best_correlation, gsm_to_wav, read_wav
 from tests.support.sip_caller import CallResult, place_call

@@ -19,7 +19,7 @@ from guichet.casefile.callbacks import CallbackBook
 from guichet.casefile.repository import CaseRepository
 from guichet.store import open_store
 from pbx.asterisk_process import load_secrets
-from pbx.call_store import CallRepository
+from pbx.calls import CallRepository
 from tests.integration.stack import Stack
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.sip_caller import AgentPhone, CallSession

@@ -9,20 +9,35 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from guichet.bus import BusEvent, InMemoryBus
+from guichet.bus import EventStream, InMemoryBus
+from guichet.events import (
+    AgentCalled,
+    AgentChanged,
+    AgentCompleted,
+    AgentConnected,
+    Event,
+    QueueCallerAbandoned,
+    QueueCallerJoined,
+    QueueCallerLeft,
+    QueueMemberAdded,
+    QueueMemberChanged,
+    QueueMemberRemoved,
+    QueuesSynced,
+    QueuesUnsynced,
+)
 from guichet.store import Store, open_store
 from guichet.tasks import TaskOwner
-from pbx.ami_socket import AmiConfig, ami_session
+from pbx.ami import AmiConfig, ami_session
 from pbx.asterisk_process import load_secrets
 from pbx.errors import AmiError, MemberNotFound, QueueNotFound
-from pbx.queue_store import QueueEventRepository
-from pbx.queues import QueueMonitor
-from pbx.queues_cli import queues
+from pbx.queues import QueueEventRepository, QueueMonitor
+from pbx.queues.cli import queues
 from tests.integration.stack import Stack
 from tests.support.audio import band_energy_ratio, read_wav, tone
 from tests.support.sip_caller import AgentPhone, CallSession
@@ -41,33 +56,37 @@ AGENT_HZ = 1000.0
 TALK_S = 3.0
 
 
+E = TypeVar("E", bound=Event)
+
+
 class Watch:
     """Bus events as they come, and the monitor's state: tests wait on these."""
 
-    def __init__(self, monitor: QueueMonitor, events: asyncio.Queue[BusEvent]) -> None:
+    def __init__(self, monitor: QueueMonitor, bus: InMemoryBus, events: EventStream) -> None:
         self.monitor = monitor
+        self.bus = bus
         self.events = events
-        self.seen: list[BusEvent] = []
+        self.seen: list[Event] = []
 
-    async def topic(
-        self, topic: str, when: Callable[[dict[str, object]], bool] = lambda _: True, timeout=15.0
-    ) -> BusEvent:
+    async def event(
+        self, kind: type[E], when: Callable[[E], bool] = lambda _: True, timeout: float = 15.0
+    ) -> E:
         for event in self.seen:  # already arrived while we waited on something else
-            if event.topic == topic and when(event.data):
+            if isinstance(event, kind) and when(event):
                 self.seen.remove(event)
                 return event
         try:
             async with asyncio.timeout(timeout):
                 while True:
                     event = await self.events.get()
-                    if event.topic == topic and when(event.data):
+                    if isinstance(event, kind) and when(event):
                         return event
                     self.seen.append(event)
         except TimeoutError:
-            topics = [e.topic for e in self.seen]
-            alike = [e.data for e in self.seen if e.topic == topic]
+            types = [e.type for e in self.seen]
+            alike = [e for e in self.seen if isinstance(e, kind)]
             raise AssertionError(
-                f"no {topic} within {timeout} s; saw {topics}; {topic} seen: {alike}"
+                f"no {kind.type} within {timeout} s; saw {types}; {kind.type} seen: {alike}"
             ) from None
 
     async def until(self, check: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -83,10 +102,13 @@ class Watch:
         return self.monitor.state.summary(time.time())
 
 
-def member_is(interface: str) -> Callable[[dict[str, object]], bool]:
-    def check(data: dict[str, object]) -> bool:
-        member = data.get("member")
-        return isinstance(member, dict) and member.get("interface") == interface
+def member_is(
+    interface: str,
+) -> Callable[[QueueMemberAdded | QueueMemberChanged | QueueMemberRemoved], bool]:
+    def check(event: QueueMemberAdded | QueueMemberChanged | QueueMemberRemoved) -> bool:
+        if isinstance(event, QueueMemberRemoved):
+            return event.interface == interface
+        return event.member.interface == interface
 
     return check
 
@@ -111,7 +133,7 @@ async def watch(stack: Stack, store: Store) -> AsyncIterator[Watch]:
         owner.spawn(monitor.run(), "monitor")
         try:
             await asyncio.wait_for(monitor.synced.wait(), 15)
-            yield Watch(monitor, events)
+            yield Watch(monitor, bus, events)
         finally:
             # leave the queues empty for the next test
             async with ami_session(AmiConfig.from_settings(stack.settings)) as ami:
@@ -153,16 +175,21 @@ async def test_login_pause_and_availability(
     async with agent_phone(stack, tmp_path) as phone:
         await phone.wait_registered(10)
         await control.login(AGENT, QUEUE, name="Agent 1001")
-        added = await watch.topic("queue.member_added", member_is(MEMBER))
-        assert added.data["member"]["name"] == "Agent 1001"  # type: ignore[index]
+        added = await watch.event(QueueMemberAdded, member_is(MEMBER))
+        assert added.member.name == "Agent 1001"
         await watch.until(lambda: monitor.agents_available(QUEUE))
         await control.login(AGENT, QUEUE, name="Agent 1001")  # twice: no error
 
         await control.pause(AGENT, QUEUE, reason="accueil physique")
-        await watch.topic("queue.member_changed", lambda d: d["member"]["paused"])  # type: ignore[index]
+        await watch.event(QueueMemberChanged, lambda e: e.member.paused)
         member = monitor.queue(QUEUE).members[MEMBER]
         assert member.paused and member.paused_reason == "accueil physique"
         assert not monitor.agents_available(QUEUE)
+        # the supervisor's view of the agent, told on the bus and in a snapshot
+        paused = await watch.event(AgentChanged, lambda e: e.agent.state == "paused")
+        assert paused.agent.paused_reason == "accueil physique"
+        snapshot = watch.bus.snapshot()
+        assert snapshot.queues_synced and snapshot.agents == (paused.agent,)
 
         await control.unpause(AGENT, QUEUE)
         await watch.until(lambda: monitor.agents_available(QUEUE))
@@ -190,7 +217,11 @@ async def test_login_pause_and_availability(
     assert MEMBER in monitor.queue(QUEUE).members
 
     await control.logout(AGENT, QUEUE)
-    await watch.topic("queue.member_removed", member_is(MEMBER))
+    await watch.event(QueueMemberRemoved, member_is(MEMBER))
+    await watch.event(
+        AgentChanged, lambda e: (e.agent.interface, e.agent.state) == (MEMBER, "logged_out")
+    )
+    assert watch.bus.snapshot().agents == ()
     assert monitor.queue(QUEUE).members == {}
 
     rows = await QueueEventRepository(store).recent(queue=QUEUE)
@@ -221,15 +252,15 @@ async def test_caller_reaches_the_agent_through_the_queue(
         async with CallSession(
             stack.sip_target(TEST_EXTEN), workdir=tmp_path / "caller", audio_in=caller_mic
         ) as caller:
-            joined = await watch.topic("queue.caller_joined", lambda d: d["queue"] == QUEUE)
-            caller_id = joined.data["unique_id"]
-            assert joined.data["position"] == 1
-            called = await watch.topic("queue.agent_called", lambda d: d["unique_id"] == caller_id)
-            assert called.data["member"] == MEMBER
-            connected = await watch.topic(
-                "queue.agent_connected", lambda d: d["unique_id"] == caller_id
-            )
-            assert connected.data["member"] == MEMBER
+            joined = await watch.event(QueueCallerJoined, lambda e: e.queue == QUEUE)
+            caller_id = joined.unique_id
+            assert joined.caller.position == 1
+            called = await watch.event(AgentCalled, lambda e: e.unique_id == caller_id)
+            assert called.member == MEMBER
+            connected = await watch.event(AgentConnected, lambda e: e.unique_id == caller_id)
+            assert connected.member == MEMBER
+            on_call = await watch.event(AgentChanged, lambda e: e.agent.current_call == caller_id)
+            assert on_call.agent.state == "in_call"
             assert await phone.wait_established(10), phone.log
             assert await caller.wait_established(10), caller.log
             await watch.until(lambda: monitor.queue(QUEUE).members[MEMBER].in_call)
@@ -240,16 +271,14 @@ async def test_caller_reaches_the_agent_through_the_queue(
             await asyncio.sleep(TALK_S)
             caller.hangup()
             await caller.wait_closed(10)
-        completed = await watch.topic(
-            "queue.agent_completed", lambda d: d["unique_id"] == caller_id
-        )
+        completed = await watch.event(AgentCompleted, lambda e: e.unique_id == caller_id)
         await phone.wait_closed(10)
         await watch.until(lambda: not monitor.queue(QUEUE).members[MEMBER].in_call)
     agent_heard = phone.result().recording
     caller_heard = caller.result().recording
 
-    assert completed.data["reason"] == "caller"
-    talk_s = completed.data["talk_s"]
+    assert completed.reason == "caller" and completed.completed >= 1
+    talk_s = completed.talk_s
     assert isinstance(talk_s, float) and TALK_S - 1 <= talk_s <= TALK_S + 3
 
     # KPIs: written before the bus event went out, no phone number anywhere
@@ -312,11 +341,11 @@ async def test_caller_waits_while_the_agent_is_paused(
     async with agent_phone(stack, tmp_path / "agent") as phone:
         await phone.wait_registered(10)
         await monitor.control.login(AGENT, QUEUE, name="Agent 1001", paused=True, reason="pause")
-        await watch.topic("queue.member_added", member_is(MEMBER))
+        await watch.event(QueueMemberAdded, member_is(MEMBER))
         assert not monitor.agents_available(QUEUE)
         async with CallSession(stack.sip_target(TEST_EXTEN), workdir=tmp_path / "caller") as caller:
-            joined = await watch.topic("queue.caller_joined", lambda d: d["queue"] == QUEUE)
-            caller_id = joined.data["unique_id"]
+            joined = await watch.event(QueueCallerJoined, lambda e: e.queue == QUEUE)
+            caller_id = joined.unique_id
             assert await caller.wait_established(10), caller.log
             assert [c.unique_id for c in monitor.queue(QUEUE).waiting()] == [caller_id]
 
@@ -335,12 +364,10 @@ async def test_caller_waits_while_the_agent_is_paused(
                 await owner.aclose()
             caller.hangup()
             await caller.wait_closed(10)
-        abandoned = await watch.topic(
-            "queue.caller_abandoned", lambda d: d["unique_id"] == caller_id
-        )
-        await watch.topic("queue.caller_left", lambda d: d["unique_id"] == caller_id)
+        abandoned = await watch.event(QueueCallerAbandoned, lambda e: e.unique_id == caller_id)
+        await watch.event(QueueCallerLeft, lambda e: e.unique_id == caller_id)
         assert not phone.established  # never rung: paused
-    assert abandoned.data["original_position"] == 1
+    assert abandoned.original_position == 1 and abandoned.abandoned >= 1
     assert monitor.queue(QUEUE).waiting() == []
     assert monitor.queue(QUEUE).abandoned >= 1
     rows = [
@@ -376,7 +403,7 @@ async def test_no_agent_reachable_refuses_the_caller(
                 }
             )
     await monitor.control.login(AGENT, QUEUE)
-    await watch.topic("queue.member_added", member_is(MEMBER))
+    await watch.event(QueueMemberAdded, member_is(MEMBER))
     assert not monitor.agents_available(QUEUE)
     async with CallSession(stack.sip_target("3101"), workdir=tmp_path / "caller") as caller:
         await caller.wait_closed(10)
@@ -388,14 +415,15 @@ async def test_no_agent_reachable_refuses_the_caller(
 async def test_monitor_resyncs_after_asterisk_restarts(stack: Stack, watch: Watch) -> None:
     monitor = watch.monitor
     await monitor.control.login("1002", "social")
-    await watch.topic("queue.member_added", member_is("PJSIP/1002"))
+    await watch.event(QueueMemberAdded, member_is("PJSIP/1002"))
 
     await asyncio.to_thread(stack.asterisk.stop)
-    await watch.topic("queue.unsynced")
+    await watch.event(QueuesUnsynced)
     watch.seen.clear()  # the first connection's queue.synced is history
     assert not monitor.agents_available("social")
+    assert not watch.bus.snapshot().queues_synced  # unknown, not stale
     await asyncio.to_thread(stack.asterisk.start)
-    synced = await watch.topic("queue.synced", timeout=30)
+    synced = await watch.event(QueuesSynced, timeout=30)
 
     # AMI takes logins before app_queue is loaded: a QueueStatus that early fails,
     # and the monitor simply reconnects, so there may be more than one retry
@@ -403,7 +431,8 @@ async def test_monitor_resyncs_after_asterisk_restarts(stack: Stack, watch: Watc
     # persistentmembers=no: a restarted Asterisk forgets who was logged in; the
     # monitor shows it as it is (logging agents back in is Guichet's job)
     assert monitor.queue("social").members == {}
-    assert {q["queue"] for q in synced.data["queues"]} >= {"reception", "social"}  # type: ignore[union-attr]
+    assert {q.queue for q in synced.queues} >= {"reception", "social"}
+    assert synced.agents == ()
 
 
 def test_queues_command_line(stack: Stack) -> None:

@@ -1,17 +1,17 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 
 from ivr_flows.calendar import (
     DayKind,
-    easter_sunday,
     french_holidays,
     is_open,
     next_opening,
     schedule,
 )
-from ivr_flows.model import Flow
+from ivr_flows.model import Flow, Holidays
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -23,44 +23,61 @@ def paris(
 
 
 @pytest.mark.parametrize(
-    ("year", "easter"),
+    ("year", "good_friday", "easter_monday", "ascension", "whit_monday"),
     [
-        (2024, dt.date(2024, 3, 31)),
-        (2025, dt.date(2025, 4, 20)),
-        (2026, dt.date(2026, 4, 5)),
-        (2027, dt.date(2027, 3, 28)),
-        (2038, dt.date(2038, 4, 25)),  # the latest possible date
-        (2285, dt.date(2285, 3, 22)),  # the earliest possible date
+        # dates from published calendars, not from an Easter formula
+        (2008, (3, 21), (3, 24), (5, 1), (5, 12)),  # early Easter; Ascension on 1 May
+        (2024, (3, 29), (4, 1), (5, 9), (5, 20)),
+        (2025, (4, 18), (4, 21), (5, 29), (6, 9)),
+        (2026, (4, 3), (4, 6), (5, 14), (5, 25)),
+        (2027, (3, 26), (3, 29), (5, 6), (5, 17)),
+        (2038, (4, 23), (4, 26), (6, 3), (6, 14)),  # the latest possible Easter
     ],
 )
-def test_easter_sunday(year: int, easter: dt.date) -> None:
-    assert easter_sunday(year) == easter
+def test_movable_holidays(
+    year: int,
+    good_friday: tuple[int, int],
+    easter_monday: tuple[int, int],
+    ascension: tuple[int, int],
+    whit_monday: tuple[int, int],
+) -> None:
+    days = french_holidays(year)
+    assert days[dt.date(year, *easter_monday)] == "Lundi de Pâques"
+    assert "Ascension" in days[dt.date(year, *ascension)]
+    assert days[dt.date(year, *whit_monday)] == "Lundi de Pentecôte"
+    assert dt.date(year, *good_friday) not in days
+    alsace_moselle = french_holidays(year, alsace_moselle=True)
+    assert alsace_moselle[dt.date(year, *good_friday)] == "Vendredi saint"
+    assert alsace_moselle[dt.date(year, 12, 26)] == "Saint-Étienne"
+    # Alsace-Moselle keeps every national holiday and adds exactly those two
+    assert alsace_moselle.items() >= days.items()
+    assert len(alsace_moselle) == len(days) + 2
+
+
+def test_moselle_and_alsace_have_the_same_holidays() -> None:
+    # calendar.py asks for Moselle's ("57") on behalf of both; Alsace is "6AE"
+    for year in (2026, 2027, 2038, 2060):
+        moselle = holidays.country_holidays("FR", subdiv="57", years=year, language="fr")
+        alsace = holidays.country_holidays("FR", subdiv="6AE", years=year, language="fr")
+        assert dict(moselle) == dict(alsace)  # the objects' == also compares subdiv
 
 
 def test_french_holidays_2026() -> None:
-    days = french_holidays(2026)
-    assert len(days) == 11
-    assert days[dt.date(2026, 4, 6)] == "Lundi de Pâques"
-    assert days[dt.date(2026, 5, 14)] == "Ascension"
-    assert days[dt.date(2026, 5, 25)] == "Lundi de Pentecôte"
-    for fixed in [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]:
-        assert dt.date(2026, *fixed) in days
-    assert dt.date(2026, 4, 3) not in days  # Good Friday: Alsace-Moselle only
-
-
-def test_french_holidays_2027() -> None:
-    days = french_holidays(2027)
-    assert days[dt.date(2027, 3, 29)] == "Lundi de Pâques"
-    assert days[dt.date(2027, 5, 6)] == "Ascension"
-    assert days[dt.date(2027, 5, 17)] == "Lundi de Pentecôte"
-    assert len(days) == 11
-
-
-def test_alsace_moselle_adds_good_friday_and_st_stephen() -> None:
-    days = french_holidays(2026, alsace_moselle=True)
-    assert days[dt.date(2026, 4, 3)] == "Vendredi saint"
-    assert days[dt.date(2026, 12, 26)] == "Saint-Étienne"
-    assert len(days) == 13
+    # the names are the holidays package's French ones: they show in routing details
+    assert french_holidays(2026) == {
+        dt.date(2026, 1, 1): "Jour de l'an",
+        dt.date(2026, 4, 6): "Lundi de Pâques",
+        dt.date(2026, 5, 1): "Fête du Travail",
+        dt.date(2026, 5, 8): "Fête de la Victoire",
+        dt.date(2026, 5, 14): "Ascension",
+        dt.date(2026, 5, 25): "Lundi de Pentecôte",
+        dt.date(2026, 7, 14): "Fête nationale",
+        dt.date(2026, 8, 15): "Assomption",
+        dt.date(2026, 11, 1): "Toussaint",
+        dt.date(2026, 11, 11): "Armistice",
+        dt.date(2026, 12, 25): "Noël",
+    }
+    assert list(french_holidays(2026)) == sorted(french_holidays(2026))  # in date order
 
 
 def test_opening_and_closing_minutes(flow: Flow) -> None:
@@ -107,6 +124,21 @@ def test_holidays_are_closed(flow: Flow) -> None:
     assert not is_open(flow, paris(2026, 5, 14, 10, 0))  # Ascension, a Thursday
     assert not is_open(flow, paris(2026, 5, 25, 10, 0))  # Whit Monday
     assert is_open(flow, paris(2026, 5, 26, 10, 0))  # the Tuesday after
+
+
+def test_the_flow_chooses_the_holiday_set(flow: Flow) -> None:
+    good_friday, st_stephen = dt.date(2026, 4, 3), dt.date(2026, 12, 26)
+    assert schedule(flow, good_friday).kind is DayKind.REGULAR  # the demo is not in Alsace
+    assert schedule(flow, st_stephen).kind is DayKind.REGULAR
+    alsace = flow.model_copy(update={"holidays": Holidays(alsace_moselle=True)})
+    day = schedule(alsace, good_friday)
+    assert day.kind is DayKind.HOLIDAY and day.reason == "Vendredi saint"
+    assert not is_open(alsace, paris(2026, 4, 3, 10, 0))
+    assert schedule(alsace, st_stephen).reason == "Saint-Étienne"
+    # no holiday set at all: Easter Monday is an ordinary Monday
+    none = flow.model_copy(update={"holidays": Holidays(enabled=False)})
+    assert schedule(none, dt.date(2026, 4, 6)).kind is DayKind.REGULAR
+    assert is_open(none, paris(2026, 4, 6, 10, 0))
 
 
 def test_closures_and_exceptional_openings(flow: Flow) -> None:

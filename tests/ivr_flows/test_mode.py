@@ -1,51 +1,13 @@
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
-from guichet.settings import Settings, load_settings
+from guichet.settings import load_settings
 from guichet.store import open_store
-from ivr_flows.cli import mode
 from ivr_flows.decision import Mode
-from ivr_flows.errors import ModeError
-from ivr_flows.mode import read_mode, set_mode, sync_astdb, write_mode
-from pbx import asterisk_process
-from pbx.asterisk_process import AsteriskStatus
+from ivr_flows.mode import read_mode, write_mode
 
 
-class FakeAsterisk:
-    """Stands in for the runtime: keeps an AstDB and answers like the CLI does."""
-
-    def __init__(self, running: bool = True) -> None:
-        self.running = running
-        self.astdb: dict[str, str] = {}
-        self.commands: list[str] = []
-
-    def status(self) -> AsteriskStatus:
-        return AsteriskStatus(self.running, "fake")
-
-    def cli(self, command: str) -> str:
-        self.commands.append(command)
-        words = command.split()
-        if words[:2] == ["database", "put"]:
-            self.astdb[f"/{words[2]}/{words[3]}"] = words[4]
-            return "Updated database successfully\n"
-        return f"Value: {self.astdb.get(f'/{words[2]}/{words[3]}', '')}\n"
-
-
-@pytest.fixture
-def asterisk(monkeypatch: pytest.MonkeyPatch) -> FakeAsterisk:
-    fake = FakeAsterisk()
-    monkeypatch.setattr(asterisk_process, "make_runtime", lambda _settings: fake)
-    return fake
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings({}, {"home": str(tmp_path)})
-
-
-def test_mode_is_auto_until_set_and_survives_reopening(settings: Settings) -> None:
+def test_mode_is_auto_until_set_and_survives_reopening(tmp_path: Path) -> None:
+    settings = load_settings({}, {"home": str(tmp_path)})
     store = open_store(settings.store_url)
     assert read_mode(store) is Mode.AUTO
     write_mode(store, Mode.NIGHT)
@@ -54,48 +16,3 @@ def test_mode_is_auto_until_set_and_survives_reopening(settings: Settings) -> No
     reopened = open_store(settings.store_url)  # as after a restart
     assert read_mode(reopened) is Mode.DAY
     reopened.close()
-
-
-def test_set_mode_stores_and_mirrors_into_astdb(settings: Settings, asterisk: FakeAsterisk) -> None:
-    store = open_store(settings.store_url)
-    assert set_mode(settings, store, Mode.NIGHT) is True
-    assert asterisk.astdb == {"/guichet/mode": "night"}
-    assert read_mode(store) is Mode.NIGHT
-    store.close()
-
-
-def test_mode_set_while_asterisk_is_down_is_synced_at_start(
-    settings: Settings, asterisk: FakeAsterisk
-) -> None:
-    store = open_store(settings.store_url)
-    asterisk.running = False
-    assert set_mode(settings, store, Mode.DAY) is False
-    assert asterisk.astdb == {}
-    asterisk.running = True
-    assert sync_astdb(settings, store) is Mode.DAY
-    assert asterisk.astdb == {"/guichet/mode": "day"}
-    store.close()
-
-
-def test_a_refusing_asterisk_is_reported(
-    settings: Settings, asterisk: FakeAsterisk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = open_store(settings.store_url)
-    monkeypatch.setattr(asterisk, "cli", lambda _command: "No such command\n")
-    with pytest.raises(ModeError, match="mode stored, but Asterisk answered"):
-        set_mode(settings, store, Mode.NIGHT)
-    assert read_mode(store) is Mode.NIGHT  # the store is the truth
-    store.close()
-
-
-def test_guichet_mode_command(settings: Settings, asterisk: FakeAsterisk) -> None:
-    runner = CliRunner()
-    shown = runner.invoke(mode, [], obj=settings)
-    assert shown.exit_code == 0, shown.output
-    assert "mode        auto" in shown.output and "next call" in shown.output
-    night = runner.invoke(mode, ["night"], obj=settings)
-    assert night.exit_code == 0, night.output
-    assert "mode night: stored and set in Asterisk" in night.output
-    assert "next call   voicebot (forced_night" in night.output
-    assert asterisk.astdb == {"/guichet/mode": "night"}
-    assert runner.invoke(mode, ["dusk"], obj=settings).exit_code == 2

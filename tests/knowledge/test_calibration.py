@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from click.testing import CliRunner
 
-from guichet.cli import cli
+from guichet.shell.cli import cli
 from knowledge.calibration import Calibrator, reliability
 from knowledge.retrieve import FEATURES, FusionWeights
 

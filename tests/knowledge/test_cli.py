@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from guichet.cli import cli
+from guichet.shell.cli import cli
 
 from .conftest import DEMO_CARDS
 

@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from guichet.bus import InMemoryBus
+from guichet.events import QueuesSynced, QueuesUnsynced
 from guichet.tasks import TaskOwner
-from pbx.ami_socket import AmiConfig, AmiConnection
+from pbx.ami import AmiConfig, AmiConnection, ami_session
 from pbx.errors import AmiError, AmiUnavailable
 from pbx.queues import QueueMonitor
 
@@ -50,16 +51,19 @@ class FakeAmi:
                 )
                 self.actions.append(fields["Action"])
                 for message in self.reply(fields):
-                    writer.write(
-                        (EOL.join(f"{k}: {v}" for k, v in message.items()) + EOL * 2).encode()
-                    )
+                    lines = [
+                        f"{k}: {v}"
+                        for k, values in message.items()
+                        for v in (values if isinstance(values, list) else [values])
+                    ]
+                    writer.write((EOL.join(lines) + EOL * 2).encode())
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
             writer.close()
 
-    def reply(self, f: dict[str, str]) -> list[dict[str, str]]:
+    def reply(self, f: dict[str, str]) -> list[dict[str, str | list[str]]]:
         aid = {"ActionID": f.get("ActionID", "")}
         action = f["Action"]
         if action == "Login":
@@ -92,6 +96,12 @@ class FakeAmi:
         if action == "QueueAdd":
             # the reply that panoramisk mistakes for the start of a list
             return [{"Response": "Success", **aid, "Message": "Added interface to queue"}]
+        if action == "Command":
+            if f.get("Command") == "core show version":
+                lines = ["Asterisk 22.10.1 built by fake", "on x86_64"]
+                return [{"Response": "Success", **aid, "Output": lines}]
+            # Asterisk answers an unknown CLI command with an error *and* its text
+            return [{"Response": "Error", **aid, "Output": "No such command 'nope'"}]
         if action == "Hold":
             self.held.set()
             return []
@@ -134,6 +144,15 @@ async def test_actions_answer_and_queue_add_does_not_hang(fake_ami: FakeAmi) -> 
         connection.close()
 
 
+async def test_cli_commands_keep_their_lines(fake_ami: FakeAmi) -> None:
+    async with ami_session(fake_ami.config()) as ami:
+        assert await ami.command("core show version") == (
+            "Asterisk 22.10.1 built by fake\non x86_64"
+        )
+        assert await ami.command("nope") == "No such command 'nope'"
+    assert fake_ami.actions == ["Login", "Command", "Command"]
+
+
 async def test_a_lost_connection_fails_pending_actions_instead_of_replaying_them(
     fake_ami: FakeAmi,
 ) -> None:
@@ -165,21 +184,27 @@ async def test_monitor_reconnects_and_resyncs(fake_ami: FakeAmi) -> None:
     bus = InMemoryBus()
     monitor = QueueMonitor(fake_ami.config(), bus, initial_backoff_s=0.01, keepalive_s=60)
     owner = TaskOwner("test")
-    async with bus.subscribe() as events:
+    async with bus.subscribe(types=(QueuesSynced, QueuesUnsynced)) as events:
         owner.spawn(monitor.run(), "monitor")
         try:
-
-            async def topic(name: str) -> None:
-                while (await events.get()).topic != name:
-                    pass
-
-            await asyncio.wait_for(topic("queue.synced"), 5)
+            synced = await asyncio.wait_for(events.get(), 5)
+            assert isinstance(synced, QueuesSynced)
+            assert [q.queue for q in synced.queues] == ["reception"]
             assert monitor.queue("reception").members == {}
+            # the running monitor is the bus's queue source: a late subscriber sees it
+            snapshot = bus.snapshot()
+            assert snapshot.queues_synced and snapshot.queues == synced.queues
+
             fake_ami.drop()
-            await asyncio.wait_for(topic("queue.unsynced"), 5)
+            assert isinstance(await asyncio.wait_for(events.get(), 5), QueuesUnsynced)
             assert not monitor.synced.is_set()
-            await asyncio.wait_for(topic("queue.synced"), 5)
+            # unknown while disconnected: shown as such, not as the stale state
+            assert not bus.snapshot().queues_synced and bus.snapshot().queues == ()
+
+            assert isinstance(await asyncio.wait_for(events.get(), 5), QueuesSynced)
             assert monitor.connections == 2 and fake_ami.logins == 2
             assert fake_ami.actions.count("QueueStatus") == 2
         finally:
             await owner.aclose()
+    # a stopped monitor no longer answers for the queues
+    assert not bus.snapshot().queues_synced

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from guichet.casefile.records import CallbackRecord, CallbackStatus
-from pbx.callback_flow import (
+from pbx.callbacks import (
     CallbackDialog,
     spoken_due,
     spoken_reference,

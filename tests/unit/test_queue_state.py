@@ -10,15 +10,35 @@ import pytest
 
 from guichet.bus import InMemoryBus
 from guichet.errors import ConfigError
+from guichet.events import (
+    AgentCalled,
+    AgentChanged,
+    AgentCompleted,
+    AgentConnected,
+    Event,
+    QueueCallerAbandoned,
+    QueueCallerJoined,
+    QueueCallerLeft,
+    QueueMemberAdded,
+    QueueMemberChanged,
+    QueueMemberRemoved,
+    QueuesSynced,
+)
 from guichet.secrets_store import load_or_create_secrets
 from guichet.settings import load_settings
 from guichet.store import open_store
-from pbx.ami_socket import AmiActionFailed, AmiConfig, AmiEvent
+from pbx.ami import AmiActionFailed, AmiConfig, AmiEvent
 from pbx.asterisk_config import RenderContext, render_all, sip_usernames
 from pbx.errors import MemberNotFound, QueueNotFound
-from pbx.queue_state import Change, DeviceState, QueueState
-from pbx.queue_store import QueueEventRepository
-from pbx.queues import AgentControl, QueueMonitor, format_queues
+from pbx.queues import (
+    AgentControl,
+    Change,
+    DeviceState,
+    QueueEventRepository,
+    QueueMonitor,
+    QueueState,
+    format_queues,
+)
 
 T0 = 1795645004.0
 MEMBER = "PJSIP/1001"
@@ -161,7 +181,7 @@ def synced_state(*queues: str) -> QueueState:
     for queue in queues or ("reception", "social"):
         state.apply(params(queue), T0)
     changes = state.apply(COMPLETE, T0)
-    assert [c.topic for c in changes] == ["queue.synced"]
+    assert types_of(changes) == [QueuesSynced]
     return state
 
 
@@ -170,6 +190,15 @@ def run(state: QueueState, events: list[AmiEvent], now: float = T0) -> list[Chan
     for event in events:
         changes.extend(state.apply(event, now))
     return changes
+
+
+def types_of(changes: list[Change], *, agents: bool = False) -> list[type[Event]]:
+    """The event types of ``changes``; the agent-level ones only if asked."""
+    return [type(c.event) for c in changes if agents or not isinstance(c.event, AgentChanged)]
+
+
+def agent_states(changes: list[Change]) -> list[str]:
+    return [c.event.agent.state for c in changes if isinstance(c.event, AgentChanged)]
 
 
 def test_snapshot_builds_the_state() -> None:
@@ -245,20 +274,42 @@ def test_a_call_answered_by_the_agent() -> None:
     state = synced_state()
     changes = run(state, CALL[:2])
     queue = state.queues["reception"]
-    assert [c.topic for c in changes] == ["queue.member_added", "queue.caller_joined"]
+    assert types_of(changes, agents=True) == [QueueMemberAdded, AgentChanged, QueueCallerJoined]
+    assert agent_states(changes) == ["available"]
     assert queue.available == 1 and queue.waiting()[0].unique_id == CALLER
-    assert changes[1].data["position"] == 1
+    joined = changes[2].event
+    assert isinstance(joined, QueueCallerJoined)
+    assert (joined.queue, joined.unique_id, joined.caller.position, joined.waiting) == (
+        "reception",
+        CALLER,
+        1,
+        1,
+    )
+    assert joined.caller.channel == "PJSIP/trunk-00000000"
+    assert joined.at.timestamp() == pytest.approx(1795645004.22106, abs=1e-4)  # Asterisk's
 
     changes = run(state, CALL[2:5])
-    assert [c.topic for c in changes] == ["queue.agent_called", "queue.member_changed"]
+    assert types_of(changes) == [AgentCalled, QueueMemberChanged]
+    assert agent_states(changes) == ["ringing"]
     assert queue.callers[CALLER].ringing == MEMBER
     assert queue.members[MEMBER].device is DeviceState.RINGING
 
     changes = run(state, CALL[5:9])
-    topics = [c.topic for c in changes]
-    assert topics[:2] == ["queue.caller_left", "queue.agent_connected"]
+    assert types_of(changes)[:2] == [QueueCallerLeft, AgentConnected]
+    assert agent_states(changes) == ["in_call"]
+    (agent,) = state.agents()
+    assert agent.current_call == CALLER
+    assert agent.since == pytest.approx(T0 + 0.2285, abs=1e-4)
     assert queue.waiting() == [] and queue.members[MEMBER].in_call
     assert queue.members[MEMBER].available  # busy agents still take waiting callers
+    connected = changes[1].event
+    assert isinstance(connected, AgentConnected)
+    assert (connected.unique_id, connected.member, connected.member_name) == (
+        CALLER,
+        MEMBER,
+        "Agent 1001",
+    )
+    assert connected.agent_channel == "PJSIP/1001-00000001"
     connect = changes[1].kpi
     assert connect is not None and (connect.kind, connect.member, connect.wait_s) == (
         "AgentConnect",
@@ -268,7 +319,17 @@ def test_a_call_answered_by_the_agent() -> None:
 
     changes = run(state, CALL[9:])
     complete = changes[0]
-    assert complete.topic == "queue.agent_completed"
+    assert isinstance(complete.event, AgentCompleted)
+    assert (complete.event.reason, complete.event.talk_s, complete.event.completed) == (
+        "caller",
+        3.0,
+        1,
+    )
+    # the call is over at once; the phone is free when its device state says so
+    assert agent_states(changes) == ["in_call", "available"]
+    agents = [c.event.agent for c in changes if isinstance(c.event, AgentChanged)]
+    assert [a.current_call for a in agents] == [None, None]
+    assert agents[1].since == pytest.approx(1795645007.31, abs=1e-4)
     assert complete.kpi is not None
     assert (complete.kpi.kind, complete.kpi.talk_s, complete.kpi.reason) == (
         "AgentComplete",
@@ -306,22 +367,32 @@ def test_pause_unpause_and_device_state_drive_availability() -> None:
     state = synced_state()
     run(state, CALL[:1])
     queue = state.queues["reception"]
-    (change,) = state.apply(
+    change, agent = state.apply(
         member_event("QueueMemberPause", T0 + 1, paused="1", PausedReason="accueil physique"), T0
     )
-    assert change.topic == "queue.member_changed"
+    assert isinstance(change.event, QueueMemberChanged)
+    assert change.event.cause == "QueueMemberPause"
+    assert change.event.member.paused and not change.event.member.available
     assert change.kpi is not None and change.kpi.reason == "paused: accueil physique"
     assert queue.available == 0 and queue.paused == 1
+    assert isinstance(agent.event, AgentChanged)
+    assert (agent.event.agent.state, agent.event.agent.paused_reason) == (
+        "paused",
+        "accueil physique",
+    )
+    assert agent.event.agent.since == T0 + 1 and agent.event.agent.queues == ("reception",)
 
-    (change,) = state.apply(member_event("QueueMemberPause", T0 + 2), T0)
+    change, _ = state.apply(member_event("QueueMemberPause", T0 + 2), T0)
     assert change.kpi is not None and change.kpi.reason == "unpaused"
     assert queue.available == 1
 
     # the softphone unregisters: DeviceStateChange (by name), then QueueMemberStatus
-    (change,) = state.apply(
+    change, agent = state.apply(
         {"Event": "DeviceStateChange", "Device": MEMBER, "State": "UNAVAILABLE"}, T0
     )
-    assert change.data["member"]["device"] == "UNAVAILABLE"  # type: ignore[index]
+    assert isinstance(change.event, QueueMemberChanged)
+    assert change.event.member.device == "UNAVAILABLE"
+    assert isinstance(agent.event, AgentChanged) and agent.event.agent.state == "unavailable"
     assert queue.available == 0 and queue.logged_in == 1
     # the same news again changes nothing: no bus noise
     assert state.apply(member_event("QueueMemberStatus", T0 + 3, status="5"), T0) == []
@@ -333,8 +404,78 @@ def test_pause_unpause_and_device_state_drive_availability() -> None:
         == []
     )
 
-    (change,) = state.apply(member_event("QueueMemberRemoved", T0 + 4, status="5"), T0)
-    assert change.topic == "queue.member_removed" and queue.members == {}
+    change, agent = state.apply(member_event("QueueMemberRemoved", T0 + 4, status="5"), T0)
+    assert isinstance(change.event, QueueMemberRemoved) and queue.members == {}
+    assert change.event.interface == MEMBER
+    assert isinstance(agent.event, AgentChanged) and agent.event.agent.state == "logged_out"
+    assert state.agents() == ()
+
+
+def test_an_agent_is_one_phone_across_its_queues() -> None:
+    state = synced_state()
+    run(
+        state,
+        [
+            member_event("QueueMemberAdded", T0 + 1),
+            member_event("QueueMemberAdded", T0 + 2, Queue="social"),
+        ],
+    )
+    (agent,) = state.agents()
+    assert (agent.state, agent.queues, agent.since) == (
+        "available",
+        ("reception", "social"),
+        T0 + 1,
+    )
+
+    # paused in one queue, it still takes the other's callers
+    pause = {"paused": "1", "PausedReason": "accueil physique"}
+    changes = state.apply(member_event("QueueMemberPause", T0 + 3, **pause), T0)
+    assert types_of(changes, agents=True) == [QueueMemberChanged]
+    changes = state.apply(member_event("QueueMemberPause", T0 + 4, Queue="social", **pause), T0)
+    (agent,) = [c.event.agent for c in changes if isinstance(c.event, AgentChanged)]
+    assert (agent.state, agent.paused_reason, agent.since) == ("paused", "accueil physique", T0 + 4)
+
+    changes = state.apply(member_event("QueueMemberRemoved", T0 + 5), T0)
+    (agent,) = [c.event.agent for c in changes if isinstance(c.event, AgentChanged)]
+    assert (agent.state, agent.queues, agent.since) == ("paused", ("social",), T0 + 4)
+    changes = state.apply(member_event("QueueMemberRemoved", T0 + 6, Queue="social"), T0)
+    (agent,) = [c.event.agent for c in changes if isinstance(c.event, AgentChanged)]
+    assert (agent.interface, agent.state, agent.queues) == (MEMBER, "logged_out", ())
+    assert state.agents() == ()
+
+
+def test_a_resync_tells_every_agent_and_keeps_their_clocks() -> None:
+    member = {
+        "Event": "QueueMember",
+        "Queue": "reception",
+        "Name": "Agent 1001",
+        "Location": MEMBER,
+        "StateInterface": MEMBER,
+        "LastPause": "1795644900",
+        "LoginTime": "1795644000",
+        "InCall": "0",
+        "Status": "1",
+        "Paused": "1",
+        "PausedReason": "pause",
+    }
+    state = QueueState()
+    (change,) = run(state, [params("reception"), member, COMPLETE], now=T0)
+    assert isinstance(change.event, QueuesSynced)
+    (agent,) = change.event.agents
+    # first seen in a QueueStatus: paused since app_queue's LastPause
+    assert (agent.name, agent.state, agent.paused_reason) == ("Agent 1001", "paused", "pause")
+    assert agent.since == 1795644900
+    assert change.event.queues[0].members[0].paused
+
+    # unpaused live; then AMI reconnects: the clock runs from the unpause, not from
+    # what QueueStatus could tell, nor from the resync
+    run(state, [member_event("QueueMemberPause", T0 + 10)])
+    assert state.agents()[0].since == T0 + 10
+    state.resync_started()
+    again = {**member, "Paused": "0", "PausedReason": ""}
+    (change,) = run(state, [params("reception"), again, COMPLETE], now=T0 + 600)
+    assert isinstance(change.event, QueuesSynced)
+    assert (change.event.agents[0].state, change.event.agents[0].since) == ("available", T0 + 10)
 
 
 def test_abandon_and_positions_of_the_callers_behind() -> None:
@@ -378,7 +519,11 @@ def test_abandon_and_positions_of_the_callers_behind() -> None:
             },
         ],
     )
-    assert [c.topic for c in changes] == ["queue.caller_abandoned", "queue.caller_left"]
+    assert types_of(changes, agents=True) == [QueueCallerAbandoned, QueueCallerLeft]
+    abandoned, left = changes[0].event, changes[1].event
+    assert isinstance(abandoned, QueueCallerAbandoned) and isinstance(left, QueueCallerLeft)
+    assert (abandoned.unique_id, abandoned.original_position, abandoned.abandoned) == ("a", 1, 1)
+    assert (left.unique_id, left.wait_s, left.waiting) == ("a", 20.0, 2)
     assert changes[0].kpi is not None and changes[0].kpi.wait_s == 20.0
     assert changes[1].kpi is not None and changes[1].kpi.wait_s == 20.0
     assert [(c.unique_id, c.position) for c in queue.waiting()] == [("b", 1), ("c", 2)]
@@ -389,7 +534,7 @@ def test_abandon_and_positions_of_the_callers_behind() -> None:
 def test_ring_no_answer_ring_time_is_in_milliseconds() -> None:
     state = synced_state()
     run(state, CALL[:3])
-    (change,) = state.apply(
+    change, _agent = state.apply(
         {
             "Event": "AgentRingNoAnswer",
             "Timestamp": str(T0 + 15),
@@ -463,7 +608,7 @@ async def test_agent_control_sends_and_translates() -> None:
 
 
 class FailingRepo(QueueEventRepository):
-    async def add(self, kpi: object) -> int:  # type: ignore[override]
+    async def add(self, kpi: object) -> int:
         raise OSError("disk full")
 
 
@@ -476,11 +621,12 @@ async def test_monitor_stores_kpis_before_publishing(tmp_path: Path) -> None:
     async with bus.subscribe() as events:
         for event in [params("reception"), COMPLETE, *CALL]:
             await monitor._on_event(event)
-        topics = []
-        while not events.empty():
-            topics.append(events.get_nowait().topic)
+        published = []
+        while len(events):
+            published.append(events.get_nowait())
     assert monitor.synced.is_set()
-    assert topics[0] == "queue.synced" and "queue.agent_completed" in topics
+    assert isinstance(published[0], QueuesSynced)
+    assert any(isinstance(e, AgentCompleted) for e in published)
     rows = await repo.recent(queue="reception")
     assert [r.kind for r in rows][-1] == "AgentComplete"
     assert rows[-1].talk_s == 3.0 and rows[-1].caller_id == CALLER

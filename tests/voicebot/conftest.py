@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from guichet.cli import cli
 from guichet.settings import Settings
+from guichet.shell.cli import cli
+from voicebot import VoicebotConfig
 from voicebot.config import asr_model_dir
 from voicebot.knowledge_port import Knowledge, open_knowledge
 from voicebot.models import install_whisper_base
@@ -28,6 +29,11 @@ def vb_settings(vb_home: Path) -> Settings:
     settings = Settings(home=vb_home)  # models in <home>/models, like the CLI's
     install_whisper_base(asr_model_dir(settings))
     return settings
+
+
+@pytest.fixture(scope="session")
+def vb_config(vb_settings: Settings) -> VoicebotConfig:
+    return VoicebotConfig.from_settings(vb_settings)
 
 
 @pytest.fixture(scope="session")

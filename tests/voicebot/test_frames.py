@@ -1,10 +1,10 @@
 from voicebot.frames import (
     AudioFrame,
     BargeInFrame,
+    Direction,
     DTMFFrame,
+    EchoReferenceFrame,
     FrameQueue,
-    HangupFrame,
-    TextFrame,
 )
 
 
@@ -22,14 +22,12 @@ async def test_control_frames_overtake_queued_audio() -> None:
     assert out[2:] == audio  # data keeps its order
 
 
-async def test_drop_data_keeps_control_frames() -> None:
+async def test_feedback_from_downstream_overtakes_audio_and_keeps_its_direction() -> None:
     queue = FrameQueue()
-    queue.put(TextFrame("a", "fr"))
-    queue.put(HangupFrame())
     queue.put(AudioFrame(bytes(320), 8000))
-    assert queue.drop_data() == 2
-    assert queue.qsize() == 1
-    assert isinstance(await queue.get(), HangupFrame)
+    queue.put(EchoReferenceFrame(0.2, 1.0), Direction.UPSTREAM)
+    assert await queue.get_directed() == (EchoReferenceFrame(0.2, 1.0), Direction.UPSTREAM)
+    assert await queue.get_directed() == (AudioFrame(bytes(320), 8000), Direction.DOWNSTREAM)
 
 
 def test_audio_frame_duration() -> None:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from guichet.cli import cli
-from guichet.settings import Settings
+from guichet.shell.cli import cli
+from voicebot import VoicebotConfig
 from voicebot.audio import read_wav, write_wav
 from voicebot.errors import AudioInputError
 from voicebot.knowledge_port import Knowledge
@@ -68,11 +68,11 @@ def test_caller_question_reaches_the_right_card(
     keys: set[str],
     engines: Engines,
     knowledge: Knowledge,
-    vb_settings: Settings,
+    vb_config: VoicebotConfig,
     voices: Path,
 ) -> None:
     wav = say(question, lang, voices, card, engines.tts["en"])
-    result = run(simulate_file(engines, knowledge, vb_settings, wav, lang=lang))  # type: ignore[arg-type]
+    result = run(simulate_file(engines, knowledge, vb_config, wav, lang=lang))  # type: ignore[arg-type]
     assert keys <= words(result.transcript), result.transcript
     # The voice path answers exactly as the written question does...
     written = knowledge.answer(question, lang)
@@ -94,11 +94,11 @@ def test_off_topic_question_is_an_honest_abstain(
     question: str,
     engines: Engines,
     knowledge: Knowledge,
-    vb_settings: Settings,
+    vb_config: VoicebotConfig,
     voices: Path,
 ) -> None:
     wav = say(question, lang, voices, f"off-{lang}", engines.tts["en"])
-    result = run(simulate_file(engines, knowledge, vb_settings, wav, lang=lang))  # type: ignore[arg-type]
+    result = run(simulate_file(engines, knowledge, vb_config, wav, lang=lang))  # type: ignore[arg-type]
     assert result.abstained and result.card_id is None
     assert ("désolé" if lang == "fr" else "sorry") in result.reply_text.lower()
     assert ("rappelle" if lang == "fr" else "call you back") in result.reply_text
@@ -176,13 +176,13 @@ def test_empty_and_non_wav_inputs_give_clear_errors(
 def test_noise_truncated_and_odd_rate_inputs_are_handled(
     engines: Engines,
     knowledge: Knowledge,
-    vb_settings: Settings,
+    vb_config: VoicebotConfig,
     voices: Path,
     tmp_path: Path,
 ) -> None:
     noise = tmp_path / "noise.wav"
     write_wav(noise, np.random.default_rng(3).normal(0, 0.3, 8000 * 3).astype(np.float32), 8000)
-    result = run(simulate_file(engines, knowledge, vb_settings, noise, lang="fr"))
+    result = run(simulate_file(engines, knowledge, vb_config, noise, lang="fr"))
     assert len(result.transcript.split()) <= 6  # no invented paragraph
     assert result.card_id is None
 
@@ -190,7 +190,7 @@ def test_noise_truncated_and_odd_rate_inputs_are_handled(
     data = src.read_bytes()
     truncated = tmp_path / "truncated.wav"
     truncated.write_bytes(data[: len(data) * 2 // 3 + 1])  # header promises more; odd length
-    result = run(simulate_file(engines, knowledge, vb_settings, truncated, lang="fr"))
+    result = run(simulate_file(engines, knowledge, vb_config, truncated, lang="fr"))
     assert "voudrais" in result.transcript.lower()
 
     samples, rate = read_wav(src)
@@ -202,13 +202,13 @@ def test_noise_truncated_and_odd_rate_inputs_are_handled(
         ).astype(np.float32),
         44100,
     )
-    result = run(simulate_file(engines, knowledge, vb_settings, odd, lang="fr"))
+    result = run(simulate_file(engines, knowledge, vb_config, odd, lang="fr"))
     assert "resampled from 44100 Hz" in result.notes[0]
     assert "identité" in result.transcript
 
 
 def test_two_minutes_of_speech_do_not_hang(
-    engines: Engines, knowledge: Knowledge, vb_settings: Settings, voices: Path, tmp_path: Path
+    engines: Engines, knowledge: Knowledge, vb_config: VoicebotConfig, voices: Path, tmp_path: Path
 ) -> None:
     src = say(
         "Je voudrais savoir comment inscrire mon enfant à la cantine de l'école, "
@@ -222,7 +222,7 @@ def test_two_minutes_of_speech_do_not_hang(
     long = np.tile(samples, int(np.ceil(120 * rate / samples.size)))[: 120 * rate]
     path = tmp_path / "long.wav"
     write_wav(path, long, rate)
-    result = run(simulate_file(engines, knowledge, vb_settings, path, lang="fr"))
+    result = run(simulate_file(engines, knowledge, vb_config, path, lang="fr"))
     assert "timed out waiting for the reply" not in result.notes
     assert result.turns >= 1
     assert "cantine" in result.transcript
@@ -240,13 +240,13 @@ def test_wav_header_rates(tmp_path: Path) -> None:
 
 
 def test_language_is_detected_once_when_not_given(
-    engines: Engines, knowledge: Knowledge, vb_settings: Settings, voices: Path
+    engines: Engines, knowledge: Knowledge, vb_config: VoicebotConfig, voices: Path
 ) -> None:
     en = say("How do I apply for a passport?", "en", voices, "detect-en", engines.tts["en"])
-    result = run(simulate_file(engines, knowledge, vb_settings, en, lang=None))
+    result = run(simulate_file(engines, knowledge, vb_config, en, lang=None))
     assert result.lang == "en" and "passport" in result.transcript.lower()
     fr = say(
         "Je voudrais refaire ma carte d'identité.", "fr", voices, "detect-fr", engines.tts["en"]
     )
-    result = run(simulate_file(engines, knowledge, vb_settings, fr, lang=None))
+    result = run(simulate_file(engines, knowledge, vb_config, fr, lang=None))
     assert result.lang == "fr" and "identité" in result.transcript

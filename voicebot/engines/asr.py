@@ -198,20 +198,3 @@ class WhisperAsr:
             text, rejected = "", "no-speech"
         ms = (time.perf_counter() - started) * 1000
         return AsrResult(text, lang, ms, no_speech, avg_logprob, rejected)
-
-
-class FakeAsr:
-    """Returns scripted transcripts in order (then empty strings)."""
-
-    capabilities = AsrCapabilities("fake", parallel=4)
-
-    def __init__(self, script: Sequence[str] = ()) -> None:
-        self._script = list(script)
-        self.calls: list[tuple[int, str]] = []
-        self._lock = threading.Lock()
-
-    def transcribe(self, audio16k: Float32Array, lang: Lang | None) -> AsrResult:
-        with self._lock:
-            self.calls.append((int(audio16k.size), lang or "fr"))
-            text = self._script.pop(0) if self._script else ""
-        return AsrResult(text, lang or "fr", 1.0, 0.0, 0.0, None if text else "empty")

@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import threading
 import wave
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -165,19 +164,3 @@ class CoquiTts:
         with self._lock:
             wav = self._tts.tts(text=text)
         return np.asarray(wav, dtype=np.float32)
-
-
-class FakeTts:
-    """Deterministic: a 440 Hz tone, 60 ms per word, at 16 kHz; records what it said."""
-
-    def __init__(self, rate: int = 16000, languages: Sequence[str] = ("fr", "en")) -> None:
-        self.capabilities = TtsCapabilities("fake", tuple(languages), rate)
-        self.spoken: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-
-    def synthesize(self, text: str, lang: Lang) -> Float32Array:
-        with self._lock:
-            self.spoken.append((text, lang))
-        n = int(self.capabilities.sample_rate * 0.06 * max(1, len(text.split())))
-        t = np.arange(n) / self.capabilities.sample_rate
-        return (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)

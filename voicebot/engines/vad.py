@@ -21,17 +21,16 @@ class VadCapabilities:
     name: str
     sample_rate: int = VAD_RATE
     frame_ms: int = 20
-    stateful: bool = False  # True: one instance per call (call reset between calls)
 
 
 class VadEngine(Protocol):
+    """One instance per call (``vad_factory``): an engine may keep state between frames."""
+
     capabilities: VadCapabilities
 
     def is_speech(self, pcm16k: bytes) -> bool:
         """One 20 ms frame (640 bytes) of 16 kHz PCM16."""
         ...
-
-    def reset(self) -> None: ...
 
 
 class WebRtcVad:
@@ -53,9 +52,6 @@ class WebRtcVad:
             return False
         return bool(self._vad.is_speech(pcm16k, VAD_RATE))
 
-    def reset(self) -> None:
-        return None
-
 
 def silero_model_path() -> Path:
     spec = importlib.util.find_spec("faster_whisper")
@@ -70,7 +66,7 @@ def silero_model_path() -> Path:
 class SileroVad:
     """Silero v6 ONNX run with onnxruntime alone (no torch); 32 ms windows + 64 context."""
 
-    capabilities = VadCapabilities("silero", stateful=True)
+    capabilities = VadCapabilities("silero")
     WINDOW = 512
     CONTEXT = 64
 
@@ -87,9 +83,6 @@ class SileroVad:
             sess_options=opts,
         )
         self._threshold = threshold
-        self.reset()
-
-    def reset(self) -> None:
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(self.CONTEXT, dtype=np.float32)
@@ -108,18 +101,3 @@ class SileroVad:
             self._context = window[-self.CONTEXT :]
             self._prob = float(np.asarray(out).reshape(-1)[0])
         return self._prob >= self._threshold
-
-
-class EnergyVad:
-    """Fake/fallback: RMS threshold. Deterministic for unit tests."""
-
-    capabilities = VadCapabilities("energy")
-
-    def __init__(self, threshold: float = 0.02) -> None:
-        self._threshold = threshold
-
-    def is_speech(self, pcm16k: bytes) -> bool:
-        return rms(pcm16_to_float(pcm16k)) >= self._threshold
-
-    def reset(self) -> None:
-        return None

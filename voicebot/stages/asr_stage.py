@@ -1,28 +1,49 @@
-"""ASR stage: utterance → transcription, in the ASR executor (never on the loop)."""
+"""ASR stage: utterance → transcription, in the ASR executor (never on the loop).
+
+When the call's language is not known, the first understood utterance decides it
+(Whisper detects French or English); the stage then listens in that language and
+says so downstream with a LanguageFrame. A language the caller chooses in the dialog
+comes back upstream as a LanguageFrame and is forced from then on.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 from voicebot.audio import pcm16_to_float
-from voicebot.call import CallState
 from voicebot.engines.asr import AsrEngine, AsrResult
-from voicebot.frames import Frame, TranscriptionFrame, TurnCancelledFrame, UtteranceFrame
+from voicebot.frames import (
+    Frame,
+    Lang,
+    LanguageFrame,
+    TranscriptionFrame,
+    TurnCancelledFrame,
+    UtteranceFrame,
+)
 from voicebot.stages.base import Stage
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class AsrConfig:
+    lang: Lang = "fr"  # the language to listen in (or to assume until detected)
+    lang_known: bool = False  # False: the first understood utterance decides
+
+
 class AsrStage(Stage):
     name = "asr"
 
-    def __init__(self, asr: AsrEngine, executor: Executor, call: CallState) -> None:
+    def __init__(self, asr: AsrEngine, executor: Executor, config: AsrConfig | None = None) -> None:
         super().__init__()
         self.asr = asr
         self.executor = executor
-        self.call = call
+        config = config or AsrConfig()
+        self.lang: Lang = config.lang
+        self.lang_known = config.lang_known
         self._jobs: dict[int, asyncio.Task[None]] = {}
 
     async def process(self, frame: Frame) -> None:
@@ -38,23 +59,29 @@ class AsrStage(Stage):
                 await self.tasks.cancel(job)
         self.push(frame)
 
+    async def process_upstream(self, frame: Frame) -> None:
+        if isinstance(frame, LanguageFrame):
+            self.lang, self.lang_known = frame.lang, True
+        self.push_upstream(frame)
+
     async def _transcribe(self, frame: UtteranceFrame) -> None:
         audio = pcm16_to_float(frame.pcm16k)
-        lang = self.call.lang if self.call.lang_fixed else None
+        lang = self.lang if self.lang_known else None
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self.executor, self.asr.transcribe, audio, lang)
         except Exception:
             log.exception("transcription failed (turn %d)", frame.turn)
-            result = AsrResult("", lang or self.call.lang, 0.0, rejected="error")
+            result = AsrResult("", lang or self.lang, 0.0, rejected="error")
         self._jobs.pop(frame.turn, None)
-        if not self.call.lang_fixed and not result.rejected:
-            self.call.lang, self.call.lang_fixed = result.lang, True
-        lang = result.lang
+        if not self.lang_known and not result.rejected:
+            # noise or silence would guess at random: only words decide the language
+            self.lang, self.lang_known = result.lang, True
+            self.push(LanguageFrame(result.lang, "detected"))
         self.push(
             TranscriptionFrame(
                 text=result.text,
-                lang=lang,
+                lang=result.lang,
                 turn=frame.turn,
                 revision=frame.revision,
                 speech_end_t=frame.speech_end_t,

@@ -3,7 +3,9 @@
 Transcripts, DTMF and silence timeouts become dialog events; the dialog's actions
 become frames (SpeakFrame, DialogActionFrame, BotHangupFrame). Knowledge lookups
 run in the knowledge executor. A resumed turn (same turn, higher revision)
-restores the dialog state saved before that turn and replays it.
+restores the dialog state saved before that turn and replays it. A language the
+caller chooses goes out as a LanguageFrame both ways: to the observers, and back to
+the ASR so that it listens in that language.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import time
 from concurrent.futures import Executor
 from dataclasses import replace
 
-from voicebot.call import CallState
 from voicebot.dialog import (
     Action,
     Callback,
     CallerHangup,
     Dialog,
+    DialogConfig,
     DialogState,
     Dtmf,
     Event,
@@ -41,6 +43,8 @@ from voicebot.frames import (
     DTMFFrame,
     Frame,
     HangupFrame,
+    Lang,
+    LanguageFrame,
     SilenceTimeoutFrame,
     SpeakFrame,
     TranscriptionFrame,
@@ -58,18 +62,17 @@ class DialogStage(Stage):
 
     def __init__(
         self,
-        dialog: Dialog,
         knowledge: Knowledge,
         executor: Executor,
-        call: CallState,
+        config: DialogConfig | None = None,
         *,
+        lang: Lang = "fr",
         greet: bool = True,
     ) -> None:
         super().__init__()
-        self.dialog = dialog
+        self.dialog = Dialog(config, lang=lang)
         self.knowledge = knowledge
         self.executor = executor
-        self.call = call
         self.greet = greet
         self._turn = 0
         self._snapshots: dict[int, DialogState] = {}
@@ -91,7 +94,8 @@ class DialogStage(Stage):
             await self._cancel_lookup()
             self._act(self.dialog.handle(Dtmf(frame.digit)))
         elif isinstance(frame, SilenceTimeoutFrame):
-            if self._lookup is None:
+            # the caller's question is being looked up, or the call is over: no prompt
+            if self._lookup is None and not self.dialog.ended:
                 self._act(self.dialog.handle(SilenceTimeout()))
         elif isinstance(frame, TurnCancelledFrame):
             if self._turn == frame.turn:
@@ -132,7 +136,9 @@ class DialogStage(Stage):
             elif isinstance(action, Hangup):
                 self.push(BotHangupFrame(action.reason))
             elif isinstance(action, SwitchLanguage):
-                self.call.lang, self.call.lang_fixed = action.lang, True
+                chosen = LanguageFrame(action.lang, "chosen")
+                self.push(chosen)
+                self.push_upstream(chosen)
         if not any(isinstance(a, Lookup) for a in actions):
             self.push(TtsDoneFrame(turn))
 
@@ -161,6 +167,8 @@ class DialogStage(Stage):
                 confidence=float(answer.confidence),
                 retrieval_ms=retrieval_ms,
                 reply_text=reply,
+                title=None if answer.abstained else answer.title,
+                service=answer.service,
             )
         )
         self._act(actions, turn)

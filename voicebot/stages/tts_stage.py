@@ -4,6 +4,9 @@ Synthesis runs sentence by sentence in the TTS executor, so the first sentence
 leaves while the next is synthesized. Data frames that follow a SpeakFrame
 (actions, hang-up, turn markers) keep their place behind its audio. A barge-in
 drops everything queued and cancels the synthesis in progress.
+
+:class:`Synthesizer` is the text → frames part on its own; the ``Voice`` facade
+(prompts outside the dialog) speaks through it too.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncGenerator, Mapping
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 import numpy as np
 
-from voicebot.audio import FRAME_MS, float_to_pcm16, resample
-from voicebot.call import CallState
+from voicebot.audio import Float32Array, iter_frames, resample
 from voicebot.ear import for_the_ear, split_sentences
 from voicebot.engines.tts import TtsEngine
 from voicebot.executors import PriorityPool
@@ -35,14 +39,80 @@ from voicebot.stages.base import Stage
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class TtsConfig:
+    # a slow (neural) voice's first chunk ends at the first pause after this many
+    # characters, so the caller hears the bot sooner; espeak-ng is fast enough whole
+    fast_start_chars: int = 48
+    breath_s: float = 0.12  # silence after a sentence or a clause, none inside one
+
+
+class Synthesizer:
+    """Text → 20 ms PCM16 frames at ``sample_rate``, one sentence at a time."""
+
+    def __init__(
+        self,
+        engines: Mapping[Lang, TtsEngine],
+        executor: Executor,
+        sample_rate: int,
+        config: TtsConfig | None = None,
+    ) -> None:
+        self.engines = engines
+        self.executor = executor
+        self.sample_rate = sample_rate
+        self.config = config or TtsConfig()
+
+    def engine(self, lang: Lang) -> TtsEngine:
+        return self.engines.get(lang) or next(iter(self.engines.values()))
+
+    async def sentences(
+        self, text: str, lang: Lang
+    ) -> AsyncGenerator[tuple[list[bytes], bool], None]:
+        """Each sentence's frames as soon as it is synthesized, and whether it is the
+        last one. A sentence that fails to synthesize is logged and skipped."""
+        engine = self.engine(lang)
+        fast_start = 0 if engine.capabilities.name == "espeak-ng" else self.config.fast_start_chars
+        sentences = split_sentences(for_the_ear(text, lang), first_max_chars=fast_start)
+        for i, sentence in enumerate(sentences):
+            try:
+                audio = await self._synthesize(engine, sentence, lang, urgent=i == 0)
+            except Exception:
+                log.exception("synthesis failed: %r", sentence)
+                continue
+            yield self._frames(audio, engine, sentence), i == len(sentences) - 1
+
+    async def _synthesize(
+        self, engine: TtsEngine, sentence: str, lang: Lang, *, urgent: bool
+    ) -> Float32Array:
+        if isinstance(self.executor, PriorityPool):
+            # A reply's first chunk jumps the queue: other calls' later sentences wait.
+            future = self.executor.submit_priority(
+                0 if urgent else 1, engine.synthesize, sentence, lang
+            )
+            return await asyncio.wrap_future(future)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, engine.synthesize, sentence, lang)
+
+    def _frames(self, audio: Float32Array, engine: TtsEngine, sentence: str) -> list[bytes]:
+        rate = self.sample_rate
+        audio = resample(audio, engine.capabilities.sample_rate, rate)
+        breath = self.config.breath_s if sentence[-1:] in ".!?…;:," else 0.0
+        audio = np.concatenate([audio, np.zeros(int(breath * rate), dtype=np.float32)])
+        return list(iter_frames(audio, rate))  # the last frame is padded with silence
+
+
 class TtsStage(Stage):
     name = "tts"
 
-    def __init__(self, engines: dict[Lang, TtsEngine], executor: Executor, call: CallState) -> None:
+    def __init__(
+        self,
+        engines: Mapping[Lang, TtsEngine],
+        executor: Executor,
+        sample_rate: int,
+        config: TtsConfig | None = None,
+    ) -> None:
         super().__init__()
-        self.engines = engines
-        self.executor = executor
-        self.call = call
+        self.synthesizer = Synthesizer(engines, executor, sample_rate, config)
         self._queue: asyncio.Queue[DataFrame] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self.first_audio_ms: dict[int, float] = {}  # turn → SpeakFrame-to-first-frame
@@ -81,44 +151,17 @@ class TtsStage(Stage):
                 self.push(frame)
 
     async def _speak(self, frame: SpeakFrame) -> None:
-        engine = self.engines.get(frame.lang) or next(iter(self.engines.values()))
-        loop = asyncio.get_running_loop()
-        rate = self.call.sample_rate
-        step = rate * FRAME_MS // 1000
         started = time.perf_counter()
-        fast_start = 0 if engine.capabilities.name == "espeak-ng" else 48
-        sentences = split_sentences(for_the_ear(frame.text, frame.lang), first_max_chars=fast_start)
-        for i, sentence in enumerate(sentences):
-            try:
-                if isinstance(self.executor, PriorityPool):
-                    # A reply's first chunk jumps the queue: other calls' later sentences wait.
-                    future = self.executor.submit_priority(
-                        0 if i == 0 else 1, engine.synthesize, sentence, frame.lang
-                    )
-                    audio = await asyncio.wrap_future(future)
-                else:
-                    audio = await loop.run_in_executor(
-                        self.executor, engine.synthesize, sentence, frame.lang
-                    )
-            except Exception:
-                log.exception("synthesis failed: %r", sentence)
-                continue
-            audio = resample(audio, engine.capabilities.sample_rate, rate)
-            breath = 0.12 if sentence[-1:] in ".!?…;:," else 0.0  # none inside a sentence
-            pause = np.zeros(int(breath * rate), dtype=np.float32)
-            audio = np.concatenate([audio, pause])
-            n = -(-audio.size // step)
-            audio = np.pad(audio, (0, n * step - audio.size))
+        rate = self.synthesizer.sample_rate
+        async for frames, last_sentence in self.synthesizer.sentences(frame.text, frame.lang):
             if frame.turn not in self.first_audio_ms:
                 self.first_audio_ms[frame.turn] = (time.perf_counter() - started) * 1000
-            last_sentence = i == len(sentences) - 1
-            for k in range(n):
-                chunk = audio[k * step : (k + 1) * step]
+            for k, pcm in enumerate(frames):
                 self.push(
                     BotAudioFrame(
-                        pcm=float_to_pcm16(chunk),
+                        pcm=pcm,
                         sample_rate=rate,
                         turn=frame.turn,
-                        last=last_sentence and k == n - 1,
+                        last=last_sentence and k == len(frames) - 1,
                     )
                 )

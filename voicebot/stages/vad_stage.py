@@ -5,6 +5,9 @@ End of turn after ``end_silence_ms`` of silence (the utterance is cut at speech 
 continues the same turn: the stage cancels the pending turn and later sends a
 new revision with both parts. While the bot speaks, a frame counts as caller
 speech only if louder than the echo of the bot's own recent output (echo guard).
+
+The stage learns that the bot speaks, and how loud, from the output stage's
+upstream frames (BotStarted/StoppedSpeakingFrame, EchoReferenceFrame).
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicebot.audio import float_to_pcm16, pcm16_to_float, resample, rms
-from voicebot.call import CallState
 from voicebot.engines.vad import VAD_RATE, VadEngine
 from voicebot.frames import (
     AudioFrame,
     BargeInFrame,
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    EchoReferenceFrame,
     Frame,
     TurnCancelledFrame,
     UserStartedSpeakingFrame,
@@ -45,16 +50,20 @@ class VadConfig:
     # line echo of the bot comes back at least ~14 dB down (hybrids give 15+ dB of
     # return loss); a caller talking over the greeting is louder than that
     echo_gain: float = 0.2
+    # the line keeps echoing the bot's last words a little after they were played
+    echo_tail_ms: int = 300
 
 
 class VadStage(Stage):
     name = "vad"
 
-    def __init__(self, vad: VadEngine, call: CallState, config: VadConfig | None = None) -> None:
+    def __init__(self, vad: VadEngine, config: VadConfig | None = None) -> None:
         super().__init__()
         self.vad = vad
-        self.call = call
         self.config = config or VadConfig()
+        self.bot_speaking = False
+        self._echo_level = 0.0  # loudest bot frame played lately: the echo reference
+        self._echo_until = 0.0  # perf_counter() until which that reference holds
         self._pending = np.zeros(0, dtype=np.float32)  # 16 kHz samples not yet framed
         self._t = 0.0  # audio time of the next 16 kHz frame
         self._preroll: deque[bytes] = deque(maxlen=max(1, self.config.preroll_ms // 20))
@@ -85,10 +94,29 @@ class VadStage(Stage):
             self._frame(chunk)
             self._t += FRAME_S
 
+    async def process_upstream(self, frame: Frame) -> None:
+        if isinstance(frame, BotStartedSpeakingFrame):
+            self.bot_speaking = True
+        elif isinstance(frame, BotStoppedSpeakingFrame):
+            self.bot_speaking = False
+        elif isinstance(frame, EchoReferenceFrame):
+            self._note_echo(frame.level, frame.wall)
+        self.push_upstream(frame)
+
+    def _note_echo(self, level: float, wall: float) -> None:
+        if wall > self._echo_until:
+            self._echo_level = level
+        else:
+            self._echo_level = max(self._echo_level, level)
+        self._echo_until = wall + self.config.echo_tail_ms / 1000
+
+    def _echo_reference(self) -> float:
+        return self._echo_level if time.perf_counter() <= self._echo_until else 0.0
+
     def _is_speech(self, chunk: np.ndarray, pcm: bytes) -> bool:
         if not self.vad.is_speech(pcm):
             return False
-        echo = self.call.echo_reference()
+        echo = self._echo_reference()
         return not (echo > 0 and rms(chunk) < self.config.echo_gain * echo)
 
     def _frame(self, chunk: np.ndarray) -> None:
@@ -108,7 +136,7 @@ class VadStage(Stage):
             self._speech_frames += 1
             self._last_speech_end = t + FRAME_S
             if (
-                self.call.bot_speaking
+                self.bot_speaking
                 and not self._barged
                 and self._speech_frames * 20 >= cfg.barge_in_min_speech_ms
             ):
@@ -144,7 +172,7 @@ class VadStage(Stage):
         else:
             self.turn += 1
             self._revision = 0
-        if self.call.bot_speaking and self._speech_frames * 20 >= cfg.barge_in_min_speech_ms:
+        if self.bot_speaking and self._speech_frames * 20 >= cfg.barge_in_min_speech_ms:
             self._barged = True
             self.push(BargeInFrame(t + FRAME_S))
 

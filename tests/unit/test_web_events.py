@@ -1,0 +1,161 @@
+"""``/api/events``: the live feed, through a real uvicorn server on a loopback port
+and a real websocket client — what a browser does."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.routing import APIWebSocketRoute
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from agent_softphone.app import ADMIN_USER, AppState, create_app
+from guichet.bus import DEFAULT_MAX_QUEUED, InMemoryBus, Subscription
+from guichet.events import CallAnswered, CallStarted, Event, QueueBoard, QueueView
+from guichet.store import Store, open_store
+
+PASSWORD = "s3cret-generated"
+CALL = "1795645004.0"
+
+
+class WatchedBus(InMemoryBus):
+    """Says when a subscription ends: the test waits on that, not on time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unsubscribed = asyncio.Event()
+
+    @asynccontextmanager
+    async def subscribe(
+        self,
+        *,
+        snapshot: bool = False,
+        types: tuple[type[Event], ...] | None = None,
+        max_queued: int = DEFAULT_MAX_QUEUED,
+    ) -> AsyncIterator[Subscription]:
+        try:
+            async with super().subscribe(
+                snapshot=snapshot, types=types, max_queued=max_queued
+            ) as events:
+                yield events
+        finally:
+            self.unsubscribed.set()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """The app on a free loopback port; its ws:// base URL. The socket listens
+    before the server starts: a client that connects early waits in the backlog."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    running = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        try:
+            await asyncio.wait_for(running, 10)
+        finally:
+            sock.close()
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+async def receive(ws: Any) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    return message
+
+
+async def test_a_browser_gets_the_snapshot_then_the_changes_and_leaves(store: Store) -> None:
+    bus = WatchedBus()
+    bus.publish(CallStarted(call_id=CALL, caller="+33 6 •• •• •• 78"))
+    bus.set_queue_source(
+        lambda: QueueBoard(synced=True, queues=(QueueView("reception", logged_in=1),))
+    )
+    app = create_app(AppState(store, PASSWORD, {}, bus=bus))
+    async with serve(app) as base:
+        async with connect(
+            f"{base}/api/events", additional_headers=basic(ADMIN_USER, PASSWORD)
+        ) as ws:
+            snapshot = await receive(ws)
+            assert snapshot["type"] == "snapshot" and snapshot["queues_synced"] is True
+            assert [c["call_id"] for c in snapshot["calls"]] == [CALL]
+            assert snapshot["calls"][0]["caller"] == "+33 6 •• •• •• 78"
+            assert snapshot["queues"][0]["queue"] == "reception"
+            assert bus.subscribers == 1
+
+            # subscribed once the snapshot is out: every later change follows it
+            bus.publish(CallAnswered(call_id=CALL, case_id="case-1", language="fr"))
+            change = await receive(ws)
+            assert (change["type"], change["call_id"], change["language"]) == (
+                "call.answered",
+                CALL,
+                "fr",
+            )
+            await ws.send("ignored")  # a browser may speak; nothing breaks
+            bus.publish(CallStarted(call_id="second"))
+            assert (await receive(ws))["call_id"] == "second"
+
+        # the browser closed: its subscription is gone, the server still serves
+        await asyncio.wait_for(bus.unsubscribed.wait(), 5)
+        assert bus.subscribers == 0
+        bus.unsubscribed.clear()
+        async with connect(
+            f"{base}/api/events", additional_headers=basic(ADMIN_USER, PASSWORD)
+        ) as ws:
+            again = await receive(ws)
+            assert [c["call_id"] for c in again["calls"]] == [CALL, "second"]
+        await asyncio.wait_for(bus.unsubscribed.wait(), 5)
+        assert bus.subscribers == 0
+
+
+async def test_the_feed_is_refused_without_the_password(store: Store) -> None:
+    bus = WatchedBus()
+    app = create_app(AppState(store, PASSWORD, {}, bus=bus))
+    sockets = [r.path for r in app.routes if isinstance(r, APIWebSocketRoute)]
+    assert sockets == ["/api/events"]
+    async with serve(app) as base:
+        for headers in ({}, basic(ADMIN_USER, "guess"), basic("root", PASSWORD)):
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(f"{base}/api/events", additional_headers=headers):
+                    pass
+            # refused at the handshake, before any websocket exists
+            assert refused.value.response.status_code == 401
+            assert refused.value.response.headers["WWW-Authenticate"].startswith("Basic")
+    assert bus.subscribers == 0 and not bus.unsubscribed.is_set()
+
+
+async def test_without_a_bus_the_feed_says_try_again_later(store: Store) -> None:
+    app = create_app(AppState(store, PASSWORD, {"asterisk": "running"}))
+    async with (
+        serve(app) as base,
+        connect(f"{base}/api/events", additional_headers=basic(ADMIN_USER, PASSWORD)) as ws,
+    ):
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
