@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from guichet.store import Store
+from guichet.store.models import UtcDateTime
 from ivr_flows.decision import Mode
 from ivr_flows.errors import ModeError
 
@@ -20,7 +21,7 @@ routing_mode = sa.Table(
     _metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("mode", sa.String(8), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),  # UTC on every backend
 )
 
 
@@ -38,16 +39,21 @@ def read_mode(store: Store) -> Mode:
 
 def write_mode(store: Store, mode: Mode) -> None:
     now = dt.datetime.now(dt.UTC)
+    update = (
+        sa.update(routing_mode)
+        .where(routing_mode.c.id == 1)
+        .values(mode=mode.value, updated_at=now)
+    )
     try:
-        with store.session() as session:
-            updated = session.execute(
-                sa.update(routing_mode)
-                .where(routing_mode.c.id == 1)
-                .values(mode=mode.value, updated_at=now)
-            )
-            if updated.rowcount == 0:  # type: ignore[attr-defined]
-                session.execute(
-                    sa.insert(routing_mode).values(id=1, mode=mode.value, updated_at=now)
-                )
+        try:
+            with store.session() as session:
+                if session.execute(update).rowcount == 0:  # type: ignore[attr-defined]
+                    session.execute(
+                        sa.insert(routing_mode).values(id=1, mode=mode.value, updated_at=now)
+                    )
+        except IntegrityError:
+            # two first writes at once: the other inserted the row; ours is an update
+            with store.session() as session:
+                session.execute(update)
     except SQLAlchemyError as exc:
         raise ModeError(f"cannot store the routing mode: {exc}") from exc

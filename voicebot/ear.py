@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from num2words import num2words  # type: ignore[import-untyped]
 
+from guichet.casefile.wording import MONTHS  # one list of month names, for the ear too
 from voicebot.frames import Lang
 
 WEBSITE = {"fr": "sur le site de la ville", "en": "on the city's website"}
@@ -19,36 +20,6 @@ EMAIL = {
     "en": "by e-mail, the address is on the city's website",
 }
 
-MONTHS = {
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
 
 ABBREVIATIONS: dict[str, list[tuple[str, str]]] = {
     "fr": [

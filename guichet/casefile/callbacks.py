@@ -25,6 +25,7 @@ from guichet.casefile.phone_numbers import can_receive_sms, format_national, nor
 from guichet.casefile.records import CallbackRecord, CallbackStatus, Outcome, as_utc
 from guichet.casefile.repository import callback_record, lock_case
 from guichet.casefile.summary import trim
+from guichet.casefile.wording import spoken_date
 from guichet.settings import Settings
 from guichet.store import Store
 from guichet.store.models import Callback, Case, SmsOutboxRow, utcnow
@@ -100,19 +101,6 @@ _SMS_TEXT = {
         "by {when}. Topic: {topic}."
     ),
 }
-_WEEKDAYS = {
-    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-
-
-def spoken_when(due_by: datetime, tz: ZoneInfo, language: str) -> str:
-    """``mar. 26/11 à 14h00`` / ``Tue 26/11 at 14:00``: for the SMS and the prompt."""
-    local = due_by.astimezone(tz)
-    day = _WEEKDAYS.get(language, _WEEKDAYS["fr"])[local.weekday()]
-    if language == "en":
-        return f"{day} {local:%d/%m} at {local:%H:%M}"
-    return f"{day} {local:%d/%m} à {local:%H}h{local:%M}"
 
 
 def callback_sms_text(
@@ -129,7 +117,7 @@ def callback_sms_text(
     text = _SMS_TEXT[lang].format(
         ref=reference,
         number=format_national(number),
-        when=spoken_when(due_by, tz, lang),
+        when=spoken_date(due_by, tz, lang, style="written"),
         topic="{topic}",
     )
     room = SMS_MAX_CHARS - len(text) + len("{topic}")

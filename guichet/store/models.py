@@ -97,7 +97,7 @@ def _clean_prose_attributes(mapper: Mapper[Any], class_: type[Base]) -> None:
 class Call(Base):
     """One call into Guichet, keyed by the Asterisk channel id of the caller's leg.
 
-    ``state`` is the call state machine's state (``pbx.call_state``); it is saved on
+    ``state`` is the call state machine's state (``pbx.calls.state``); it is saved on
     every transition so a restarted controller resumes where it stopped.
     """
 

@@ -36,7 +36,9 @@ class LinkSpeaker:
         self.link = link
 
     async def say(self, text: str, lang: str, interrupt: asyncio.Event | None = None) -> bool:
-        finished = await self.voice.say(text, lang, self.link.send, interrupt)
+        finished = await self.voice.say(
+            text, lang, self.link.send, interrupt, sample_rate=self.link.sample_rate
+        )
         if not finished:
             await self.link.flush()  # what Asterisk has queued goes too
         return finished

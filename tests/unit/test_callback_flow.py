@@ -14,7 +14,7 @@ from pbx.callbacks import (
     spoken_due,
     spoken_reference,
 )
-from voicebot.ear import for_the_ear
+from voicebot import for_the_ear
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -65,16 +65,14 @@ class OutputStage(Stage):
         self.speaking = False
         self.first_audio_wall: dict[int, float] = {}
         self.last_stop_wall: float | None = None  # when a barge-in emptied the buffer
-        self.dropped_frames = 0
 
     async def process(self, frame: Frame) -> None:
         if self._player is None:
             self._player = self.tasks.spawn(self._play(), "player")
         if isinstance(frame, BargeInFrame | HangupFrame):
-            self.dropped_frames += sum(isinstance(f, BotAudioFrame) for f in self._playback)
             self._playback = deque(f for f in self._playback if not isinstance(f, BotAudioFrame))
-            self.last_stop_wall = time.perf_counter()
             self.push(frame)  # the transport drops the audio it has not sent yet
+            self.last_stop_wall = time.perf_counter()  # nothing of the bot is left to send
             self._speaking(False, interrupted=True)
             return
         if isinstance(frame, ControlFrame):
