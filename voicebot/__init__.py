@@ -25,7 +25,7 @@ Inside:
 from voicebot.chat import TextChat
 from voicebot.config import VoicebotConfig
 from voicebot.dialog import DialogConfig
-from voicebot.ear import MONTHS, for_the_ear
+from voicebot.ear import for_the_ear
 from voicebot.engines.tts import TtsEngine
 from voicebot.errors import AudioInputError, EngineUnavailable, ModelError, VoicebotError
 from voicebot.frames import (
@@ -66,7 +66,6 @@ from voicebot.stages.tts_stage import TtsConfig
 from voicebot.stages.vad_stage import VadConfig
 
 __all__ = [
-    "MONTHS",
     "AnswerFrame",
     "AsrConfig",
     "AudioFrame",
