@@ -1,7 +1,23 @@
 """The calls: the Stasis entry (``stasis``), the session that routes a call through
 the steps of its state (``session``), the typed state machine (``state``) and its
 store (``store``); the first steps (``routing``: answer, route) and the last
-(``hangup``). The features' steps live in their own folders."""
+(``hangup``). The features' steps live in their own folders.
+
+Adding a telephony feature that a caller's call goes through (say, a satisfaction
+survey after an answer):
+
+1. ``pbx/survey/``: ``flow.py`` with a step class (``async def run(self, call:
+   CallSession)``) that ends by ``await call.go(<next state record>)``; its prompts,
+   store access and events beside it (``prompts.py``, ``store.py``, ``events.py``).
+2. ``state.py``: a ``CallState`` member, its typed record (what a restarted
+   controller needs to carry on), and the ``TRANSITIONS`` into and out of it.
+3. ``pbx/service.py``: the step in the ``steps`` table, given only what it uses.
+4. Events it publishes: new dataclasses in ``guichet/events.py`` (the catalogue).
+
+A feature beside the caller's call (live-assist snoop, listen/whisper,
+click-to-call) is a folder too; it acts through ARI and the bus, not through more
+methods on :class:`CallSession`.
+"""
 
 from pbx.calls.errors import CallEnded
 from pbx.calls.hangup import HangUpStep
