@@ -51,7 +51,13 @@ def _write_private(path: Path, text: str) -> None:
 
 def load_or_create_secrets(home: Path, sip_usernames: list[str]) -> Secrets:
     """Read ``<home>/secrets.json``, generating whatever is missing (and saving it)."""
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # the data directory holds the store (transcripts, numbers) and these secrets: its
+    # owner's only, an older one made readable by all included (when it is ours to
+    # change: a directory another account owns and lends is left to that account)
+    info = home.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.geteuid():
+        home.chmod(0o700)
     path = home / SECRETS_FILE_NAME
     if path.exists():
         try:

@@ -6,17 +6,104 @@ Only :func:`load_settings` looks at the environment; everything else receives a
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from guichet.errors import ConfigError
 
 ENV_PREFIX = "GUICHET_"
 SETTINGS_FILE_NAME = "guichet.toml"
+
+# --- SIP hardening: settings written into Asterisk's files ---
+# These settings end up in asterisk-config/*.conf (pbx/asterisk_config.py). There a
+# line break starts a new line (a section, an option: `match = 0.0.0.0/0`) and a ';'
+# starts a comment that cuts the value short, so each is held to the characters its
+# place in the file takes; the renderer refuses control characters again.
+_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_CONF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+# a dialplan extension: no leading '_' (a pattern: "_X." would take every number)
+_EXTENSION = re.compile(r"[0-9A-Za-z+*#][0-9A-Za-z+*#.-]{0,31}")
+_QUEUE_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
+# section names Asterisk reserves in ari.conf, manager.conf, queues.conf, pjsip.conf
+_RESERVED_SECTIONS = frozenset({"general", "global", "globals", "default"})
+# Trunk addresses are trusted without a password. Broader networks than these are not
+# a trunk but a share of the Internet (a provider's SBCs fit in a /24 or a few): a
+# typo such as 0.0.0.0/0 or 10.0.0.0/8 would let anyone in reach the city hall number
+# as the trunk, so they are refused rather than rendered.
+TRUNK_MIN_PREFIX = {4: 16, 6: 32}
+_IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+
+
+def _conf_host(value: str) -> str:
+    """An IP address or a DNS host name."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        labels = value.split(".")
+        if not (len(value) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)):
+            raise ValueError(f"{value!r} is neither an IP address nor a host name") from None
+    return value
+
+
+def _conf_name(value: str) -> str:
+    """A user or application name: also the name of a section in ari.conf/manager.conf."""
+    if not _CONF_NAME.fullmatch(value) or value.lower() in _RESERVED_SECTIONS:
+        raise ValueError(
+            f"{value!r}: letters, digits, '_', '.', '-' (at most 64, starting with a "
+            f"letter or digit), not one of {sorted(_RESERVED_SECTIONS)}"
+        )
+    return value
+
+
+def _conf_extension(value: str) -> str:
+    if not _EXTENSION.fullmatch(value):
+        raise ValueError(
+            f"{value!r}: digits, letters, '+', '*', '#', '.', '-' (at most 32), not "
+            "starting with '_' (a dialplan pattern)"
+        )
+    return value
+
+
+def _conf_queue(value: str) -> str:
+    if not _QUEUE_NAME.fullmatch(value) or value in _RESERVED_SECTIONS:
+        raise ValueError(
+            f"invalid queue name {value!r}: lower-case letters, digits and '-', starting "
+            "with a letter, at most 40 characters, not 'general'"
+        )
+    return value
+
+
+def trunk_network(value: str) -> str:
+    """One ``trunk_addresses`` entry, as PJSIP's ``match`` gets it: an address, or a
+    network in CIDR form (a netmask is turned into a prefix). Refused: what is not an
+    address or a network (host bits set included: 192.0.2.1/24 is a typo for one or
+    the other), the unspecified address, and networks broader than TRUNK_MIN_PREFIX,
+    IPv4-mapped IPv6 ones counted as the IPv4 they cover (Asterisk matches an IPv4
+    source against them)."""
+    try:
+        net = ipaddress.ip_network(value.strip(), strict=True)
+    except ValueError as exc:
+        raise ValueError(
+            f"trunk address {value!r} is not an IP address or network: {exc}"
+        ) from None
+    if net.network_address.is_unspecified and net.num_addresses == 1:
+        raise ValueError(f"trunk address {value!r} is the unspecified address, no source")
+    floor = TRUNK_MIN_PREFIX[net.version]
+    prefix = net.prefixlen
+    if isinstance(net, ipaddress.IPv6Network) and net.overlaps(_IPV4_MAPPED):
+        floor, prefix = TRUNK_MIN_PREFIX[4], max(0, prefix - 96)
+    if prefix < floor:
+        raise ValueError(
+            f"trunk address {value!r} covers too much to be a trunk (anyone there would "
+            f"call without a password): at most a /{floor} network"
+        )
+    return str(net.network_address) if net.num_addresses == 1 else str(net)
 
 
 class Settings(BaseModel):
@@ -74,6 +161,35 @@ class Settings(BaseModel):
     echo_number: str = "3999"
     test_accounts: int = Field(default=2, description="SIP accounts for agents/testing: 1001…")
 
+    # --- SIP hardening: the values above are written into Asterisk's files ---
+    @field_validator("sip_bind_host", "http_bind_host", "ami_host", "web_host", "agi_host")
+    @classmethod
+    def _check_host(cls, value: str) -> str:
+        return _conf_host(value)
+
+    @field_validator("ari_user", "ami_user", "ari_app")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        return _conf_name(value)
+
+    @field_validator("city_number", "echo_number")
+    @classmethod
+    def _check_extension(cls, value: str) -> str:
+        return _conf_extension(value)
+
+    @field_validator("trunk_addresses")
+    @classmethod
+    def _check_trunk_addresses(cls, value: list[str]) -> list[str]:
+        return [trunk_network(entry) for entry in value]
+
+    @field_validator("queues")
+    @classmethod
+    def _check_queues(cls, value: list[str]) -> list[str]:
+        names = [_conf_queue(name) for name in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"queue names repeat: {names}")
+        return names
+
     # --- call controller ---
     reconnect_initial_s: float = 0.5
     reconnect_max_s: float = 10.0
@@ -121,6 +237,28 @@ class Settings(BaseModel):
     sms_poll_interval_s: float = Field(default=15.0, gt=0)
     sms_sending_lease_s: float = Field(
         default=120.0, gt=0, description="a row 'sending' longer than this is checked and retried"
+    )
+
+    # --- SMS caps and callback numbers (hardening) ---
+    # A caller can key in anyone's number and have the city's sender text it: these
+    # bound how often, counted over the last 24 h when the SMS is queued. Past a cap the
+    # SMS is refused (a 'refused' outbox row, a warning); the callback still stands.
+    sms_cap_per_destination_per_day: int = Field(
+        default=3, ge=0, description="SMS the city queues to one number in 24 h"
+    )
+    sms_cap_per_caller_per_day: int = Field(
+        default=3,
+        ge=0,
+        description="callback SMS that calls from one calling number can trigger in 24 h "
+        "(calls with a withheld number share one allowance)",
+    )
+    sms_cap_per_day: int = Field(default=300, ge=0, description="SMS the city queues in 24 h")
+    callback_international_countries: list[str] = Field(
+        default_factory=lambda: ["AD", "BE", "CH", "DE", "ES", "GB", "IT", "LU", "MC"],
+        description="with callback_allow_international: the only countries (ISO 3166 codes "
+        "such as BE, not calling codes: +1 alone is some 25 countries) whose numbers are "
+        "called back and texted; premium-rate, shared-cost, satellite and international "
+        "network numbers are refused whatever the country",
     )
 
     # --- queues (AMI) ---
@@ -208,6 +346,79 @@ class Settings(BaseModel):
     max_turns: int = Field(default=10, description="questions per call before goodbye")
     confirm_below: float = Field(
         default=0.6, description="answers under this confidence are confirmed first"
+    )
+
+    # --- call time-outs and last resort (hardening: no dead air) ---
+    # What a call waits on gives up after these; the caller then hears an apology or is
+    # handed over. They must leave the caller hearing something within ~2 s of a fault.
+    call_store_timeout_s: float = Field(
+        default=1.5,
+        gt=0,
+        description="one store read or write on a call's path; past it: the call's last resort",
+    )
+    summary_timeout_s: float = Field(
+        default=1.5,
+        gt=0,
+        description="the case summary written before a hand-over; past it: the template's",
+    )
+    asr_timeout_s: float = Field(
+        default=1.5,
+        gt=0,
+        description="a short turn's transcription (up to 4 s of audio, more in proportion "
+        "for longer ones); past it: not understood",
+    )
+    asr_failures_before_handover: int = Field(
+        default=2, ge=1, description="failed transcriptions in a row before a hand-over"
+    )
+    knowledge_timeout_s: float = Field(
+        default=1.5, gt=0, description="one knowledge lookup; past it: the bot abstains"
+    )
+    tts_timeout_s: float = Field(
+        default=1.5,
+        gt=0,
+        description="a sentence's synthesis (up to 100 characters, more in proportion for "
+        "longer ones); past it: the voice is lost, the call handed over",
+    )
+    call_max_duration_s: int = Field(
+        default=3600,
+        ge=5,
+        description="absolute limit of a call from the trunk (dialplan TIMEOUT(absolute)), "
+        "whatever happens to the controller: the final guard against a stuck call",
+    )
+
+    # --- personal data retention (privacy) ---
+    # The purge (daily in `guichet up`, or `guichet privacy purge`) removes each kind
+    # once older than its limit. The defaults follow the CNIL's guidance where it has
+    # one; the reasoning is next to each.
+    retention_transcripts_days: int = Field(
+        default=90,
+        ge=1,
+        description="caller and bot turns, case summaries, agents' callback notes; counted "
+        "from the case's last activity. 3 months: a caller may come back about the same "
+        "request, and an answer can be contested within the 2-month appeal period; well "
+        "under the CNIL's 6-month ceiling for call recordings, of which a transcript is "
+        "the text",
+    )
+    retention_sms_days: int = Field(
+        default=30,
+        ge=1,
+        description="sent or failed SMS (number and body, which quotes the question); "
+        "counted from when it was queued. An SMS announces a callback made within days; "
+        "a month covers a question about whether it left",
+    )
+    retention_numbers_days: int = Field(
+        default=30,
+        ge=1,
+        description="caller numbers on closed cases, ended calls and finished callbacks; "
+        "counted from the close. A number serves to call back; a month lets an agent "
+        "return a call about a request just closed. The case stays, without it, for the "
+        "statistics",
+    )
+    retention_audit_days: int = Field(
+        default=365,
+        ge=1,
+        description="audit rows (who read, exported or erased what); the CNIL recommends "
+        "keeping access logs 6 months to 1 year (recommandation journalisation, 2021)",
     )
 
     @property

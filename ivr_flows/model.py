@@ -178,11 +178,37 @@ class Prompt(Strict):
     sounds: list[Annotated[str, AfterValidator(_sound)]] = Field(default_factory=list)
 
 
+# where a caller can learn more: a web address, or the city's website named in words
+_LEARN_MORE = re.compile(
+    r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|re|gp|mq|gf|yt|pm|nc|pf)\b"
+    r"|\bsites?\b|\bwebsite\b|\bweb\b|\binternet\b",
+    re.IGNORECASE,
+)
+
+
+class PrivacyNotice(Prompt):
+    """Said by the voicebot with its greeting: the call is handled by an automated
+    assistant and transcribed, and where to learn more about the caller's data (the
+    CNIL asks that people be told when a call is recorded, and where to read the
+    rest: purposes, retention, rights)."""
+
+    @field_validator("text")
+    @classmethod
+    def _says_where_to_learn_more(cls, value: str) -> str:
+        if not _LEARN_MORE.search(value):
+            raise ValueError(
+                "the privacy notice must say where to learn more: a web address, or "
+                "the city's website"
+            )
+        return value
+
+
 class Prompts(Strict):
     """What is said, per language. ``controller_down`` opens the dialplan's own path
     (no voicebot there), before the queue or the closed message."""
 
     greeting: Prompt
+    privacy_notice: PrivacyNotice
     language_choice: Prompt
     closed: Prompt
     no_agent: Prompt
@@ -298,3 +324,9 @@ class Flow(Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def privacy_notices(self) -> dict[Language, str]:
+        """The privacy notice per language: what the voicebot's greeting says
+        (``voicebot.DialogConfig.notice``)."""
+        return {lang: prompts.privacy_notice.text for lang, prompts in self.prompts.items()}

@@ -21,7 +21,42 @@ from pbx.dialplan import render_context as flow_context
 # asterisk-config/ sits at the top of the checkout, next to the packages.
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "asterisk-config"
 PRIVATE_FILES = frozenset({"ari.conf", "manager.conf", "pjsip.conf"})
+# Modules Asterisk must never load (modules.conf says `noload`, which also stops them
+# coming in as another module's dependency): they run shell commands or any
+# application from the dialplan or ARI, read and write files by name (FILE()), place
+# calls from files dropped in a directory or from the CLI, or take SIP MESSAGE and
+# REFER-to-voicemail requests. Guichet uses none of them.
+NEVER_LOADED = (
+    "func_shell",
+    "app_system",
+    "app_exec",
+    "app_originate",
+    "func_env",
+    "pbx_spool",
+    "res_clioriginate",
+    "res_pjsip_messaging",
+    "res_pjsip_send_to_voicemail",
+)
 _QUEUE_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
+# In a .conf a line break starts a new option or section: a value carrying one could add
+# `match = 0.0.0.0/0` to the trunk. The settings refuse them already (guichet.settings);
+# this holds for every value, secrets and the call flow's texts included.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class UnsafeConfigValue(ConfigError):
+    """A value to render into an Asterisk file holds a control character."""
+
+
+def _refuse_control_characters(value: object) -> object:
+    """Jinja's ``finalize``: sees every ``{{ … }}`` value before it is written."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        # the value itself is not quoted: it may be a password
+        raise UnsafeConfigValue(
+            "a value holds a control character (a line break, a tab…), which would "
+            "change the file's structure"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -58,6 +93,7 @@ def render_all(settings: Settings, secrets: Secrets, ctx: RenderContext) -> dict
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - Asterisk config, not HTML
+        finalize=_refuse_control_characters,
     )
     accounts = [(u, secrets.sip_accounts[u]) for u in sip_usernames(settings)]
     values = {
@@ -90,24 +126,57 @@ def render_all(settings: Settings, secrets: Secrets, ctx: RenderContext) -> dict
         "queue_retry_s": settings.queue_retry_s,
         "queue_wrapup_s": settings.queue_wrapup_s,
         "queue_announce_every_s": settings.queue_announce_every_s,
+        "never_loaded": NEVER_LOADED,
     }
-    return {name: env.get_template(name).render(**values) for name in template_names()}
+    files = {}
+    for name in template_names():
+        try:
+            files[name] = env.get_template(name).render(**values)
+        except UnsafeConfigValue as exc:
+            raise UnsafeConfigValue(f"{name} not rendered: {exc}") from None
+    return files
 
 
 def write_config(files: dict[str, str], etc_dir: Path, uid: int, gid: int) -> None:
-    """Replace ``etc_dir``'s contents; files holding secrets are 0640 asterisk-readable."""
+    """Replace ``etc_dir``'s contents for an Asterisk running as ``uid``:``gid``.
+
+    Asterisk reads its configuration after dropping to that user, so the files holding
+    secrets are root:``gid`` 0640 (readable by that group, nobody else), the others
+    root:``gid`` 0644, and the directory root:``gid`` 0750: Asterisk reads them all but
+    owns none, so a compromised Asterisk cannot rewrite what it loads next time.
+
+    Without root (``guichet asterisk render`` in the compose service, as the image's
+    user) nothing can be given away: the files keep the caller's user and group, with
+    the same modes, and the directory is left as it is, since whoever set it up (a
+    volume) knows who must enter it. The Asterisk image's user is then a member of the
+    caller's group (asterisk-config/Dockerfile).
+    """
+    del uid  # kept for the callers: Asterisk's user owns nothing here, its group reads
     etc_dir.mkdir(parents=True, exist_ok=True)
+    as_root = os.geteuid() == 0
+    if as_root:
+        # first close the directory, then fill it: no moment where others can look in
+        os.chown(etc_dir, 0, gid)
+        etc_dir.chmod(0o750)
     for stale in etc_dir.glob("*.conf"):
         if stale.name not in files:
             stale.unlink()
     for name, text in files.items():
         path = etc_dir / name
         mode = 0o640 if name in PRIVATE_FILES else 0o644
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(path, mode)
-        if os.geteuid() == 0:
-            os.chown(path, 0, gid)
-    if os.geteuid() == 0:
-        os.chown(etc_dir, uid, gid)
+        # written under a temporary name, then renamed: Asterisk (or a reload) never
+        # reads a half-written file, and a file another user created beforehand (a
+        # link placed in a directory it could write to) is replaced, not written through
+        tmp = path.with_name(f".{name}.tmp")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            if as_root:
+                os.chown(tmp, 0, gid)
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise

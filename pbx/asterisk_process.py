@@ -8,12 +8,15 @@ CI: Guichet runs Debian's Asterisk 22 in a sid root) and :class:`ExternalAsteris
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import logging
 import os
 import shutil
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -109,11 +112,16 @@ class ChrootAsterisk:
         for sub in ("etc", "db", "spool", "run", "log"):
             path = self.inst_dir / sub
             path.mkdir(parents=True, exist_ok=True)
-            os.chown(path, uid, gid)
+            # files an Asterisk under the user's former ids left are its own again
+            asterisk_root.claim_tree(path, uid, gid)
             path.chmod(0o750)
 
     def render(self) -> None:
         self._require_root()
+        # the root's asterisk user must not share its ids with a host account; under
+        # the root's lock, so that no other instance is half-way through booting
+        with root_lock(self.root):
+            asterisk_root.ensure_private_ids(self.root)
         self._ensure_layout()
         uid, gid = self._ids()
         ctx = RenderContext(instance_dir=self.inst_in_root, module_dir=self._module_dir())
@@ -126,11 +134,7 @@ class ChrootAsterisk:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return None
-        return pid if b"asterisk" in cmdline and self.conf_in_root.encode() in cmdline else None
+        return pid if _is_asterisk_of(pid, self.conf_in_root) else None
 
     def status(self) -> AsteriskStatus:
         pid = self._pid()
@@ -143,34 +147,37 @@ class ChrootAsterisk:
             log.info("Asterisk already running")
             return
         self.render()
-        asterisk_root.mount_runtime(self.root)
-        self.pid_file.unlink(missing_ok=True)
-        result = subprocess.run(
-            [
-                "chroot",
-                str(self.root),
-                "/usr/sbin/asterisk",
-                "-C",
-                self.conf_in_root,
-                "-U",
-                "asterisk",
-                "-G",
-                "asterisk",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"},
-        )
-        if result.returncode != 0:
-            asterisk_root.unmount_runtime(self.root)
-            raise AsteriskRuntimeError(f"asterisk did not start: {result.stderr.strip()}")
-        try:
-            self._wait_control_socket(BOOT_TIMEOUT_S)
-            self.cli("core waitfullybooted", timeout=BOOT_TIMEOUT_S)
-        except AsteriskRuntimeError as exc:
-            self.stop()
-            raise AsteriskRuntimeError(f"Asterisk did not finish booting: {exc}") from exc
+        # mount and boot under the root's lock: a stop elsewhere must not take the
+        # mounts away from an Asterisk that is starting but not yet running
+        with root_lock(self.root):
+            asterisk_root.mount_runtime(self.root)
+            self.pid_file.unlink(missing_ok=True)
+            result = subprocess.run(
+                [
+                    "chroot",
+                    str(self.root),
+                    "/usr/sbin/asterisk",
+                    "-C",
+                    self.conf_in_root,
+                    "-U",
+                    "asterisk",
+                    "-G",
+                    "asterisk",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"},
+            )
+            if result.returncode != 0:
+                self._unmount_unless_shared()
+                raise AsteriskRuntimeError(f"asterisk did not start: {result.stderr.strip()}")
+            try:
+                self._wait_control_socket(BOOT_TIMEOUT_S)
+                self.cli("core waitfullybooted", timeout=BOOT_TIMEOUT_S)
+            except AsteriskRuntimeError as exc:
+                self.stop()
+                raise AsteriskRuntimeError(f"Asterisk did not finish booting: {exc}") from exc
         log.info("Asterisk up (%s)", self.status().detail)
 
     def _wait_control_socket(self, timeout: float) -> None:
@@ -183,32 +190,42 @@ class ChrootAsterisk:
             time.sleep(0.02)
 
     def stop(self) -> None:
-        pid = self._pid()
-        if pid is not None:
-            try:
-                self.cli("core stop now", timeout=5)
-            except AsteriskRuntimeError:
-                log.warning("core stop failed; terminating Asterisk")
-            if not _wait_gone(pid, STOP_TIMEOUT_S):
-                os.kill(pid, 15)
-                if not _wait_gone(pid, 5):
-                    os.kill(pid, 9)
-                    _wait_gone(pid, 5)
-        if not self._other_instances_running():
-            asterisk_root.unmount_runtime(self.root)
+        # stopping and unmounting are one step for the other instances sharing the
+        # root: under its lock, none sees this one gone with the mounts still up
+        with root_lock(self.root):
+            pid = self._pid()
+            if pid is not None:
+                try:
+                    self.cli("core stop now", timeout=5)
+                except AsteriskRuntimeError:
+                    log.warning("core stop failed; terminating Asterisk")
+                if not _wait_gone(pid, STOP_TIMEOUT_S):
+                    os.kill(pid, 15)
+                    if not _wait_gone(pid, 5):
+                        os.kill(pid, 9)
+                        _wait_gone(pid, 5)
+            self._unmount_unless_shared()
+
+    def _unmount_unless_shared(self) -> None:
+        """Unmount the root's proc and dev unless another instance still runs in it;
+        checked and done under the root's lock, so no instance starts in between."""
+        with root_lock(self.root):
+            if not self._other_instances_running():
+                asterisk_root.unmount_runtime(self.root)
 
     def _other_instances_running(self) -> bool:
         base = self.root / "var/lib/guichet"
         if not base.is_dir():
             return False
         for inst in base.iterdir():
-            if inst.name == self.instance:
+            if inst.name == self.instance or not inst.is_dir():
                 continue
             try:
                 pid = int((inst / "run/asterisk.pid").read_text().strip())
             except (OSError, ValueError):
                 continue
-            if Path(f"/proc/{pid}").exists():
+            # the pid file of an instance killed long ago may name a reused pid
+            if _is_asterisk_of(pid, f"/var/lib/guichet/{inst.name}/etc/asterisk.conf"):
                 return True
         return False
 
@@ -274,6 +291,48 @@ class ExternalAsterisk:
         from pbx.ami import run_command  # noqa: PLC0415
 
         return run_command(self.settings, command, timeout)
+
+
+def _is_asterisk_of(pid: int, conf_in_root: str) -> bool:
+    """Whether ``pid`` is an Asterisk started with that configuration (not a process
+    that got the pid of one which has since gone)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"asterisk" in cmdline and conf_in_root.encode() in cmdline
+
+
+_root_locks: dict[Path, tuple[int, int]] = {}  # root -> (descriptor, depth), this process's
+_root_locks_guard = threading.RLock()
+
+
+@contextlib.contextmanager
+def root_lock(root: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on the root directory, between the processes sharing it
+    (each test run, a developer's ``make run``): starts (mount, boot) and stops (stop,
+    unmount) of its instances take it, so while it is held, the root is mounted if
+    and only if an Asterisk runs in it (or one crashed). Re-entrant within the
+    process: a start that fails to boot stops what it started, under the same lock."""
+    with _root_locks_guard:
+        held = _root_locks.get(root)
+        if held is None:
+            try:
+                fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+            except FileNotFoundError:  # no root: nothing mounted, nothing to guard
+                yield
+                return
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            held = (fd, 0)
+        _root_locks[root] = (held[0], held[1] + 1)
+        try:
+            yield
+        finally:
+            fd, depth = _root_locks.pop(root)
+            if depth > 1:
+                _root_locks[root] = (fd, depth - 1)
+            else:
+                os.close(fd)  # releases the flock
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:

@@ -7,12 +7,19 @@ directory that names it (``GUICHET_ASTERISK_ROOT``).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import grp
+import itertools
 import logging
 import os
+import pwd
 import re
 import shutil
+import stat
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +102,7 @@ def provision(root: Path, mirror: str | None = None) -> ProvisionReport:
     started = time.monotonic()
     if is_provisioned(root):
         _install_missing(root)
+        ensure_private_ids(root)  # a root made before the ids were chosen is fixed here
         return ProvisionReport(root, False, time.monotonic() - started, asterisk_version(root))
     if os.geteuid() != 0:
         raise AsteriskRuntimeError(
@@ -133,6 +141,7 @@ def provision(root: Path, mirror: str | None = None) -> ProvisionReport:
         env,
     )
     _run(["chroot", str(partial), "apt-get", "clean"], "apt-get clean", env)
+    ensure_private_ids(partial)
     version = asterisk_version(partial)
     (partial / MARKER).write_text(
         f'{{"asterisk": "{version}", "mirror": "{mirror}"}}\n', encoding="utf-8"
@@ -214,3 +223,260 @@ def mount_runtime(root: Path) -> None:
 
 def unmount_runtime(root: Path) -> None:
     _unmount_all(root)
+
+
+# --- the asterisk user's ids (hardening) ---
+# Debian's package makes the asterisk user with the next free system id *inside the
+# root* (101 here), which the host may well give to one of its own accounts (here the
+# host's postgres): files Asterisk writes (its AstDB, logs) would then belong to that
+# host account, and a process of that account could read them or signal Asterisk. The
+# root's asterisk user and group get ids the host does not use instead, from a range
+# no allocator hands out: 65536-524287 is left unused by adduser (system ids < 1000,
+# users < 60000) and by systemd (homed, DynamicUser and nspawn ranges); the
+# subordinate ids of /etc/subuid and /etc/subgid (user namespaces) are avoided too.
+PRIVATE_IDS = range(70000, 100000)
+IDS_LOCK = "etc/.guichet-ids.lock"
+
+
+@dataclass(frozen=True)
+class AsteriskIds:
+    uid: int
+    gid: int
+    remapped_from: tuple[int, int] | None = None  # the ids it had before, if changed
+    deferred: str = ""  # why a needed re-map did not happen now
+
+
+def host_uid_taken(uid: int) -> bool:
+    """True when the host has an account with this uid (its own NSS view)."""
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
+
+
+def host_gid_taken(gid: int) -> bool:
+    try:
+        grp.getgrgid(gid)
+    except KeyError:
+        return False
+    return True
+
+
+def _subordinate_ranges(path: Path) -> list[range]:
+    ranges = []
+    with contextlib.suppress(OSError):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            fields = line.strip().split(":")
+            if len(fields) == 3 and fields[1].isdigit() and fields[2].isdigit():
+                ranges.append(range(int(fields[1]), int(fields[1]) + int(fields[2])))
+    return ranges
+
+
+def _read_table(path: Path) -> list[list[str]]:
+    return [line.split(":") for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _write_table(path: Path, rows: list[list[str]]) -> None:
+    """Replace an /etc/passwd-like file at once, keeping its owner and mode (gshadow is
+    root:shadow 0640)."""
+    info = path.stat()
+    tmp = path.with_name(f".{path.name}.guichet-tmp")
+    tmp.write_text("".join(":".join(row) + "\n" for row in rows), encoding="utf-8")
+    os.chown(tmp, info.st_uid, info.st_gid)
+    tmp.chmod(stat.S_IMODE(info.st_mode))
+    os.replace(tmp, path)
+
+
+def asterisk_ids(root: Path) -> tuple[int, int]:
+    """The asterisk user's uid and primary gid inside ``root``."""
+    for fields in _read_table(root / "etc/passwd"):
+        if fields[0] == "asterisk" and len(fields) >= 4:
+            return int(fields[2]), int(fields[3])
+    raise AsteriskRuntimeError(f"{root} has no asterisk user")
+
+
+def _other_memberships(root: Path) -> list[str]:
+    """Groups other than its own that list asterisk (Debian adds dialout and audio:
+    serial and sound devices, which Guichet does not use; /dev is the host's)."""
+    return [
+        fields[0]
+        for fields in _read_table(root / "etc/group")
+        if len(fields) >= 4 and fields[0] != "asterisk" and "asterisk" in fields[3].split(",")
+    ]
+
+
+def _processes_in(root: Path) -> list[int]:
+    """Pids of the processes whose root directory is ``root`` (chroot'ed into it)."""
+    target = str(root.resolve())
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if os.readlink(entry / "root") == target:
+                    pids.append(int(entry.name))
+    return pids
+
+
+def _instance_dir_of(pid: int) -> str | None:
+    """``var/lib/guichet/<instance>`` for an Asterisk (or ``asterisk -rx``) started by
+    pbx.asterisk_process (``-C /var/lib/guichet/<instance>/etc/asterisk.conf``)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for flag, value in itertools.pairwise(argv):
+        match = re.fullmatch(rb"/(var/lib/guichet/[0-9a-f]+)/etc/asterisk\.conf", value)
+        if flag == b"-C" and match:
+            return match.group(1).decode()
+    return None
+
+
+def _busy_instances(root: Path) -> tuple[set[str], bool]:
+    """The instance directories in use by processes in ``root``, and whether some
+    process there belongs to no instance (then nothing in the root may be re-owned)."""
+    dirs: set[str] = set()
+    unknown = False
+    for pid in _processes_in(root):
+        inst = _instance_dir_of(pid)
+        if inst is None:
+            unknown = True
+        else:
+            dirs.add(inst)
+    return dirs, unknown
+
+
+@contextlib.contextmanager
+def _ids_lock(root: Path) -> Iterator[None]:
+    # two `guichet` processes starting Asterisk from one root at once re-map it once
+    with open(root / IDS_LOCK, "a", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _free_ids(
+    root: Path, uid_taken: Callable[[int], bool], gid_taken: Callable[[int], bool]
+) -> int:
+    """The first id of PRIVATE_IDS free as a uid and as a gid, on the host and in the
+    root, and outside the subordinate ranges."""
+    root_uids = {int(f[2]) for f in _read_table(root / "etc/passwd") if len(f) >= 3}
+    root_gids = {int(f[2]) for f in _read_table(root / "etc/group") if len(f) >= 3}
+    sub = _subordinate_ranges(Path("/etc/subuid")) + _subordinate_ranges(Path("/etc/subgid"))
+    for candidate in PRIVATE_IDS:
+        if (
+            candidate not in root_uids
+            and candidate not in root_gids
+            and not any(candidate in r for r in sub)
+            and not uid_taken(candidate)
+            and not gid_taken(candidate)
+        ):
+            return candidate
+    raise AsteriskRuntimeError(f"no free id for the asterisk user in {PRIVATE_IDS}")
+
+
+def _rewrite_account(root: Path, uid: int, gid: int) -> None:
+    passwd = _read_table(root / "etc/passwd")
+    for fields in passwd:
+        if fields[0] == "asterisk":
+            fields[2], fields[3] = str(uid), str(gid)
+    _write_table(root / "etc/passwd", passwd)
+    for name in ("etc/group", "etc/gshadow"):
+        path = root / name
+        if not path.exists():
+            continue
+        rows = _read_table(path)
+        for fields in rows:
+            if fields[0] == "asterisk" and name == "etc/group":
+                fields[2] = str(gid)
+            elif fields[0] != "asterisk" and len(fields) >= 4:
+                fields[3] = ",".join(m for m in fields[3].split(",") if m and m != "asterisk")
+        _write_table(path, rows)
+
+
+def _reown_tree(root: Path, old: tuple[int, int], new: tuple[int, int], skip: set[Path]) -> int:
+    """Give ``new`` every file in ``root`` owned by ``old`` (user and group apart),
+    staying on the root's own file system: /proc and the host's /dev mounted there are
+    not the root's. Returns how many entries changed."""
+    skip = skip | set(mounted_under(root))
+    device = root.lstat().st_dev
+    changed = 0
+
+    def reown(path: Path) -> None:
+        nonlocal changed
+        info = path.lstat()
+        if info.st_dev != device:
+            return
+        uid = new[0] if info.st_uid == old[0] else -1
+        gid = new[1] if info.st_gid == old[1] else -1
+        if uid == -1 and gid == -1:
+            return
+        os.chown(path, uid, gid, follow_symlinks=False)
+        if stat.S_ISREG(info.st_mode) and info.st_mode & (stat.S_ISUID | stat.S_ISGID):
+            os.chmod(path, stat.S_IMODE(info.st_mode))  # chown cleared the set-id bits
+        changed += 1
+
+    reown(root)
+    for current, dirnames, filenames in os.walk(root):
+        here = Path(current)
+        dirnames[:] = [d for d in dirnames if here / d not in skip]
+        for name in dirnames + filenames:
+            reown(here / name)
+    return changed
+
+
+def ensure_private_ids(
+    root: Path,
+    *,
+    uid_taken: Callable[[int], bool] = host_uid_taken,
+    gid_taken: Callable[[int], bool] = host_gid_taken,
+) -> AsteriskIds:
+    """Give the root's asterisk user and group ids no host account or group has, and
+    no supplementary group, re-owning the root's files accordingly. Idempotent.
+
+    Files of instances whose Asterisk runs now are left alone (that Asterisk keeps
+    its old ids until it stops; pbx.asterisk_process re-owns an instance's files when
+    it starts it). A process in the root that belongs to no instance (a shell, dpkg)
+    defers the re-map: ``deferred`` says why, and the next call tries again.
+    """
+    root = root.resolve()  # compared with /proc/<pid>/root and the mount table
+    with _ids_lock(root):
+        uid, gid = asterisk_ids(root)
+        collides = uid_taken(uid) or gid_taken(gid)
+        if not collides and not _other_memberships(root):
+            return AsteriskIds(uid, gid)
+        busy, unknown = _busy_instances(root)
+        if unknown:
+            why = "a process that is not a Guichet Asterisk runs in the root"
+            log.warning("asterisk user's ids left as they are for now: %s", why)
+            return AsteriskIds(uid, gid, deferred=why)
+        if not collides:
+            _rewrite_account(root, uid, gid)  # drops the extra groups only
+            return AsteriskIds(uid, gid)
+        new = _free_ids(root, uid_taken, gid_taken)
+        _rewrite_account(root, new, new)
+        changed = _reown_tree(root, (uid, gid), (new, new), {root / d for d in busy})
+        log.info(
+            "asterisk user re-mapped from %d:%d (used on the host) to %d:%d; %d files",
+            uid,
+            gid,
+            new,
+            new,
+            changed,
+        )
+        return AsteriskIds(new, new, remapped_from=(uid, gid))
+
+
+def claim_tree(path: Path, uid: int, gid: int) -> None:
+    """``path`` owned by ``uid``:``gid``, and so is everything under it that an
+    Asterisk under the user's former ids left (its AstDB, logs, spool). Entries owned
+    by root are Guichet's own and stay as they are."""
+    os.chown(path, uid, gid)
+    for current, dirnames, filenames in os.walk(path):
+        here = Path(current)
+        for entry in (here / n for n in dirnames + filenames):
+            info = entry.lstat()
+            if info.st_uid != 0 and (info.st_uid, info.st_gid) != (uid, gid):
+                os.chown(entry, uid, gid, follow_symlinks=False)

@@ -1,6 +1,8 @@
 """The flow as the controller-down dialplan needs it: Asterisk sound lists and
 ``GotoIfTime()`` specs. ``pbx.asterisk_config.render_all`` passes it to the
-templates as ``flow``; extensions.conf's ``[controller-down]`` uses it.
+templates as ``flow``; extensions.conf's ``[controller-down]`` uses it (and so does
+``[guichet-error]``, the last resort of a call the controller cannot serve), and
+the trunk's entry its absolute call time limit.
 
 GotoIfTime has no year field, so holidays and closures are rendered for the 365
 days from the render (every Asterisk start renders anew); a date further away
@@ -37,6 +39,8 @@ class DialplanFlow:
     checks: list[TimeCheck]  # in order; the first that matches wins, else closed
     sounds: dict[str, str]  # prompt name -> "a&b" for Playback(), "" if none
     voicebot_key: str | None = None  # pressed while waiting in a queue: the voicebot
+    # a call from the trunk is hung up after this long, whatever else happens
+    max_call_s: int = 3600
 
     def playback(self, prompt: str) -> str:
         return self.sounds[prompt]
@@ -88,6 +92,7 @@ def dialplan_flow(flow: Flow, settings: Settings, today: dt.date | None = None) 
         checks=checks,
         sounds=sounds,
         voicebot_key=flow.when_open.voicebot_key,
+        max_call_s=settings.call_max_duration_s,
     )
 
 

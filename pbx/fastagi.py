@@ -14,7 +14,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from guichet.settings import Settings
 from guichet.store import Store
@@ -35,8 +37,28 @@ Clock = Callable[[], dt.datetime]
 ModeReader = Callable[[], Awaitable[Mode]]
 
 
+@dataclass(frozen=True)
+class AgiLimits:
+    """What one connection may send, and for how long, before it is cut.
+
+    Asterisk sends about 25 ``agi_*`` lines of well under 1 KiB in one burst, then one
+    reply per command: anything far beyond that is not Asterisk, and must not make the
+    server buffer without bound or hold a connection (and its memory) open."""
+
+    max_line_bytes: int = 4096
+    max_lines: int = 200  # environment and command replies together
+    max_bytes: int = 64 * 1024  # everything the peer sends on one connection
+    header_timeout_s: float = 2.0  # the whole environment, from connect to blank line
+    session_timeout_s: float = CONNECTION_TIMEOUT_S  # the whole conversation
+    max_connections: int = 64  # served at once; beyond, a connection is closed at once
+
+
 class AgiProtocolError(Exception):
     """The peer did not speak AGI, or hung up."""
+
+
+class AgiLimitExceeded(AgiProtocolError):
+    """The peer sent more, or longer, than :class:`AgiLimits` allows."""
 
 
 def _utcnow() -> dt.datetime:
@@ -54,12 +76,20 @@ def quote(value: str) -> str:
 
 
 class AgiSession:
-    """One FastAGI connection."""
+    """One FastAGI connection; every line read counts against ``limits``."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        limits: AgiLimits | None = None,
+    ) -> None:
         self.reader = reader
         self.writer = writer
+        self.limits = limits or AgiLimits()
         self.env: dict[str, str] = {}
+        self.lines_read = 0
+        self.bytes_read = 0
 
     async def read_env(self) -> dict[str, str]:
         while True:
@@ -70,9 +100,22 @@ class AgiSession:
             self.env[key.strip()] = value.strip()
 
     async def _readline(self) -> str:
-        raw = await self.reader.readline()
-        if not raw:
-            raise AgiProtocolError("connection closed")
+        limits = self.limits
+        if self.lines_read >= limits.max_lines:
+            raise AgiLimitExceeded(f"more than {limits.max_lines} lines")
+        try:
+            raw = await self.reader.readuntil(b"\n")
+        except asyncio.LimitOverrunError as exc:
+            # the stream's buffer limit is max_line_bytes (see FastAgiServer.serve)
+            raise AgiLimitExceeded(f"a line longer than {limits.max_line_bytes} bytes") from exc
+        except asyncio.IncompleteReadError as exc:
+            raise AgiProtocolError("connection closed") from exc
+        if len(raw) > limits.max_line_bytes:
+            raise AgiLimitExceeded(f"a line longer than {limits.max_line_bytes} bytes")
+        self.lines_read += 1
+        self.bytes_read += len(raw)
+        if self.bytes_read > limits.max_bytes:
+            raise AgiLimitExceeded(f"more than {limits.max_bytes} bytes")
         return raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
     async def command(self, text: str) -> str:
@@ -96,31 +139,52 @@ class FastAgiServer:
     rendered from it is fixed until Asterisk restarts too); the mode is read from
     the store on every call, so ``guichet mode`` takes effect at once."""
 
-    def __init__(self, flow: Flow, read: ModeReader, clock: Clock = _utcnow) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        read: ModeReader,
+        clock: Clock = _utcnow,
+        limits: AgiLimits | None = None,
+    ) -> None:
         self.flow = flow
         self.read_mode = read
         self.clock = clock
+        self.limits = limits or AgiLimits()
+        self.active = 0  # connections being served now
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = AgiSession(reader, writer)
+        if self.active >= self.limits.max_connections:
+            # a flood of idle connections must not starve the calls behind it of
+            # memory and descriptors: the dialplan falls back when we close
+            log.warning("FastAGI: %d connections open; refusing one more", self.active)
+            writer.transport.abort()
+            return
+        self.active += 1
+        session = AgiSession(reader, writer, self.limits)
+        clean = False
         try:
-            async with asyncio.timeout(CONNECTION_TIMEOUT_S):
-                env = await session.read_env()
+            async with asyncio.timeout(self.limits.session_timeout_s):
+                async with asyncio.timeout(self.limits.header_timeout_s):
+                    env = await session.read_env()
                 script = env.get("agi_network_script", "").strip("/")
                 if script == "route":
                     await self._route(session)
                 else:
-                    log.warning("FastAGI: unknown script %r", script)
+                    log.warning("FastAGI: unknown script %r", script[:64])
                     await session.command(f"VERBOSE {quote('guichet: unknown AGI ' + script)} 1")
-        except (AgiProtocolError, TimeoutError, ConnectionError) as exc:
+            clean = True
+        except AgiLimitExceeded as exc:
+            log.warning("FastAGI: connection cut: %s", exc)
+        except TimeoutError:
+            log.warning("FastAGI: connection cut: too slow (%d lines read)", session.lines_read)
+        except (AgiProtocolError, ConnectionError) as exc:
             log.warning("FastAGI: %s", exc or type(exc).__name__)
         except Exception:
             # a bug here must not take the server down: the dialplan falls back
             log.exception("FastAGI: request failed")
         finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
+            self.active -= 1
+            await _close(writer, graceful=clean)
 
     async def _route(self, session: AgiSession) -> None:
         mode = await self.read_mode()
@@ -136,17 +200,53 @@ class FastAgiServer:
             session.env.get("agi_channel", "?"),
         )
 
-    async def serve(self, host: str, port: int, ready: asyncio.Event | None = None) -> None:
-        server = await asyncio.start_server(self.handle, host, port, reuse_address=True)
+    async def serve(
+        self,
+        host: str,
+        port: int,
+        ready: asyncio.Event | None = None,
+        *,
+        sock: socket.socket | None = None,
+    ) -> None:
+        """Serve until cancelled, on ``sock`` when given (already bound: the caller
+        reports a port in use before anything starts), else on ``host:port``."""
+        # the stream's buffer limit doubles as the longest line readuntil accepts
+        if sock is not None:
+            server = await asyncio.start_server(
+                self.handle, sock=sock, limit=self.limits.max_line_bytes
+            )
+        else:
+            server = await asyncio.start_server(
+                self.handle, host, port, reuse_address=True, limit=self.limits.max_line_bytes
+            )
         async with server:
-            log.info("FastAGI listening on %s:%d", host, port)
+            bound = server.sockets[0].getsockname() if server.sockets else (host, port)
+            log.info("FastAGI listening on %s:%d", bound[0], bound[1])
             if ready is not None:
                 ready.set()
             await server.serve_forever()
 
 
-async def serve_fastagi(settings: Settings, store: Store, ready: asyncio.Event) -> None:
-    """Run the FastAGI server until cancelled; ``ready`` is set once it listens.
+async def _close(writer: asyncio.StreamWriter, *, graceful: bool) -> None:
+    """Close after a finished conversation; abort (drop what is buffered, send a
+    reset) after a cut, so a peer that reads nothing cannot keep us waiting."""
+    if not graceful:
+        writer.transport.abort()
+        return
+    writer.close()
+    with contextlib.suppress(ConnectionError, TimeoutError):
+        async with asyncio.timeout(1.0):
+            await writer.wait_closed()
+
+
+async def serve_fastagi(
+    settings: Settings,
+    store: Store,
+    ready: asyncio.Event,
+    sock: socket.socket | None = None,
+) -> None:
+    """Run the FastAGI server until cancelled; ``ready`` is set once it listens (on
+    ``sock`` when the caller bound it already, else on the settings' address).
 
     Start it right after Asterisk: it first copies the stored day/night mode into
     AstDB, so a mode set while Asterisk was stopped holds on its next start."""
@@ -160,4 +260,6 @@ async def serve_fastagi(settings: Settings, store: Store, ready: asyncio.Event) 
     async def current_mode() -> Mode:
         return await asyncio.to_thread(read_mode, store)
 
-    await FastAgiServer(flow, current_mode).serve(settings.agi_host, settings.agi_port, ready)
+    await FastAgiServer(flow, current_mode).serve(
+        settings.agi_host, settings.agi_port, ready, sock=sock
+    )

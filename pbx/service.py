@@ -6,6 +6,7 @@ tracker that records which agent took a queued call."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -31,6 +32,7 @@ from pbx.calls import (
     CallRepository,
     CallState,
     CallStep,
+    CallTimeouts,
     HangUpStep,
     RouteStep,
     run_controller,
@@ -95,6 +97,11 @@ async def serve_controller(
     engines = await asyncio.to_thread(shared_engines, settings)
     knowledge = await asyncio.to_thread(load_knowledge, settings)
     voicebot_config = VoicebotConfig.from_settings(settings)
+    # the flow's privacy notice is said with the voicebot's greeting (fr/en)
+    voicebot_config = dataclasses.replace(
+        voicebot_config,
+        dialog=dataclasses.replace(voicebot_config.dialog, notice=flow.privacy_notices),
+    )
     outbox = SmsOutbox.from_settings(store, settings)
     cases = CaseRepository(store)
     monitor = QueueMonitor(
@@ -136,7 +143,12 @@ async def serve_controller(
 
     summarizer = Summarizer.from_settings(settings)
     callbacks = CallbackBook.from_settings(
-        store, settings, open_slots=opening_slots(flow), on_sms_queued=outbox.wake
+        store,
+        settings,
+        open_slots=opening_slots(flow),
+        # an SMS names the topic's service as the city calls it, in the caller's language
+        service_labels={slug: service.label for slug, service in flow.services.items()},
+        on_sms_queued=outbox.wake,
     )
     hand_over = HandOver(flow, settings.queues, agents_available)
     steps: dict[CallState, CallStep] = {
@@ -144,7 +156,11 @@ async def serve_controller(
         CallState.ANSWERED: RouteStep(flow, current_mode, agents_available),
         CallState.VOICEBOT: VoicebotStep(make_pipeline, cases, bus, hand_over),
         CallState.CALLBACK: CallbackStep(
-            callbacks, cases, summarizer, Voice(engines.tts, engines.tts_pool)
+            callbacks,
+            cases,
+            summarizer,
+            # the voicebot's voice, with its time-out: a hung engine is a lost voice
+            Voice(engines.tts, engines.tts_pool, config=voicebot_config.tts),
         ),
         CallState.TRANSFERRING: QueueStep(cases, summarizer),
         CallState.HANGING_UP: HangUpStep(),
@@ -164,6 +180,7 @@ async def serve_controller(
         cases=cases,
         bus=bus,
         steps=steps,
+        timeouts=CallTimeouts.from_settings(settings),
     )
     queues_ready = asyncio.Event()
     controller_ready = asyncio.Event()

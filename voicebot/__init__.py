@@ -52,6 +52,7 @@ from voicebot.frames import (
 )
 from voicebot.knowledge_port import Knowledge, KnowledgeAnswer, SimpleAnswer, open_knowledge
 from voicebot.pipeline import (
+    EngineFailed,
     EngineSet,
     ListeningEngines,
     VoicebotPipeline,
@@ -80,6 +81,7 @@ __all__ = [
     "DataFrame",
     "DialogActionFrame",
     "DialogConfig",
+    "EngineFailed",
     "EngineSet",
     "EngineUnavailable",
     "Engines",

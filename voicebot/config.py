@@ -15,6 +15,20 @@ from voicebot.stages.vad_stage import VadConfig
 
 
 @dataclass(frozen=True)
+class EngineTimeouts:
+    """How long a call waits on the listening engines before it gives up on them (the
+    caller must hear something within seconds, whatever an engine does): a turn's
+    transcription (``asr_s``: the turn is then not understood; ``asr_failures``
+    failed turns in a row and the voicebot hands the call over) and a knowledge
+    lookup (``knowledge_s``: the bot abstains and offers a person). The voice's own
+    time-out is :attr:`TtsConfig.timeout_s` (``Voice`` speaks with it too)."""
+
+    asr_s: float = 1.5
+    asr_failures: int = 2
+    knowledge_s: float = 1.5
+
+
+@dataclass(frozen=True)
 class VoicebotConfig:
     """What the pipelines take from the settings; each stage gets only its part.
 
@@ -26,6 +40,7 @@ class VoicebotConfig:
     dialog: DialogConfig = field(default_factory=DialogConfig)
     silence: SilenceConfig = field(default_factory=SilenceConfig)
     tts: TtsConfig = field(default_factory=TtsConfig)
+    timeouts: EngineTimeouts = field(default_factory=EngineTimeouts)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VoicebotConfig:
@@ -42,6 +57,12 @@ class VoicebotConfig:
                 confirm_below=settings.confirm_below,
             ),
             silence=SilenceConfig(timeout_s=settings.silence_timeout_s),
+            tts=TtsConfig(timeout_s=settings.tts_timeout_s),
+            timeouts=EngineTimeouts(
+                asr_s=settings.asr_timeout_s,
+                asr_failures=settings.asr_failures_before_handover,
+                knowledge_s=settings.knowledge_timeout_s,
+            ),
         )
 
 

@@ -12,7 +12,8 @@ let the pipeline replay a turn when the caller resumes after a short pause.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from guichet.text import fold
@@ -119,6 +120,11 @@ class DialogConfig:
     # "For English, press 2 or say English" (the call flow's language choice)
     language_key: str | None = "2"
     language_words: tuple[str, ...] = ("english", "anglais", "in english")
+    # the call flow's privacy notice per language ("this call is handled by an
+    # assistant and transcribed; more on the city's website"), said with the greeting.
+    # It comes from the flow (ivr_flows ``Flow.privacy_notices``), never from here:
+    # empty, the greeting has none. Left out of the hash: a dict has none.
+    notice: Mapping[Lang, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -440,7 +446,7 @@ class Dialog:
             self.state = replace(state, phase="ended")
             return []
         if isinstance(event, Start):
-            actions: list[Action] = [Say(self._greeting(state.lang), state.lang, "greeting")]
+            actions: list[Action] = list(self._greeting(state.lang))
             if state.lang == "fr" and self.config.language_key:
                 hint = f"For English, press {self.config.language_key}, or say English."
                 actions.append(Say(hint, "en", "greeting"))
@@ -457,14 +463,19 @@ class Dialog:
             return self._result(event)
         return self._utterance(event)
 
-    def _greeting(self, lang: Lang) -> str:
+    def _greeting(self, lang: Lang) -> list[Say]:
         more = "greeting_human" if self.config.humans_available else "greeting_callback"
-        return self._m("greeting", lang) + self._m(more, lang)
+        greeting = [Say(self._m("greeting", lang) + self._m(more, lang), lang, "greeting")]
+        # the flow's privacy notice: after the invitation to ask, so that the caller
+        # hears within seconds that they may speak; and a Say of its own, so that the
+        # greeting is recorded as said even when the caller speaks over the notice
+        notice = self.config.notice.get(lang, "").strip()
+        return [*greeting, Say(notice, lang, "greeting")] if notice else greeting
 
     def _switch_to_english(self) -> list[Action]:
         self.state = replace(self.state, lang="en")
         return self._speak(
-            [SwitchLanguage("en"), Say(self._greeting("en"), "en", "greeting")],
+            [SwitchLanguage("en"), *self._greeting("en")],
             phase="listening",
             pending=None,
             offer=None,

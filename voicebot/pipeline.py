@@ -21,15 +21,22 @@ back upstream (the bot speaks; the caller chose a language). What leaves the las
 stage is observed (``events``, ``on_event``), and what the transport acts on
 (the bot's audio, hang-ups, hand-overs) also goes to ``next_output``. Every task
 belongs to a TaskOwner that cancels and awaits it on close.
+
+A stage that cannot go on (its engine failed or hung, a bug on a frame) fails the
+pipeline: ``next_output`` raises :class:`EngineFailed` once the output taken so far
+is out, and the transport hands the call over. The caller never waits in silence
+for a reply that a failed stage will not send.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from guichet.tasks import TaskOwner
@@ -38,7 +45,7 @@ from voicebot.config import VoicebotConfig
 from voicebot.engines.asr import AsrEngine
 from voicebot.engines.tts import TtsEngine
 from voicebot.engines.vad import VadEngine
-from voicebot.errors import AudioInputError
+from voicebot.errors import AudioInputError, VoicebotError
 from voicebot.frames import (
     AudioFrame,
     BargeInFrame,
@@ -69,6 +76,17 @@ log = logging.getLogger(__name__)
 
 # what the transport acts on, besides the bot's audio
 _FOR_THE_TRANSPORT = (HangupFrame, BotHangupFrame, DialogActionFrame)
+# put in the output queue when the pipeline fails: what was queued before it goes out
+_FAILED = Frame()
+
+
+class EngineFailed(VoicebotError):
+    """A stage of the pipeline cannot go on: ``stage`` names it ("asr": the bot no
+    longer hears, "tts": it can no longer speak, "dialog"…). The cause is chained."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(f"the voicebot's {stage} stage failed")
+        self.stage = stage
 
 
 class ListeningEngines(Protocol):
@@ -113,7 +131,7 @@ class VoicebotPipeline:
         self.stages: tuple[Stage, ...] = tuple(stages)
         self.queues = [FrameQueue() for _ in self.stages]
         for i, stage in enumerate(self.stages):
-            stage.link(self._downstream_of(i), self._upstream_of(i))
+            stage.link(self._downstream_of(i), self._upstream_of(i), self._stage_failed)
         self.events: list[Frame] = []
         self._lang: Lang = lang
         self._lang_known = lang_known
@@ -123,6 +141,7 @@ class VoicebotPipeline:
         self._tasks = TaskOwner("pipeline")
         self._t = 0.0
         self._started = False
+        self.failure: EngineFailed | None = None
 
     # --- presets ---
     @classmethod
@@ -154,14 +173,22 @@ class VoicebotPipeline:
         dialog = replace(
             config.dialog, humans_available=humans_available, confirm_callback=confirm_callback
         )
+        timeouts = config.timeouts
         stages: list[Stage] = [
             VadStage(engines.vad_factory(), config.vad),
-            AsrStage(engines.asr, engines.asr_pool, AsrConfig(start_lang, lang is not None)),
+            AsrStage(engines.asr, engines.asr_pool, cls._asr_config(config, start_lang, lang)),
         ]
         if silence.timeout_s > 0:
             stages.append(SilenceStage(silence))
         stages += [
-            DialogStage(knowledge, engines.kb_pool, dialog, lang=start_lang, greet=greet),
+            DialogStage(
+                knowledge,
+                engines.kb_pool,
+                dialog,
+                lang=start_lang,
+                greet=greet,
+                lookup_timeout_s=timeouts.knowledge_s,
+            ),
             TtsStage(engines.tts, engines.tts_pool, sample_rate, config.tts),
             OutputStage(paced=paced),
         ]
@@ -190,7 +217,7 @@ class VoicebotPipeline:
         start_lang = lang or config.lang
         stages: list[Stage] = [
             VadStage(engines.vad_factory(), config.vad),
-            AsrStage(engines.asr, engines.asr_pool, AsrConfig(start_lang, lang is not None)),
+            AsrStage(engines.asr, engines.asr_pool, cls._asr_config(config, start_lang, lang)),
         ]
         return cls(
             stages,
@@ -198,6 +225,16 @@ class VoicebotPipeline:
             lang=start_lang,
             lang_known=lang is not None,
             on_event=on_event,
+        )
+
+    @staticmethod
+    def _asr_config(config: VoicebotConfig, start_lang: Lang, lang: Lang | None) -> AsrConfig:
+        timeouts = config.timeouts
+        return AsrConfig(
+            start_lang,
+            lang is not None,
+            timeout_s=timeouts.asr_s,
+            give_up_after=timeouts.asr_failures,
         )
 
     # --- lifecycle ---
@@ -234,9 +271,25 @@ class VoicebotPipeline:
                     await stage.process_upstream(frame)
                 else:
                     await stage.process(frame)
-            except Exception:
-                # One bad frame must not stop the call; the error is logged with the frame.
-                log.exception("%s failed on %s", stage.name, type(frame).__name__)
+            except Exception as exc:
+                # the frame may have been the caller's question or the bot's reply: going
+                # on would leave the caller waiting for an answer that never comes
+                log.warning("%s failed on %s", stage.name, type(frame).__name__)
+                self._stage_failed(stage.name, exc)
+
+    def _stage_failed(self, stage: str, error: BaseException) -> None:
+        """A stage cannot go on: the transport learns it from ``next_output``."""
+        if self.failure is not None:
+            return  # the first failure is the one that counts
+        failure = EngineFailed(stage)
+        failure.__cause__ = error
+        self.failure = failure
+        # the type and the place, not the message: it may quote the caller's words
+        where = traceback.extract_tb(error.__traceback__)[-1:]
+        at = f" at {Path(where[0].filename).name}:{where[0].lineno}" if where else ""
+        log.error("voicebot %s stage failed: %s%s", stage, type(error).__name__, at)
+        self._out.put_nowait(_FAILED)
+        self._changed.set()
 
     # --- wiring ---
     def _downstream_of(self, i: int) -> Callable[[Frame], None]:
@@ -272,12 +325,22 @@ class VoicebotPipeline:
 
     # --- output (to the transport) ---
     async def next_output(self) -> Frame:
-        return await self._out.get()
+        """The next thing for the transport; EngineFailed once the pipeline failed
+        (after the output queued before the failure)."""
+        frame = await self._out.get()
+        if frame is _FAILED:
+            self._out.put_nowait(_FAILED)  # every later call raises too
+            assert self.failure is not None
+            raise self.failure
+        return frame
 
     def drain_output(self) -> list[Frame]:
         frames = []
         while not self._out.empty():
             frames.append(self._out.get_nowait())
+        if any(f is _FAILED for f in frames):  # not output: it stays for next_output
+            frames = [f for f in frames if f is not _FAILED]
+            self._out.put_nowait(_FAILED)
         return frames
 
     def _sink(self, frame: Frame) -> None:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from guichet.settings import Settings
 from voicebot.config import asr_model_dir
@@ -16,7 +17,7 @@ from voicebot.engines.vad import SileroVad, VadEngine, WebRtcVad
 from voicebot.errors import EngineUnavailable
 from voicebot.executors import PriorityPool
 from voicebot.frames import Lang
-from voicebot.models import joe_voice_path, require_whisper_base
+from voicebot.models import ensure_whisper_base, installation_models_dir, joe_voice_path
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,22 @@ def vad_factory(settings: Settings) -> Callable[[], VadEngine]:
     return lambda: WebRtcVad(aggressiveness)
 
 
+def whisper_model_dir(settings: Settings) -> Path:
+    """Where the Whisper model is, assembled there first if need be (no network).
+
+    Named in the settings (``asr_model_dir``, ``models_dir``): that place. Otherwise
+    the installation's copy, shared by every data directory, so a fresh
+    ``GUICHET_HOME`` starts with no extra step; else the data directory's own
+    (``guichet voicebot models`` makes one there; and it is where the model goes when
+    the installation is read-only to this user)."""
+    if settings.asr_model_dir is not None or settings.models_dir is not None:
+        return ensure_whisper_base([asr_model_dir(settings)])
+    shared = installation_models_dir() / "whisper-base"
+    return ensure_whisper_base([shared, asr_model_dir(settings)])
+
+
 def load_engines(settings: Settings) -> Engines:
-    model_dir = require_whisper_base(asr_model_dir(settings))
+    model_dir = whisper_model_dir(settings)
     workers = max(1, settings.asr_workers)
     asr = WhisperAsr(
         model_dir,

@@ -54,7 +54,10 @@ class Voice:
     ) -> bool:
         """Speak ``text`` through ``send`` (one 20 ms PCM16 frame a call, at the pace of
         real time, at ``sample_rate`` or the voice's rate). False when ``interrupt``
-        was set before the end: nothing more is sent (a frame being sent finishes)."""
+        was set before the end: nothing more is sent (a frame being sent finishes).
+        A VoicebotError when a sentence fails or takes longer than the configured
+        time-out to synthesize: the caller would otherwise wait for words that never
+        come (the caller of ``say`` falls back on something that needs no voice)."""
         voice: Lang = "en" if lang == "en" else "fr"
         stop = interrupt or asyncio.Event()
         synthesizer = Synthesizer(self.tts, self.pool, sample_rate or self.sample_rate, self.config)

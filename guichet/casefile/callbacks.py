@@ -4,6 +4,11 @@
 ONE transaction (outbox pattern) before it returns: the caller is told "booked" only
 after the store has it on disk (SQLite synchronous=FULL), and a crash after that
 loses neither the callback nor its SMS.
+
+The SMS goes out under the city's name to a number the caller may have keyed in for
+someone else: it says only what the city wrote (the reference, the due time, a card's
+title or a service's label), never what the caller said, and the caps of
+:class:`~guichet.casefile.outbox.SmsCaps` bound how many one caller can have sent.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,9 +26,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from guichet.casefile.errors import CallbackNotFound, InvalidCaseUpdate
-from guichet.casefile.outbox import queue_sms
-from guichet.casefile.phone_numbers import can_receive_sms, format_national, normalize_number
-from guichet.casefile.records import CallbackRecord, CallbackStatus, Outcome, as_utc
+from guichet.casefile.outbox import SmsCaps, callback_sms_key, queue_sms
+from guichet.casefile.phone_numbers import (
+    can_receive_sms,
+    format_national,
+    normalize_number,
+    parse_countries,
+)
+from guichet.casefile.records import CallbackRecord, CallbackStatus, Outcome, SmsStatus, as_utc
 from guichet.casefile.repository import callback_record, lock_case
 from guichet.casefile.summary import trim
 from guichet.casefile.wording import spoken_date
@@ -101,6 +112,29 @@ _SMS_TEXT = {
         "by {when}. Topic: {topic}."
     ),
 }
+_NO_SUBJECT = {"fr": "votre demande", "en": "your request"}
+
+# a service slug -> its label per language code, as the call flow names it (the flow
+# types its language codes as a Literal, which a Mapping[str, …] would not take)
+ServiceLabels = Mapping[str, Mapping[Any, str]]
+
+
+def sms_subject(
+    card_id: str | None,
+    card_title: str | None,
+    service: str | None,
+    labels: ServiceLabels,
+    language: str,
+) -> str | None:
+    """What the SMS says the callback is about, from what the city wrote only: the
+    title of the card the bot answered from, else the label the call flow gives the
+    service, else nothing (the SMS says "your request"). Never the caller's words: the
+    SMS may go to someone else, under the city's name. A title without a card is not
+    taken: nothing says the city wrote it."""
+    if card_id and card_title and card_title.strip():
+        return card_title.strip()
+    label = labels.get(service or "", {})
+    return label.get(language) or label.get("fr") or None
 
 
 def callback_sms_text(
@@ -109,11 +143,11 @@ def callback_sms_text(
     due_by: datetime,
     tz: ZoneInfo,
     language: str,
-    topic: str | None,
-    question: str | None,
+    subject: str | None,
 ) -> str:
+    """The confirmation SMS. ``subject`` must be the city's own text (see
+    :func:`sms_subject`); None says "your request"."""
     lang = language if language in _SMS_TEXT else "fr"
-    subject = topic or question or ("votre demande" if lang == "fr" else "your request")
     text = _SMS_TEXT[lang].format(
         ref=reference,
         number=format_national(number),
@@ -121,7 +155,7 @@ def callback_sms_text(
         topic="{topic}",
     )
     room = SMS_MAX_CHARS - len(text) + len("{topic}")
-    return text.replace("{topic}", trim(subject, max(room, 20)))
+    return text.replace("{topic}", trim(subject or _NO_SUBJECT[lang], max(room, 20)))
 
 
 class CallbackBook:
@@ -135,6 +169,9 @@ class CallbackBook:
         open_slots: OpenSlots | None = None,
         working_hours: float = 4.0,
         allow_international: bool = False,
+        international_countries: Collection[str] = (),
+        sms_caps: SmsCaps | None = None,
+        service_labels: ServiceLabels | None = None,
         on_sms_queued: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
@@ -143,6 +180,11 @@ class CallbackBook:
         self.open_slots = open_slots or office_hours(tz)
         self.working_hours = working_hours
         self.allow_international = allow_international
+        # foreign numbers only from these countries, even with allow_international
+        self.international_countries = parse_countries(international_countries)
+        self.sms_caps = sms_caps or SmsCaps()
+        # the call flow's service labels (ivr_flows), for the SMS's subject
+        self.service_labels: ServiceLabels = service_labels or {}
         self._on_sms_queued = on_sms_queued
 
     @classmethod
@@ -152,6 +194,7 @@ class CallbackBook:
         settings: Settings,
         *,
         open_slots: OpenSlots | None = None,
+        service_labels: ServiceLabels | None = None,
         on_sms_queued: Callable[[], None] | None = None,
     ) -> CallbackBook:
         return cls(
@@ -160,12 +203,21 @@ class CallbackBook:
             open_slots=open_slots,
             working_hours=settings.callback_working_hours,
             allow_international=settings.callback_allow_international,
+            international_countries=settings.callback_international_countries,
+            sms_caps=SmsCaps.from_settings(settings),
+            service_labels=service_labels,
             on_sms_queued=on_sms_queued,
         )
 
-    def normalize(self, number: str) -> str:
-        """E.164 for a number the caller keyed in or confirmed; raises InvalidNumber."""
-        return normalize_number(number, allow_international=self.allow_international)
+    def normalize(self, number: str | None) -> str:
+        """E.164 for a number the caller keyed in or confirmed; raises InvalidNumber.
+        The dialog on the phone checks with this very method, so that a number read
+        back to the caller is one the booking takes."""
+        return normalize_number(
+            number,
+            allow_international=self.allow_international,
+            countries=self.international_countries,
+        )
 
     def due_by(self, now: datetime | None = None) -> datetime:
         """What to tell the caller before booking ("we will call you by …")."""
@@ -217,9 +269,13 @@ class CallbackBook:
         if existing is not None:
             # the controller retried after a timeout: the booking already stands
             sms = session.scalars(
-                select(SmsOutboxRow.id).where(SmsOutboxRow.idempotency_key == _sms_key(existing.id))
+                select(SmsOutboxRow).where(
+                    SmsOutboxRow.idempotency_key == callback_sms_key(existing.id)
+                )
             ).first()
-            return callback_record(existing, sms)
+            if sms is not None and sms.status == SmsStatus.REFUSED.value:
+                return callback_record(existing, None, sms.last_error)
+            return callback_record(existing, sms.id if sms is not None else None)
         callback = Callback(
             id=str(uuid.uuid4()),
             reference=new_reference(),
@@ -234,20 +290,30 @@ class CallbackBook:
         session.add(callback)
         case.outcome = Outcome.CALLBACK.value
         case.updated_at = as_utc(now)
-        sms_id = None
+        sms_id = refused = None
         if send_sms and can_receive_sms(e164):
-            body = callback_sms_text(
-                callback.reference,
-                e164,
-                due_by,
-                self.tz,
-                callback.language,
+            subject = sms_subject(
+                case.topic_card_id,
                 case.topic_title,
-                _first_question(session, case),
+                callback.service,
+                self.service_labels,
+                callback.language,
             )
-            sms_id = queue_sms(session, _sms_key(callback.id), e164, body, now).id
+            body = callback_sms_text(
+                callback.reference, e164, due_by, self.tz, callback.language, subject
+            )
+            refused = self.sms_caps.refusal(
+                session,
+                to=e164,
+                caller=case.caller_number,
+                now=now,
+                label=f"callback {callback.reference}",
+            )
+            key = callback_sms_key(callback.id)
+            row = queue_sms(session, key, e164, body, now, refused=refused)
+            sms_id = None if refused else row.id
         session.flush()
-        return callback_record(callback, sms_id)
+        return callback_record(callback, sms_id, refused)
 
     def _set_status(
         self, key: str, status: CallbackStatus, by: str | None, note: str | None
@@ -301,7 +367,9 @@ class CallbackBook:
         ``number`` as keyed in or from caller ID; raises InvalidNumber (with ``reason``)
         before anything is written, CaseNotFound for an unknown case. Booking twice for
         the same case and number returns the first booking. No SMS is queued for
-        numbers that take none (French landlines, 09): ``sms_id`` is then None.
+        numbers that take none (French landlines, 09): ``sms_id`` is then None. Past
+        a cap (:class:`SmsCaps`) the SMS is written refused: ``sms_id`` is None and
+        ``sms_refused`` says which cap; the callback stands all the same.
         """
         record = await asyncio.to_thread(
             self._book, case_id, number, service, language, now or utcnow(), send_sms
@@ -339,17 +407,6 @@ class CallbackBook:
         return await asyncio.to_thread(
             self._set_status, id_or_reference, CallbackStatus.FAILED, by, note
         )
-
-
-def _sms_key(callback_id: str) -> str:
-    return f"callback:{callback_id}:booked"
-
-
-def _first_question(session: Session, case: Case) -> str | None:
-    for turn in case.turns:
-        if turn.speaker == "caller" and turn.text.strip():
-            return turn.text
-    return None
 
 
 def _find(session: Session, key: str) -> Callback:

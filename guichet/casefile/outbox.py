@@ -2,7 +2,8 @@
 by a worker that survives crashes without losing or doubling a message.
 
 How a row moves: ``queued`` → (claimed) ``sending`` → ``sent`` | ``queued`` again
-with a later ``next_attempt_at`` (exponential backoff) | ``failed``.
+with a later ``next_attempt_at`` (exponential backoff) | ``failed``. A row written
+``refused`` (a cap said no when it was queued, see :class:`SmsCaps`) is never sent.
 
 - Claiming is a compare-and-swap on (status, attempts), committed before the send:
   two workers, or two passes, never both send one row.
@@ -31,25 +32,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from guichet.casefile.errors import SmsError
-from guichet.casefile.phone_numbers import normalize_number
+from guichet.casefile.phone_numbers import normalize_number, parse_countries
 from guichet.casefile.records import SmsRecord, SmsStatus, as_utc, as_utc_opt
 from guichet.casefile.sms import SmsEngine, make_sms_engine
+from guichet.logs import mask_number
 from guichet.settings import Settings
 from guichet.store import Store
-from guichet.store.models import SmsOutboxRow, utcnow
+from guichet.store.models import Callback, Case, SmsOutboxRow, utcnow
 from guichet.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
 RATE_LIMITED = "rate_limited"
+# why a cap refused an SMS (``last_error`` of a ``refused`` row)
+CAP_PER_DESTINATION = "cap_per_destination"
+CAP_PER_CALLER = "cap_per_caller"
+CAP_PER_DAY = "cap_per_day"
 # PostgreSQL advisory locks are keyed by two int4: this class names "an SMS number's
 # hourly slots" ("SMS1"); the other key is a hash of the number
 _NUMBER_LOCK_CLASS = 0x534D5331
+# and this one "the SMS caps" ("SMS2"), one lock for all: a booking's count and its
+# row must not interleave with another booking's, whichever numbers they concern
+_CAPS_LOCK_CLASS = 0x534D5332
 
 
 def _number_lock_key(number: str) -> int:
@@ -57,9 +66,18 @@ def _number_lock_key(number: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def queue_sms(session: Session, key: str, to: str, body: str, now: datetime) -> SmsOutboxRow:
+def queue_sms(
+    session: Session,
+    key: str,
+    to: str,
+    body: str,
+    now: datetime,
+    *,
+    refused: str | None = None,
+) -> SmsOutboxRow:
     """Add an SMS to the outbox inside the caller's transaction. ``to`` is E.164.
-    The same ``key`` twice gives the first row back: enqueueing is idempotent."""
+    The same ``key`` twice gives the first row back: enqueueing is idempotent.
+    ``refused``: the row is written ``refused`` with this reason, and never sent."""
     existing = session.scalars(
         select(SmsOutboxRow).where(SmsOutboxRow.idempotency_key == key)
     ).first()
@@ -70,13 +88,122 @@ def queue_sms(session: Session, key: str, to: str, body: str, now: datetime) -> 
         idempotency_key=key,
         to_number=to,
         body=body,
-        status=SmsStatus.QUEUED.value,
+        status=(SmsStatus.QUEUED if refused is None else SmsStatus.REFUSED).value,
         attempts=0,
         next_attempt_at=as_utc(now),
         created_at=as_utc(now),
+        last_error=refused,
     )
     session.add(row)
     return row
+
+
+@dataclass(frozen=True)
+class SmsCaps:
+    """How many SMS a caller can make the city send, checked when one is queued.
+
+    Anyone can key in anyone's number: without caps a caller could have the city's
+    sender text one person over and over, or many people once each. Counted over the
+    last 24 hours, on rows that were queued (sent or not; refused ones do not count):
+
+    - ``per_destination``: SMS to one number;
+    - ``per_caller``: SMS from callbacks booked on calls from one calling number (the
+      case's caller ID; calls with none, withheld, share one allowance, or hiding
+      the number would lift the cap);
+    - ``per_day``: all SMS of the city.
+
+    Past a cap the SMS is written ``refused`` (the reason in ``last_error``) and a
+    warning logged, with masked numbers; what it announced (a callback) stands.
+    """
+
+    per_destination: int = 3
+    per_caller: int = 3
+    per_day: int = 300
+    window: timedelta = timedelta(hours=24)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmsCaps:
+        return cls(
+            per_destination=settings.sms_cap_per_destination_per_day,
+            per_caller=settings.sms_cap_per_caller_per_day,
+            per_day=settings.sms_cap_per_day,
+        )
+
+    def refusal(
+        self,
+        session: Session,
+        *,
+        to: str,
+        caller: str | None,
+        now: datetime,
+        label: str,
+    ) -> str | None:
+        """The reason to refuse one more SMS to ``to``, booked on a call from
+        ``caller``; None when it may be queued. Call it in the transaction that writes
+        the row. ``label`` names the SMS in the log line (a callback reference)."""
+        if session.get_bind().dialect.name == "postgresql":
+            # under READ COMMITTED two bookings would each count without the other's
+            # row: one at a time, until commit. (SQLite: the booking already holds
+            # its one write lock, taken by lock_case.)
+            session.execute(select(func.pg_advisory_xact_lock(_CAPS_LOCK_CLASS, 0)))
+        since = as_utc(now) - self.window
+        counted = (
+            SmsOutboxRow.status != SmsStatus.REFUSED.value,
+            SmsOutboxRow.created_at > since,
+        )
+        by_caller = (
+            select(func.count())
+            .select_from(SmsOutboxRow)
+            .join(
+                Callback,
+                SmsOutboxRow.idempotency_key == callback_sms_key_expr(Callback.id),
+            )
+            .join(Case, Case.id == Callback.case_id)
+            .where(
+                *counted,
+                Case.caller_number.is_(None) if caller is None else Case.caller_number == caller,
+            )
+        )
+        checks = (
+            (
+                CAP_PER_DESTINATION,
+                self.per_destination,
+                select(func.count())
+                .select_from(SmsOutboxRow)
+                .where(*counted, SmsOutboxRow.to_number == to),
+            ),
+            (CAP_PER_CALLER, self.per_caller, by_caller),
+            (
+                CAP_PER_DAY,
+                self.per_day,
+                select(func.count()).select_from(SmsOutboxRow).where(*counted),
+            ),
+        )
+        for reason, cap, query in checks:
+            used = session.scalar(query) or 0
+            if used >= cap:
+                log.warning(
+                    "SMS for %s refused: %s (%d of %d in %d h; to %s, call from %s)",
+                    label,
+                    reason,
+                    used,
+                    cap,
+                    round(self.window.total_seconds() / 3600),
+                    mask_number(to),
+                    mask_number(caller),
+                )
+                return reason
+        return None
+
+
+def callback_sms_key(callback_id: str) -> str:
+    """The outbox key of a callback's confirmation SMS."""
+    return f"callback:{callback_id}:booked"
+
+
+def callback_sms_key_expr(callback_id: Any) -> Any:
+    """:func:`callback_sms_key` in SQL, to join a callback to its SMS row."""
+    return literal("callback:") + callback_id + literal(":booked")
 
 
 def sms_record(row: SmsOutboxRow) -> SmsRecord:
@@ -106,6 +233,8 @@ class OutboxPolicy:
     poll_interval_s: float = 15.0
     batch: int = 20
     allow_international: bool = False
+    # with allow_international, the only countries texted (ISO 3166 codes)
+    international_countries: frozenset[str] = frozenset()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OutboxPolicy:
@@ -117,6 +246,7 @@ class OutboxPolicy:
             sending_lease_s=settings.sms_sending_lease_s,
             poll_interval_s=settings.sms_poll_interval_s,
             allow_international=settings.callback_allow_international,
+            international_countries=parse_countries(settings.callback_international_countries),
         )
 
     def backoff(self, attempts: int) -> timedelta:
@@ -165,7 +295,11 @@ class SmsOutbox:
 
     # --- sync bodies, run in a thread ---
     def _enqueue(self, key: str, to: str, body: str) -> SmsRecord:
-        e164 = normalize_number(to, allow_international=self.policy.allow_international)
+        e164 = normalize_number(
+            to,
+            allow_international=self.policy.allow_international,
+            countries=self.policy.international_countries,
+        )
         try:
             with self._store.session() as session:
                 row = queue_sms(session, key, e164, body, utcnow())
@@ -363,7 +497,9 @@ class SmsOutbox:
     # --- async API ---
     async def enqueue(self, key: str, to: str, body: str) -> SmsRecord:
         """Queue an SMS on its own (the callback book queues its own in its transaction).
-        Raises InvalidNumber. Idempotent on ``key``."""
+        Raises InvalidNumber. Idempotent on ``key``. Not capped: the caps bound what a
+        caller can trigger, and are checked where a caller does (a booking); rows
+        queued here count towards them."""
         record = await asyncio.to_thread(self._enqueue, key, to, body)
         self.wake()
         return record

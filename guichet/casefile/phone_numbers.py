@@ -2,14 +2,16 @@
 
 Parsing, ranges and types come from ``phonenumbers`` (libphonenumber), which follows
 ARCEP's numbering plan. What is ours is the policy: a city calls back and texts
-French numbers (metropolitan and the overseas departments), foreign ones only when
-allowed, and never a number that costs the caller or reaches a service rather than
-a person (special-rate 08, short codes, satellite and other non-geographic codes).
+French numbers (metropolitan and the overseas departments) that libphonenumber
+places in a range in use, foreign ones only when allowed and only in the countries
+listed, and never a number that costs the caller or reaches a service rather than a
+person (special-rate 08, short codes, satellite and other non-geographic codes).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 from enum import StrEnum
 
 import phonenumbers
@@ -22,6 +24,7 @@ from phonenumbers import (
 )
 
 from guichet.casefile.errors import InvalidNumber
+from guichet.errors import ConfigError
 
 
 class NumberKind(StrEnum):
@@ -30,7 +33,8 @@ class NumberKind(StrEnum):
     VOIP = "voip"  # 09 and the overseas VoIP ranges
     FOREIGN = "foreign"  # another country's number (only when allowed)
     # French and of the right length, but in no range libphonenumber knows: not yet
-    # opened, or newer than its data. Accepted for a callback as before; no SMS.
+    # opened, or newer than its data. Only ever recorded (a caller ID, with
+    # known_ranges_only=False): never called back, never texted.
     UNKNOWN = "unknown"
 
 
@@ -68,8 +72,20 @@ _NON_GEOGRAPHIC = phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
 _SEPARATORS = re.compile(r"[\s.\-/()]")
 
 
-def normalize_number(raw: str | None, *, allow_international: bool = False) -> str:
+def normalize_number(
+    raw: str | None,
+    *,
+    allow_international: bool = False,
+    countries: Collection[str] | None = None,
+    known_ranges_only: bool = True,
+) -> str:
     """``"06 12 34 56 78"``, ``"0033 6…"``, ``"+33 (0)6…"`` → ``"+33612345678"``.
+
+    ``countries``: with ``allow_international``, the only regions (ISO 3166 codes,
+    see :func:`parse_countries`) a foreign number may belong to; None: any.
+    ``known_ranges_only=False`` also takes a French number of the right length that
+    libphonenumber places in no range (to record a caller ID as presented; such a
+    number is never called back nor texted).
 
     Raises :class:`InvalidNumber` with a reason code and a message fit for an agent.
     """
@@ -84,13 +100,33 @@ def normalize_number(raw: str | None, *, allow_international: bool = False) -> s
     if not re.fullmatch(r"\+?\d+", compact):
         raise InvalidNumber("invalid_characters", f"not a phone number: {raw!r}")
     if compact.startswith("+"):
-        number = _from_international(compact, raw=text, allow_international=allow_international)
+        number = _from_international(
+            compact,
+            raw=text,
+            allow_international=allow_international,
+            countries=countries,
+            known_ranges_only=known_ranges_only,
+        )
     else:
-        number = _from_national(compact, raw=text)
+        number = _from_national(compact, raw=text, known_ranges_only=known_ranges_only)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _from_national(digits: str, *, raw: str) -> PhoneNumber:
+def parse_countries(codes: Iterable[str]) -> frozenset[str]:
+    """The international allow-list from the settings: ISO 3166 region codes
+    (``"BE"``), not calling codes: ``+1`` alone is some 25 countries, the Caribbean
+    ones with a name for premium-rate fraud. Raises ConfigError on an unknown code."""
+    regions = frozenset(code.strip().upper() for code in codes if code.strip())
+    unknown = sorted(r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS)
+    if unknown:
+        raise ConfigError(
+            f"callback_international_countries: unknown region code(s) {', '.join(unknown)} "
+            "(ISO 3166 codes such as BE, CH, DE; not calling codes such as +32)"
+        )
+    return regions
+
+
+def _from_national(digits: str, *, raw: str, known_ranges_only: bool) -> PhoneNumber:
     if not digits.startswith("0"):
         if _is_short_code(digits):
             raise InvalidNumber(
@@ -99,10 +135,21 @@ def _from_national(digits: str, *, raw: str) -> PhoneNumber:
         raise InvalidNumber("invalid", f"{raw!r}: a French number is 10 digits starting with 0")
     number = _parse(digits, "FR", raw=raw)
     _check_length(number, raw=raw)
-    return _french(phonenumbers.national_significant_number(number), raw=raw)
+    return _french(
+        phonenumbers.national_significant_number(number),
+        raw=raw,
+        known_ranges_only=known_ranges_only,
+    )
 
 
-def _from_international(text: str, *, raw: str, allow_international: bool) -> PhoneNumber:
+def _from_international(
+    text: str,
+    *,
+    raw: str,
+    allow_international: bool,
+    countries: Collection[str] | None,
+    known_ranges_only: bool,
+) -> PhoneNumber:
     number = _parse(text, None, raw=raw)
     code = number.country_code
     if code in _FRENCH:
@@ -111,7 +158,7 @@ def _from_international(text: str, *, raw: str, allow_international: bool) -> Ph
         if code == _METROPOLITAN:
             # +33 692… is how some phones present an overseas mobile: read it as the
             # national 0692…, which is +262 692…
-            return _french(national, raw=raw)
+            return _french(national, raw=raw, known_ranges_only=known_ranges_only)
         overseas = [n for n in _readings(national, raw=raw) if n.country_code == code]
         if not overseas:
             raise InvalidNumber("invalid", f"{raw!r} is not a valid +{code} number")
@@ -124,24 +171,36 @@ def _from_international(text: str, *, raw: str, allow_international: bool) -> Ph
     if not phonenumbers.is_valid_number(number):
         # a range libphonenumber does not know could be a premium one: not called
         raise InvalidNumber("invalid", f"{raw!r} is not a valid international number")
-    if phonenumbers.region_code_for_number(number) == _NON_GEOGRAPHIC:
+    region = phonenumbers.region_code_for_number(number)
+    if region == _NON_GEOGRAPHIC:
         raise InvalidNumber("special", f"{raw!r} is a satellite or international service number")
     _refuse_special(number, raw=raw)
+    # after the type checks: a premium number is refused as premium even from a
+    # listed country, which is the more useful reason for the agent
+    if countries is not None and region not in countries:
+        raise InvalidNumber(
+            "country_not_allowed", f"{raw!r}: numbers of {region} are not called back"
+        )
     return number
 
 
-def _french(national: str, *, raw: str) -> PhoneNumber:
+def _french(national: str, *, raw: str, known_ranges_only: bool) -> PhoneNumber:
     """The number dialled in France as ``0`` + ``national``."""
     readings = _readings(national, raw=raw)
     if readings:
         return readings[0]
-    # libphonenumber lags ARCEP's openings by a release or so: a number of the right
-    # length it cannot place is still taken, as before, outside the special-rate 08
-    # block; number_kind() calls it UNKNOWN and it gets no SMS
     if national.startswith("8"):
         raise _special_rate(raw)
     if national.startswith("0"):
         raise InvalidNumber("not_assigned", f"{raw!r} is not an assigned French number")
+    if known_ranges_only:
+        # 07 12 34 56 78 has the shape of a mobile, but no operator holds 07 12: a
+        # keyed slip, or a made-up number. The city neither calls nor texts what
+        # cannot be a real line; the caller is asked again. (libphonenumber follows
+        # ARCEP's openings within a release or so: keep the package current.)
+        raise InvalidNumber("not_assigned", f"{raw!r} is in no French range in use")
+    # a caller ID as the network presented it: kept for the record only;
+    # number_kind() calls it UNKNOWN
     return PhoneNumber(country_code=_METROPOLITAN, national_number=int(national))
 
 

@@ -50,6 +50,9 @@ class SmsStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # never sent: a cap refused it when it was written (``last_error`` says which).
+    # Kept as a row so that the refusal is on record, next to what it would have said.
+    REFUSED = "refused"
 
 
 def as_utc(value: datetime) -> datetime:
@@ -123,6 +126,8 @@ class CallbackRecord:
     done_by: str | None = None
     note: str | None = None
     sms_id: str | None = None  # the outbox row announcing it, when one was queued
+    # why no SMS was queued although the number takes SMS: the cap that refused it
+    sms_refused: str | None = None
 
 
 @dataclass(frozen=True)

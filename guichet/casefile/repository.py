@@ -49,7 +49,9 @@ def case_record(case: Case) -> CaseRecord:
     )
 
 
-def callback_record(row: Callback, sms_id: str | None = None) -> CallbackRecord:
+def callback_record(
+    row: Callback, sms_id: str | None = None, sms_refused: str | None = None
+) -> CallbackRecord:
     return CallbackRecord(
         id=row.id,
         reference=row.reference,
@@ -64,6 +66,7 @@ def callback_record(row: Callback, sms_id: str | None = None) -> CallbackRecord:
         done_by=row.done_by,
         note=row.note,
         sms_id=sms_id,
+        sms_refused=sms_refused,
     )
 
 
@@ -137,7 +140,11 @@ class CaseRepository:
     ) -> CaseRecord:
         kind = _enum(Channel, channel, "channel")
         try:
-            number = normalize_number(caller_number, allow_international=True)
+            # as presented, whatever the callback policy (foreign, a range newer than
+            # libphonenumber's data): the case records who called, nothing more
+            number = normalize_number(
+                caller_number, allow_international=True, known_ranges_only=False
+            )
         except InvalidNumber:
             number = None  # withheld or garbled caller ID: the case opens anyway
         at = as_utc(now or utcnow())

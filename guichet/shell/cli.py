@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "sms": "guichet.casefile.cli:sms",
     "queues": "pbx.queues.cli:queues",
     "mode": "pbx.mode_cli:mode",
+    "privacy": "guichet.privacy.cli:privacy",
 }
 
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
+import socket
 import sys
 from collections.abc import Generator
 from contextlib import suppress
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,8 @@ from guichet.bus import InMemoryBus
 from guichet.casefile.sms import describe_sms
 from guichet.commands import get_settings
 from guichet.errors import GuichetError
-from guichet.runner import run_until_signal
+from guichet.privacy import serve_privacy_purge
+from guichet.runner import InstanceLock, bind_tcp, check_port_free, run_until_signal
 from guichet.settings import Settings
 from guichet.store import open_store
 from ivr_flows import Mode, read_mode
@@ -36,24 +40,65 @@ from pbx import (
     serve_fastagi,
     sip_usernames,
 )
+from pbx.asterisk_process import AsteriskRuntime, AsteriskStatus
 from pbx.credentials import credentials
 
+log = logging.getLogger(__name__)
 
-def _state_file(settings: Settings) -> Path:
-    return settings.home_dir / "run" / "up.json"
+
+RUN_DIR = "run"
+
+
+@dataclass(frozen=True)
+class UpRecord:
+    """``<home>/run/up.json``: what the running ``guichet up`` owns. It outlives a
+    crash on purpose: the next ``guichet up`` reads it to know whether the Asterisk
+    it finds running was started by Guichet (then it is its own to stop) or by
+    someone else (``guichet asterisk start``: left alone)."""
+
+    pid: int
+    web_port: int
+    asterisk_pid: int | None
+    started_by_guichet: bool
+    ready: bool = False
+
+    @staticmethod
+    def path(settings: Settings) -> Path:
+        return settings.home_dir / RUN_DIR / "up.json"
+
+    @classmethod
+    def load(cls, settings: Settings) -> UpRecord | None:
+        try:
+            data = json.loads(cls.path(settings).read_text(encoding="utf-8"))
+            return cls(
+                pid=int(data["pid"]),
+                web_port=int(data["web_port"]),
+                asterisk_pid=None if data["asterisk_pid"] is None else int(data["asterisk_pid"]),
+                started_by_guichet=bool(data["started_by_guichet"]),
+                ready=bool(data.get("ready", False)),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # none, or one an older Guichet wrote: owns nothing
+
+    def save(self, settings: Settings) -> None:
+        path = self.path(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self)), encoding="utf-8")
+        os.replace(tmp, path)  # a crash mid-write leaves the previous record whole
 
 
 def _banner(settings: Settings, mode: Mode) -> str:
-    secrets = load_secrets(settings)
     web = f"http://{settings.web_host}:{settings.web_port}/"
+    secrets_file = settings.home_dir / "secrets.json"
     lines = [
         "Guichet is ready.",
-        f"  web app      {web}  (user {ADMIN_USER}, password in {settings.home_dir}/secrets.json)",
+        f"  web app      {web}  (user {ADMIN_USER}, password in {secrets_file})",
         f"  city hall    dial sip:{settings.city_number}@{settings.sip_bind_host}:"
         f"{settings.sip_port} from {', '.join(settings.trunk_addresses)} (the trunk)",
         f"  echo test    sip:{settings.echo_number}@{settings.sip_bind_host}:{settings.sip_port}",
-        "  SIP accounts "
-        + ", ".join(f"{u}/{secrets.sip_accounts[u]}" for u in sip_usernames(settings)),
+        # a banner ends up in terminals, logs and screenshots: say where, never what
+        f"  SIP accounts {', '.join(sip_usernames(settings))}  (passwords in {secrets_file})",
         f"  routing      mode {mode.value} (guichet mode day|night|auto)",
         f"  knowledge    {settings.kb_index_path}"
         + ("" if settings.kb_index_path.exists() else "  (missing: guichet kb ingest DIR)"),
@@ -72,7 +117,13 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-async def _serve_web(settings: Settings, app_state: AppState, ready: asyncio.Event) -> None:
+class WebServerError(GuichetError):
+    """The web app's server stopped while starting."""
+
+
+async def _serve_web(
+    settings: Settings, app_state: AppState, ready: asyncio.Event, sock: socket.socket
+) -> None:
     config = uvicorn.Config(
         create_app(app_state),
         host=settings.web_host,
@@ -81,12 +132,21 @@ async def _serve_web(settings: Settings, app_state: AppState, ready: asyncio.Eve
         lifespan="off",
     )
     server = _QuietServer(config)
-    serving = asyncio.create_task(server.serve())
+
+    async def serve() -> None:
+        try:
+            await server.serve(sockets=[sock])
+        except SystemExit as exc:
+            # uvicorn exits the process when its start-up fails; inside the event
+            # loop that would tear it down mid-flight (pending tasks destroyed)
+            raise WebServerError("the web server could not start") from exc
+
+    serving = asyncio.create_task(serve())
     try:
         while not server.started:
             if serving.done():
                 serving.result()
-                raise RuntimeError("web server stopped while starting")
+                raise WebServerError("the web server stopped while starting")
             await asyncio.sleep(0.02)
         ready.set()
         await serving
@@ -96,18 +156,86 @@ async def _serve_web(settings: Settings, app_state: AppState, ready: asyncio.Eve
             await serving
 
 
+def _claim_ports(settings: Settings, asterisk_running: bool) -> list[socket.socket]:
+    """Bind the web app's and the FastAGI server's ports now, and check Asterisk's
+    when this command is to start it: a port in use is one line and no side effect,
+    rather than a traceback after Asterisk has started."""
+    listeners: list[socket.socket] = []
+    try:
+        listeners.append(bind_tcp(settings.web_host, settings.web_port, "web app"))
+        listeners.append(bind_tcp(settings.agi_host, settings.agi_port, "FastAGI"))
+        if settings.asterisk_mode == "chroot" and not asterisk_running:
+            # Asterisk only logs a bind failure and runs on, deaf: check for it
+            check_port_free(settings.sip_bind_host, settings.sip_port, "SIP", "udp")
+            check_port_free(settings.http_bind_host, settings.http_port, "Asterisk HTTP", "tcp")
+            check_port_free(settings.ami_host, settings.ami_port, "AMI", "tcp")
+    except BaseException:
+        for sock in listeners:
+            sock.close()
+        raise
+    return listeners
+
+
+def _owns_running_asterisk(
+    settings: Settings, previous: UpRecord | None, asterisk_pid: int | None
+) -> bool:
+    """An Asterisk found running is this command's to stop when a ``guichet up``
+    (killed since: we hold the lock) recorded starting that very process."""
+    return (
+        settings.asterisk_mode == "chroot"
+        and previous is not None
+        and previous.started_by_guichet
+        and previous.asterisk_pid in (None, asterisk_pid)  # None: killed while starting it
+    )
+
+
 @click.command()
 @click.pass_context
 def up(ctx: click.Context) -> None:
     """Start Asterisk, the call controller and the web app; Ctrl-C stops them all."""
     settings = get_settings(ctx)
-    runtime = make_runtime(settings)
+    # first, before anything starts: one `guichet up` per data directory…
+    lock = InstanceLock(
+        settings.home_dir / RUN_DIR / "up.lock", f"guichet up for {settings.home_dir}"
+    ).acquire()
+    try:
+        runtime = make_runtime(settings)
+        found = runtime.status()
+        # …and ports nobody else holds
+        listeners = _claim_ports(settings, found.running)
+        try:
+            _run(settings, runtime, found, listeners)
+        finally:
+            for sock in listeners:
+                sock.close()
+    finally:
+        lock.release()
+
+
+def _run(
+    settings: Settings,
+    runtime: AsteriskRuntime,
+    found: AsteriskStatus,
+    listeners: list[socket.socket],
+) -> None:
+    web_socket, agi_socket = listeners
+    previous = UpRecord.load(settings)
+    if found.running:
+        owned = _owns_running_asterisk(settings, previous, found.pid)
+        if owned:
+            log.info(
+                "Asterisk (pid %s) was started by a previous guichet up: taking it over", found.pid
+            )
+    else:
+        owned = settings.asterisk_mode == "chroot"
+    record = UpRecord(os.getpid(), settings.web_port, found.pid, owned)
+    # recorded before starting it, so a crash during the start still hands it on
+    record.save(settings)
     store = open_store(settings.store_url)
-    state_file = _state_file(settings)
-    # stop on exit only what this command started
-    started_here = not runtime.status().running
     try:
         runtime.start()
+        record = replace(record, asterisk_pid=runtime.status().pid)
+        record.save(settings)
         health: dict[str, Any] = {"asterisk": runtime.status().detail, "controller": "starting"}
         admin_password = load_secrets(settings).admin_password
 
@@ -124,28 +252,26 @@ def up(ctx: click.Context) -> None:
                 await web_ready.wait()
                 await agi_ready.wait()
                 health["controller"] = "connected"
-                state_file.parent.mkdir(parents=True, exist_ok=True)
-                state_file.write_text(
-                    json.dumps({"pid": os.getpid(), "web_port": settings.web_port}),
-                    encoding="utf-8",
-                )
+                replace(record, ready=True).save(settings)
                 mode = await asyncio.to_thread(read_mode, store)
                 click.echo(_banner(settings, mode))
                 click.echo("ready", err=False)
 
             await run_until_signal(
-                serve_fastagi(settings, store, agi_ready),
+                serve_fastagi(settings, store, agi_ready, agi_socket),
                 serve_controller(settings, store, bus, controller_ready),
-                _serve_web(settings, app_state, web_ready),
+                _serve_web(settings, app_state, web_ready, web_socket),
+                serve_privacy_purge(settings, store),  # at start, then daily
                 announce(),
             )
 
         asyncio.run(main())
     finally:
-        state_file.unlink(missing_ok=True)
         store.close()
-        if started_here:
+        if owned:
             runtime.stop()
+        # only now: a crash while stopping still leaves the record for the next run
+        UpRecord.path(settings).unlink(missing_ok=True)
         click.echo("Guichet stopped.")
 
 

@@ -147,6 +147,8 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_call_id", "call_id"),
         Index("ix_cases_outcome", "outcome"),
+        # a citizen's export and erasure find their cases by number (migration 0006)
+        Index("ix_cases_caller_number", "caller_number"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -214,6 +216,7 @@ class Callback(Base):
     __table_args__ = (
         Index("ix_callbacks_status_due", "status", "due_by"),
         Index("ix_callbacks_case_id", "case_id"),
+        Index("ix_callbacks_number", "number"),  # export and erasure (migration 0006)
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -276,3 +279,21 @@ class QueueEvent(Base):
     talk_s: Mapped[float | None] = mapped_column(Float)
     ring_s: Mapped[float | None] = mapped_column(Float)
     reason: Mapped[str | None] = mapped_column(String(128))
+
+
+# --- audit (guichet.privacy) ---
+
+
+class AuditEntry(Base):
+    """Who did what to personal data, and when: a read of a case, an export, an
+    erasure, a purge. It holds no personal data itself, so that it outlives what it
+    records: a case is its id, a phone number only its masked form."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_object", "object"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))  # "web:<login>", "cli:<user>", "system"
+    action: Mapped[str] = mapped_column(String(32))  # "case.read", "privacy.erase"…
+    object: Mapped[str] = mapped_column(String(128))  # "case:<id>", "number:+336…78"

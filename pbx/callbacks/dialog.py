@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from guichet.casefile.errors import InvalidNumber
 from guichet.casefile.phone_numbers import format_national, normalize_number
 from guichet.casefile.records import CallbackRecord
 from guichet.tasks import cancel_and_wait
-from pbx.callbacks.prompts import message, spoken_due, spoken_reference
+from pbx.callbacks.prompts import message, refusal, spoken_due, spoken_reference
 
 __all__ = ["MAX_ATTEMPTS", "CallbackDialog", "Speaks"]
 
@@ -37,7 +38,9 @@ class CallbackDialog:
     keys: asyncio.Queue[str]
     lang: str
     tz: ZoneInfo
-    allow_international: bool = False
+    # the booking's own check (CallbackBook.normalize: French numbers in a range in
+    # use, foreign ones per the settings): a number read back is one it will take
+    normalize: Callable[[str], str] = normalize_number
     first_key_timeout_s: float = FIRST_KEY_TIMEOUT_S
     next_key_timeout_s: float = NEXT_KEY_TIMEOUT_S
 
@@ -77,8 +80,12 @@ class CallbackDialog:
             timeout = self.next_key_timeout_s
 
     async def confirm_number(self, caller_id: str | None) -> str | None:
-        """The number the caller confirmed (E.164), or None after the attempts."""
-        number = self._valid(caller_id)
+        """The number the caller confirmed (E.164), or None after the attempts.
+
+        A caller ID the booking would refuse (withheld, or a number no French range
+        holds) is not offered: the caller is asked to key one in. A keyed number
+        that is refused is said to be so, with why when it helps, and asked again."""
+        number = self._caller_id(caller_id)
         for _ in range(MAX_ATTEMPTS):
             if number is not None:
                 confirm = message("confirm", self.lang)
@@ -91,22 +98,23 @@ class CallbackDialog:
                 keys = await self._read_keys(accept_single=None)
             if keys is None:
                 continue
-            typed = self._valid(keys.rstrip("#"))
-            if typed is None:
-                await self._prompt(message("invalid", self.lang))
-            else:
-                number = typed  # read it back for confirmation
+            try:
+                number = self.normalize(keys.rstrip("#"))  # read it back for confirmation
+            except InvalidNumber as exc:
+                log.info("keyed callback number refused: %s", exc.reason)
+                await self._prompt(refusal(exc.reason, self.lang))
         return None
 
-    def _valid(self, raw: str | None) -> str | None:
+    def _caller_id(self, raw: str | None) -> str | None:
         if not raw:
             return None
         try:
-            return normalize_number(raw, allow_international=self.allow_international)
+            return self.normalize(raw)
         except InvalidNumber:
             return None
 
     async def booked(self, record: CallbackRecord) -> None:
+        # an SMS is promised only when one was queued (not for a landline, nor past a cap)
         sms = message("sms", self.lang) if record.sms_id else ""
         await self.prompter.say(
             message("booked", self.lang).format(

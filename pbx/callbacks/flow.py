@@ -17,6 +17,7 @@ from guichet.casefile.summary import Summarizer
 from guichet.events import CallbackBooked
 from pbx.callbacks.dialog import CallbackDialog
 from pbx.callbacks.prompts import message
+from pbx.calls.errors import describe_failure
 from pbx.calls.session import CallSession
 from pbx.calls.state import Callback, HangingUp
 from pbx.calls.summary import write_summary
@@ -68,7 +69,7 @@ class CallbackStep:
             keys,
             call.lang,
             self.callbacks.tz,
-            allow_international=self.callbacks.allow_international,
+            normalize=self.callbacks.normalize,
         )
         try:
             with call.listening(keys=keys.put_nowait):
@@ -76,7 +77,9 @@ class CallbackStep:
                     await call.until_gone(speaker.say(message("sorry", call.lang), call.lang))
                 if step.callback_id:
                     # booked before the restart: only the confirmation is left to say
-                    record = await self.callbacks.get_callback(step.callback_id)
+                    record = await call.store(
+                        self.callbacks.get_callback(step.callback_id), "reading the callback"
+                    )
                 else:
                     number = await call.until_gone(dialog.confirm_number(call.record.caller))
                     if number is None:
@@ -84,17 +87,34 @@ class CallbackStep:
                         await call.set_outcome(Outcome.ABANDONED)
                         await call.go(HangingUp())
                         return
-                    record = await self._book(call, step, number)
+                    booked = await self._book(call, step, number)
+                    if booked is None:
+                        # not booked: the caller is told so in the call's voice, never
+                        # that it is; the call then ends as an error
+                        await call.until_gone(dialog.failed())
+                        call.failed("callback not booked")
+                        await call.go(HangingUp())
+                        return
+                    record = booked
                 await call.until_gone(dialog.booked(record))
         finally:
             await link.aclose()
         await call.go(HangingUp())
 
-    async def _book(self, call: CallSession, step: Callback, number: str) -> CallbackRecord:
+    async def _book(self, call: CallSession, step: Callback, number: str) -> CallbackRecord | None:
+        """The booked callback; None when the store failed or did not answer in time
+        (a booking that lands later still gets its call back and its SMS)."""
         await write_summary(self.cases, self.summarizer, call)
-        record = await self.callbacks.book_callback(
-            call.case_id, number, service=step.service, language=call.lang
-        )
+        try:
+            record = await call.store(
+                self.callbacks.book_callback(
+                    call.case_id, number, service=step.service, language=call.lang
+                ),
+                "booking the callback",
+            )
+        except Exception as exc:
+            log.warning("call %s: booking failed (%s)", call.call_id, describe_failure(exc))
+            return None
         call.outcome_recorded(Outcome.CALLBACK)  # the booking sets it, in its transaction
         await call.go(
             Callback(

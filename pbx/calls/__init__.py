@@ -17,12 +17,18 @@ survey after an answer):
 A feature beside the caller's call (live-assist snoop, listen/whisper,
 click-to-call) is a folder too; it acts through ARI and the bus, not through more
 methods on :class:`CallSession`.
+
+A step never leaves the caller in silence: what it awaits on the store goes through
+``call.store(...)`` (the call's store time-out, :class:`CallTimeouts`), and whatever
+it raises gives the caller the last resort (an apology and the flow's routing, in the
+dialplan's ``[guichet-error]``); the call ends with reason ``error``. A step that has
+apologised in the call's own voice says so with ``call.failed(...)`` and hangs up.
 """
 
 from pbx.calls.errors import CallEnded
 from pbx.calls.hangup import HangUpStep
 from pbx.calls.routing import AnswerStep, RouteStep, new_link_id
-from pbx.calls.session import CallSession, CallStep
+from pbx.calls.session import LAST_RESORT_CONTEXT, CallSession, CallStep, CallTimeouts
 from pbx.calls.stasis import AriConnection, CallController, run_controller
 from pbx.calls.state import (
     Answered,
@@ -41,6 +47,7 @@ from pbx.calls.store import CallRecord, CallRepository
 from pbx.calls.summary import write_summary
 
 __all__ = [
+    "LAST_RESORT_CONTEXT",
     "AnswerStep",
     "Answered",
     "AriConnection",
@@ -52,6 +59,7 @@ __all__ = [
     "CallSession",
     "CallState",
     "CallStep",
+    "CallTimeouts",
     "Callback",
     "Ended",
     "HangUpStep",

@@ -14,6 +14,7 @@ from guichet.casefile.repository import CaseRepository
 from guichet.events import CallAnswered, CallRouted
 from ivr_flows.decision import Mode, RoutingDecision, Target, route
 from ivr_flows.model import Flow
+from pbx.calls.errors import describe_failure
 from pbx.calls.session import CallSession
 from pbx.calls.state import Answered, Transferring, Voicebot
 
@@ -38,10 +39,13 @@ class AnswerStep:
 
     async def run(self, call: CallSession) -> None:
         await call.rest.answer(call.call_id)
-        case = await self.cases.open_case(
-            call_id=call.call_id,
-            caller_number=call.record.caller,
-            language=call.record.language or self.default_language,
+        case = await call.store(
+            self.cases.open_case(
+                call_id=call.call_id,
+                caller_number=call.record.caller,
+                language=call.record.language or self.default_language,
+            ),
+            "opening the case",
         )
         call.publish(CallAnswered(call_id=call.call_id, case_id=case.id, language=call.lang))
         await call.go(Answered(), facts=dataclasses.replace(call.facts, case_id=case.id))
@@ -63,7 +67,7 @@ class RouteStep:
     async def run(self, call: CallSession) -> None:
         step = call.record.step
         came_back = step.came_back if isinstance(step, Answered) else None
-        mode = await self.read_mode()
+        mode = await self._mode(call)
         reception = self.flow.when_open.queue
         decision: RoutingDecision = route(
             self.flow, self.clock(), mode, self.agents_available(reception)
@@ -80,10 +84,13 @@ class RouteStep:
                 mode=mode.value,
             )
         )
-        await call.calls.add_event(
-            call.call_id,
-            "call.routed",
-            {"target": target.value, "reason": decision.reason.value, "mode": mode.value},
+        await call.store(
+            call.calls.add_event(
+                call.call_id,
+                "call.routed",
+                {"target": target.value, "reason": decision.reason.value, "mode": mode.value},
+            ),
+            "recording the route",
         )
         log.info("call %s routed to %s (%s)", call.call_id, target.value, decision.reason.value)
         if target is Target.RECEPTION_QUEUE:
@@ -93,3 +100,16 @@ class RouteStep:
         if not came_back:
             facts = facts.with_lang(decision.language, known=facts.lang_known)
         await call.go(Voicebot(link_id=new_link_id(), desk_open=decision.desk_open), facts=facts)
+
+    async def _mode(self, call: CallSession) -> Mode:
+        """The operators' mode; unreadable (a store fault, a value no version wrote):
+        auto, so that the flow's hours decide rather than nobody."""
+        try:
+            return await call.store(self.read_mode(), "reading the routing mode")
+        except Exception as exc:
+            log.warning(
+                "call %s: routing mode unreadable (%s); routing by the hours",
+                call.call_id,
+                describe_failure(exc),
+            )
+            return Mode.AUTO

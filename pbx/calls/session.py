@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from guichet.bus import EventBus
@@ -21,21 +22,91 @@ from guichet.casefile.records import Outcome
 from guichet.casefile.repository import CaseRepository
 from guichet.events import CallEnded as CallEndedEvent
 from guichet.events import CallEvent, LanguageChanged
+from guichet.settings import Settings
 from guichet.tasks import cancel_and_wait
 from pbx.ari.events import AriEvent, ChannelDtmfReceived, StasisEnd
 from pbx.ari.rest import AriRest
-from pbx.calls.errors import CallEnded
+from pbx.calls.errors import CallEnded, StepTimedOut, describe_failure
 from pbx.calls.state import CallFacts, CallState, HangingUp, StateRecord
 from pbx.calls.store import CallRecord, CallRepository
-from pbx.errors import AriError, CallNotFound, MediaError
+from pbx.errors import AriConflict, AriError, CallNotFound
 from pbx.media.link import MediaLink
 
-__all__ = ["CallSession", "CallStep", "LinkFactory"]
+__all__ = [
+    "LAST_RESORT_CONTEXT",
+    "CallSession",
+    "CallStep",
+    "CallTimeouts",
+    "LinkFactory",
+    "send_to_last_resort",
+    "within",
+]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_LANG = "fr"
+# extensions.conf: an apology, then the flow's routing as when the controller is down
+LAST_RESORT_CONTEXT = "guichet-error"
+
+
+@dataclass(frozen=True)
+class CallTimeouts:
+    """How long a call waits on what it depends on before it gives up on it: each
+    awaited store call (``store_s``), the case summary before a hand-over
+    (``summary_s``), and Asterisk when asked for the last resort (``ari_s``, the
+    requests together; not a setting: ARI answers in milliseconds, and past a second
+    the caller is better hung up than left waiting)."""
+
+    store_s: float = 1.5
+    summary_s: float = 1.5
+    ari_s: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CallTimeouts:
+        return cls(store_s=settings.call_store_timeout_s, summary_s=settings.summary_timeout_s)
+
+
+async def within(work: Awaitable[T], seconds: float) -> T:
+    """``work``'s result, or TimeoutError after ``seconds``. ``asyncio.timeout`` and
+    not ``wait_for``: Python 3.11's ``wait_for`` may swallow a cancellation that comes
+    as the work completes, and a call's task that ignores its cancellation hangs the
+    controller's shutdown."""
+    async with asyncio.timeout(seconds):
+        return await work
+
+
+async def send_to_last_resort(
+    rest: AriRest, channel_id: str, timeout_s: float, variables: Mapping[str, str] | None = None
+) -> None:
+    """The last resort of a call Guichet cannot serve: an apology, then the routing of
+    the call flow when the controller is down (the reception queue when open, else
+    the closed message and a hang-up), all in the dialplan with recorded prompts, so
+    that nothing that may have failed here (store, engines, media) is needed. Only
+    when even that cannot be asked of Asterisk (in ``timeout_s``) is the call hung
+    up. ``variables`` (the case for whoever answers, the prompts' language) are set
+    first, best effort."""
+
+    async def move() -> None:
+        for name, value in (variables or {}).items():
+            if value:
+                with contextlib.suppress(AriError):
+                    await rest.set_variable(channel_id, name, value)
+        await rest.continue_in_dialplan(channel_id, LAST_RESORT_CONTEXT, "s")
+
+    try:
+        # ARI's own client waits 5 s: the caller must hear something well before
+        await within(move(), timeout_s)
+    except (CallNotFound, AriConflict):
+        return  # gone, or no longer ours to move (it left Stasis meanwhile)
+    except (AriError, TimeoutError) as exc:
+        log.warning(
+            "call %s: last resort refused (%s); hanging up", channel_id, describe_failure(exc)
+        )
+        with contextlib.suppress(AriError, TimeoutError):
+            await within(rest.hangup(channel_id), timeout_s)
+    else:
+        log.info("call %s: to the last resort", channel_id)
 
 
 class CallStep(Protocol):
@@ -64,6 +135,7 @@ class CallSession:
         steps: Mapping[CallState, CallStep],
         links: LinkFactory,
         resumed: bool = False,
+        timeouts: CallTimeouts | None = None,
     ) -> None:
         self.record = record
         self.calls = calls
@@ -79,6 +151,10 @@ class CallSession:
         self._dtmf_sink: Callable[[str], None] | None = None
         self.outcome: Outcome | None = None  # recorded on the case during this leg
         self.answered = 0  # questions answered from a card during this leg
+        self.timeouts = timeouts or CallTimeouts()
+        # set by a step that met a fault and already told the caller (in the call's
+        # own voice) before hanging up: the call then ends as an error all the same
+        self.failure: str | None = None
 
     # --- what the call is ---
     @property
@@ -141,8 +217,9 @@ class CallSession:
     ) -> None:
         """Save the call in ``step``'s state (the machine checks the transition)."""
         previous = self.record.state
-        self.record = await self.calls.transition(
-            self.call_id, step, facts or self.record.facts, reason
+        self.record = await self.store(
+            self.calls.transition(self.call_id, step, facts or self.record.facts, reason),
+            "saving the call's state",
         )
         if previous != self.record.state:
             log.info("call %s: %s -> %s", self.call_id, previous, self.record.state)
@@ -152,8 +229,21 @@ class CallSession:
         if self.lang_known and lang == self.lang:
             return
         await self.go(self.record.step, facts=self.facts.with_lang(lang, known=True))
-        await self.cases.set_language(self.case_id, lang)
+        await self.store(self.cases.set_language(self.case_id, lang), "saving the language")
         self.publish(LanguageChanged(call_id=self.call_id, case_id=self.case_id, lang=lang))
+
+    async def store(self, work: Awaitable[T], what: str) -> T:
+        """Await a store call within the call's store time-out (StepTimedOut past it).
+        The write itself may still finish in its thread: nothing here depends on it."""
+        try:
+            return await within(work, self.timeouts.store_s)
+        except TimeoutError as exc:
+            raise StepTimedOut(what, self.timeouts.store_s) from exc
+
+    def failed(self, what: str) -> None:
+        """A step met a fault and has apologised itself: the call ends as an error."""
+        log.warning("call %s: %s", self.call_id, what)
+        self.failure = what
 
     async def until_gone(self, work: Coroutine[Any, Any, T]) -> T:
         """Run ``work`` unless the caller hangs up first (then CallEnded)."""
@@ -194,7 +284,7 @@ class CallSession:
     async def set_outcome(self, outcome: Outcome) -> None:
         if not self.case_id:
             return
-        await self.cases.set_outcome(self.case_id, outcome)
+        await self.store(self.cases.set_outcome(self.case_id, outcome), "saving the outcome")
         self.outcome = outcome
 
     def outcome_recorded(self, outcome: Outcome) -> None:
@@ -206,13 +296,16 @@ class CallSession:
         call left in the reception queue gets its agent's outcome when picked up)."""
         if not self.case_id or self.outcome is not None:
             return
-        with contextlib.suppress(Exception):
-            await self.cases.set_outcome(
-                self.case_id, Outcome.ANSWERED_BY_BOT if self.answered else Outcome.ABANDONED
-            )
+        outcome = Outcome.ANSWERED_BY_BOT if self.answered else Outcome.ABANDONED
+        try:
+            await self.store(self.cases.set_outcome(self.case_id, outcome), "closing the case")
+        except Exception as exc:  # the call is over: the case stays open, the row says why
+            log.warning("call %s: case not closed (%s)", self.call_id, describe_failure(exc))
 
     # --- the call ---
     async def run(self) -> None:
+        """Route the call until it leaves; never raises (but for cancellation): a
+        failure anywhere gives the caller the last resort, and the call ends."""
         reason = "completed"
         try:
             await self._route()
@@ -224,13 +317,35 @@ class CallSession:
             }.get(self.record.state, "caller_hangup")
         except CallNotFound:
             reason = "channel_gone"
-        except (AriError, MediaError) as exc:
-            log.warning("call %s: %s; hanging up", self.call_id, exc)
+        except Exception as exc:  # whatever failed, the caller must still hear us
+            log.warning(
+                "call %s: %s in state %s; last resort",
+                self.call_id,
+                describe_failure(exc),
+                self.record.state,
+            )
             reason = "error"
-            with contextlib.suppress(AriError):
-                await self.rest.hangup(self.call_id)
+            await self.last_resort()
+        if self.failure is not None:
+            reason = "error"
+        await self._finish(reason)
+
+    async def last_resort(self) -> None:
+        """The caller hears an apology, then goes where the call flow sends a call
+        when the controller is down (see :func:`send_to_last_resort`)."""
+        if self.gone.is_set():
+            return  # already out of Stasis: hung up, or in the dialplan
+        variables = {"GUICHET_CASE": self.case_id, "CHANNEL(language)": self.lang}
+        await send_to_last_resort(self.rest, self.call_id, self.timeouts.ari_s, variables)
+
+    async def _finish(self, reason: str) -> None:
+        """Save the call as ended, close its case, tell the listeners. Best effort:
+        the store may be what failed (a row left open is ended by the next resync)."""
         if self.record.state != CallState.ENDED:
-            await self.calls.end(self.call_id, self.facts, reason)
+            try:
+                await self.store(self.calls.end(self.call_id, self.facts, reason), "ending")
+            except Exception as exc:
+                log.warning("call %s: not saved as ended (%s)", self.call_id, describe_failure(exc))
         await self._close_case()
         self.publish(CallEndedEvent(call_id=self.call_id, case_id=self.case_id, reason=reason))
         log.info("call %s ended (%s)", self.call_id, reason)

@@ -5,6 +5,10 @@ call that created that channel: its media channel).
 Every step is a saved state transition (:mod:`pbx.calls.state`). A controller that
 was killed mid-call takes its calls back on restart (``StasisStart`` is not sent
 again: the channels still in the application are read over ARI after each connect).
+
+One call never stops the others: a call that cannot be taken (its row cannot be
+saved or read) is sent to the last resort without a session, and nothing a call
+does ends the event loop that serves them all.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from guichet.bus import EventBus
 from guichet.casefile.repository import CaseRepository
@@ -23,8 +28,16 @@ from guichet.tasks import TaskOwner
 from pbx.ari.events import AriEvent, StasisEnd, StasisStart
 from pbx.ari.rest import AriRest
 from pbx.ari.socket import AriEventSocket
-from pbx.calls.session import CallSession, CallStep
+from pbx.calls.errors import describe_failure
+from pbx.calls.session import (
+    CallSession,
+    CallStep,
+    CallTimeouts,
+    send_to_last_resort,
+    within,
+)
 from pbx.calls.state import CallState
+from pbx.calls.steady_link import SteadyLink
 from pbx.calls.store import CallRecord, CallRepository
 from pbx.errors import AriError, CallNotFound
 from pbx.media import MEDIA_CHANNEL_PREFIX
@@ -33,6 +46,7 @@ from pbx.media.link import MediaLink
 __all__ = ["AriConnection", "CallController", "run_controller"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,7 @@ class CallController:
         cases: CaseRepository,
         bus: EventBus,
         steps: Mapping[CallState, CallStep],
+        timeouts: CallTimeouts | None = None,
     ) -> None:
         self.ari = ari
         self.rest = rest
@@ -64,6 +79,7 @@ class CallController:
         self.cases = cases
         self.bus = bus
         self.steps = steps
+        self.timeouts = timeouts or CallTimeouts()
         self.sessions: dict[str, CallSession] = {}
         # channels a call created for itself (its media channel), routed to that call
         self._claims: dict[str, tuple[str, asyncio.Future[None]]] = {}
@@ -74,7 +90,7 @@ class CallController:
     def _link(
         self, call_id: str, link_id: str, on_audio: Callable[[bytes], None]
     ) -> tuple[MediaLink, asyncio.Future[None]]:
-        link = MediaLink(
+        link = SteadyLink(
             self.rest,
             app=self.ari.app,
             ari_base_url=self.ari.base_url,
@@ -107,21 +123,39 @@ class CallController:
             # serialised with resync, which may be taking the same channel back
             async with self._resync_lock:
                 if channel_id not in self.sessions:
-                    await self._new_call(event)
+                    try:
+                        await self._new_call(event)
+                    except Exception as exc:  # this call only: the others go on
+                        await self._cannot_take(channel_id, exc)
+
+    async def _cannot_take(self, channel_id: str, error: Exception) -> None:
+        """A call with no session (its row could not be saved or read): the caller
+        still hears the apology and is routed by the dialplan."""
+        log.warning(
+            "call %s: cannot be taken (%s); last resort", channel_id, describe_failure(error)
+        )
+        await send_to_last_resort(self.rest, channel_id, self.timeouts.ari_s)
+
+    async def _stored(self, work: Awaitable[T]) -> T:
+        """A store call of the Stasis entry, within the calls' store time-out (every
+        event waits behind it)."""
+        return await within(work, self.timeouts.store_s)
 
     async def _new_call(self, event: StasisStart) -> None:
         channel = event.channel
-        existing = await self.calls.get(channel.id)
+        existing = await self._stored(self.calls.get(channel.id))
         if existing is not None and existing.state == CallState.ENDED:
             # back from a queue (the caller chose the voicebot, or the queue gave up)
-            came_back = event.args[0] if event.args else "queue"
-            record = await self.calls.reenter(channel.id, existing.facts, came_back)
+            came_back = str(event.args[0]) if event.args else "queue"
+            record = await self._stored(self.calls.reenter(channel.id, existing.facts, came_back))
             log.info("call %s came back from the queue (%s)", channel.id, came_back)
         elif existing is not None:
             record = existing
         else:
-            record = await self.calls.create(
-                channel.id, channel.caller.number, channel.dialplan_exten, channel.language
+            record = await self._stored(
+                self.calls.create(
+                    channel.id, channel.caller.number, channel.dialplan_exten, channel.language
+                )
             )
             log.info("call %s started", channel.id)
         self.bus.publish(
@@ -144,6 +178,7 @@ class CallController:
             steps=self.steps,
             links=self._link,
             resumed=resumed,
+            timeouts=self.timeouts,
         )
         self.sessions[record.id] = session
 
@@ -175,24 +210,39 @@ class CallController:
                     with contextlib.suppress(AriError):
                         await self.rest.hangup(channel_id)
                     continue
-                record = await self._taken_back(channel_id)
-                if record is None or channel_id in self.sessions:
-                    continue
-                await self.calls.add_event(channel_id, "call.resumed", {"state": record.state})
-                self.bus.publish(
-                    CallResumed(
-                        call_id=channel_id, case_id=record.facts.case_id, state=record.state
-                    )
+                try:
+                    await self._take_back(channel_id)
+                except Exception as exc:  # this call only: the others are taken back
+                    await self._cannot_take(channel_id, exc)
+            try:
+                await self._end_lost_calls(live)
+            except Exception as exc:  # tried again on the next connect
+                log.warning("resync: open calls not checked (%s)", describe_failure(exc))
+
+    async def _take_back(self, channel_id: str) -> None:
+        record = await self._taken_back(channel_id)
+        if record is None or channel_id in self.sessions:
+            return
+        await self._stored(
+            self.calls.add_event(channel_id, "call.resumed", {"state": record.state})
+        )
+        self.bus.publish(
+            CallResumed(call_id=channel_id, case_id=record.facts.case_id, state=record.state)
+        )
+        log.info("call %s taken back in state %s", channel_id, record.state)
+        self._start_session(record, resumed=True)
+
+    async def _end_lost_calls(self, live: set[str]) -> None:
+        """Calls the store has open whose channel is gone (while nobody watched)."""
+        for record in await self._stored(self.calls.open_calls()):
+            if record.id not in live and record.id not in self.sessions:
+                await self._stored(
+                    self.calls.end(record.id, record.facts, "lost_while_controller_down")
                 )
-                log.info("call %s taken back in state %s", channel_id, record.state)
-                self._start_session(record, resumed=True)
-            for record in await self.calls.open_calls():
-                if record.id not in live and record.id not in self.sessions:
-                    await self.calls.end(record.id, record.facts, "lost_while_controller_down")
 
     async def _taken_back(self, channel_id: str) -> CallRecord | None:
         """The saved call of a channel found in the application after a restart."""
-        record = await self.calls.get(channel_id)
+        record = await self._stored(self.calls.get(channel_id))
         if record is not None and record.state != CallState.ENDED:
             return record
         try:
@@ -200,10 +250,12 @@ class CallController:
         except CallNotFound:
             return None
         if record is None:
-            return await self.calls.create(
-                channel.id, channel.caller.number, channel.dialplan_exten, channel.language
+            return await self._stored(
+                self.calls.create(
+                    channel.id, channel.caller.number, channel.dialplan_exten, channel.language
+                )
             )
-        return await self.calls.reenter(channel_id, record.facts, "resync")
+        return await self._stored(self.calls.reenter(channel_id, record.facts, "resync"))
 
     async def aclose(self) -> None:
         await self._tasks.aclose()

@@ -1,5 +1,9 @@
 """Calls in the store. Writes run in a worker thread: a durable SQLite commit waits
-for the disk, and the event loop must not."""
+for the disk, and the event loop must not.
+
+What Asterisk hands over about a caller (the caller ID: any length, any bytes the
+network sent) is stored as it came, less what no database takes in text: NUL
+(PostgreSQL refuses it) and lone surrogates (not UTF-8)."""
 
 from __future__ import annotations
 
@@ -58,6 +62,11 @@ def _record(call: Call) -> CallRecord:
     )
 
 
+def storable(text: str) -> str:
+    """``text`` as any backend stores it: NUL dropped, lone surrogates replaced."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 class CallRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -67,9 +76,9 @@ class CallRepository:
         with self._store.session() as session:
             call = Call(
                 id=call_id,
-                caller=caller or None,
-                called=called or None,
-                language=language or None,
+                caller=storable(caller) or None,
+                called=storable(called) or None,
+                language=storable(language) or None,
                 state=CallState.NEW.value,
                 state_data=encode(CallFacts(), New()),
             )

@@ -24,6 +24,7 @@ from voicebot import (
     BotAudioFrame,
     BotHangupFrame,
     DialogActionFrame,
+    EngineFailed,
     Frame,
     HangupFrame,
     SpeakFrame,
@@ -35,14 +36,19 @@ __all__ = ["OutcomeKind", "PipelineFactory", "VoicebotCall", "VoicebotOutcome"]
 
 log = logging.getLogger(__name__)
 
-OutcomeKind = Literal["transfer", "callback", "hangup", "caller_hangup", "media_lost"]
-WRITER_DRAIN_S = 10.0  # what the conversation said is on the case before the call moves on
+OutcomeKind = Literal[
+    "transfer", "callback", "hangup", "caller_hangup", "media_lost", "engine_failed"
+]
+# what the conversation said is on the case before the call moves on, unless the store
+# is stuck: the caller is not kept waiting for a transcript line (the session gives the
+# store time-out here)
+WRITER_DRAIN_S = 10.0
 
 
 @dataclass(frozen=True)
 class VoicebotOutcome:
     kind: OutcomeKind
-    reason: str
+    reason: str  # engine_failed: the pipeline stage that failed ("asr", "tts"…)
     service: str | None = None  # the expert service of the topic, when known
     answered: int = 0  # questions answered from a card
     lang: str = "fr"
@@ -71,8 +77,10 @@ class VoicebotCall:
         recorder: ConversationRecorder,
         lang: str | None,
         humans_available: bool,
+        drain_s: float = WRITER_DRAIN_S,
     ) -> None:
         self.call_id = recorder.call_id
+        self.drain_s = drain_s
         self.link = link
         self.recorder = recorder
         self.pipeline = make_pipeline(
@@ -101,7 +109,9 @@ class VoicebotCall:
                 return await self._play_out()
         finally:
             self.recorder.writer.finish()
-            await asyncio.wait({writer}, timeout=WRITER_DRAIN_S)
+            await asyncio.wait({writer}, timeout=self.drain_s)
+            if not writer.done():
+                log.warning("call %s: the case's last turns not written in time", self.call_id)
             await self._tasks.aclose()
 
     async def _play_out(self) -> VoicebotOutcome:
@@ -113,7 +123,11 @@ class VoicebotCall:
                 if get not in done:
                     await cancel_and_wait(get)
                     return self._outcome("media_lost", "media websocket closed")
-                frame = get.result()
+                try:
+                    frame = get.result()
+                except EngineFailed as failed:
+                    # the bot can no longer hear or speak: the call goes to people
+                    return self._outcome("engine_failed", failed.stage)
                 if isinstance(frame, BotAudioFrame):
                     try:
                         await self.link.send(frame.pcm)

@@ -3,7 +3,8 @@ conversation ends, the call is handed over (a queue or a callback), or hung up.
 
 A controller that restarts mid-conversation cannot take the audio back: the call
 goes to a person (or the callback flow), never to silence and never to a bot that
-starts over.
+starts over. An engine that fails mid-conversation (the bot no longer hears, or no
+longer speaks) hands the call over the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from guichet.casefile.records import Outcome
 from guichet.casefile.repository import CaseRepository
 from guichet.events import HandedOver
 from guichet.tasks import cancel_and_wait
-from pbx.calls.errors import CallEnded
+from pbx.calls.errors import CallEnded, VoiceLost
 from pbx.calls.routing import new_link_id
 from pbx.calls.session import CallSession
 from pbx.calls.state import Callback, HangingUp, Voicebot
@@ -66,6 +67,7 @@ class VoicebotStep:
             recorder=recorder,
             lang=call.lang if call.lang_known else None,
             humans_available=step.desk_open,
+            drain_s=call.timeouts.store_s,
         )
         # a hang-up ends the conversation from inside (its last turns still reach the case)
         gone_watch = asyncio.ensure_future(self._hang_up_when_gone(call, bot))
@@ -96,9 +98,23 @@ class VoicebotStep:
             await self._hand_over(call, outcome.service, outcome.reason)
         elif outcome.kind == "media_lost":
             await self._hand_over(call, None, "media_lost", after_incident=True)
+        elif outcome.kind == "engine_failed":
+            await self._after_engine_failure(call, outcome)
         else:
             await call.set_outcome(Outcome.ANSWERED_BY_BOT if call.answered else Outcome.ABANDONED)
             await call.go(HangingUp())
+
+    async def _after_engine_failure(self, call: CallSession, outcome: VoicebotOutcome) -> None:
+        """The bot can no longer hear (or speak): to a queue, where recorded prompts
+        and a person take over, else to the callback flow, whose keys need no ears.
+        Without a voice there is no callback flow either: the last resort's recorded
+        apology and routing take the call."""
+        stage = outcome.reason
+        target = self.hand_over.target(outcome.service, after_incident=True)
+        if stage == "tts" and isinstance(target, Callback):
+            raise VoiceLost(f"call {call.call_id}: no voice left for the callback flow")
+        call.publish(self._handed_over(call, f"{stage}_failed", outcome.service))
+        await call.go(target)
 
     async def _hand_over(
         self, call: CallSession, service: str | None, reason: str, *, after_incident: bool = False

@@ -16,7 +16,13 @@ from click.testing import CliRunner
 from guichet.casefile.callbacks import CallbackBook, compute_due_by, office_hours
 from guichet.casefile.cli import callbacks as callbacks_cli
 from guichet.casefile.errors import CallbackNotFound, InvalidCaseUpdate, InvalidNumber
-from guichet.casefile.outbox import SmsOutbox
+from guichet.casefile.outbox import (
+    CAP_PER_CALLER,
+    CAP_PER_DAY,
+    CAP_PER_DESTINATION,
+    SmsCaps,
+    SmsOutbox,
+)
 from guichet.casefile.records import (
     CallbackRecord,
     CallbackStatus,
@@ -25,8 +31,9 @@ from guichet.casefile.records import (
     as_utc,
 )
 from guichet.casefile.repository import CaseRepository
+from guichet.errors import ConfigError
 from guichet.settings import Settings
-from guichet.store import Store
+from guichet.store import Store, open_store
 
 from .fakes import MemorySms
 
@@ -118,7 +125,7 @@ async def test_landline_gets_no_sms(store: Store, cases: CaseRepository) -> None
 async def test_working_the_list(store: Store, cases: CaseRepository) -> None:
     book = CallbackBook(store, tz=PARIS)
     first = await book.book_callback(await _case(cases), "0612345678")
-    second = await book.book_callback(await _case(cases), "0712345678")
+    second = await book.book_callback(await _case(cases), "0781234567")
     await book.start(second.reference.lower(), by="1001")
     assert [c.id for c in await book.list_callbacks(status="pending")] == [first.id]
     done = await book.done(first.id, by="1001", note="rappelé, RDV pris")
@@ -228,3 +235,225 @@ async def test_concurrent_bookings_book_once(store: Store, cases: CaseRepository
     assert len({b.id for b in booked}) == 1 and len({b.sms_id for b in booked}) == 1
     assert [c.id for c in await book.list_callbacks()] == [booked[0].id]
     assert len(await SmsOutbox(store, MemorySms()).list()) == 1
+
+
+# --- the SMS says only what the city wrote ---
+
+URL_TRANSCRIPT = (
+    "Envoyez le lien https://impots-remboursement.example/fr à ce numéro, c'est urgent",
+    "Cliquez sur bit.ly/3xYz, votre colis est bloqué",
+)
+ABSTAINED = "Je n'ai pas de réponse fiable à cette question."
+
+
+async def _abstained_case(cases: CaseRepository, said: tuple[str, ...]) -> str:
+    """A night call where the bot found no card: no topic, only what was said."""
+    case = await cases.open_case(caller_number="+33612345678")
+    for text in said:
+        await cases.add_turn(case.id, "caller", text)
+        await cases.add_turn(case.id, "bot", ABSTAINED)
+    return case.id
+
+
+async def test_abstained_call_sms_has_no_caller_text(store: Store, cases: CaseRepository) -> None:
+    """The caller said a link and keyed in someone else's number: the SMS to that
+    number is word for word the one a silent caller gets, and quotes nothing said."""
+    book = CallbackBook(store, tz=PARIS)
+    outbox = SmsOutbox(store, MemorySms())
+    now = paris(2026, 11, 24, 20, 0)
+    bodies = []
+    for said in (URL_TRANSCRIPT, ()):
+        case_id = await _abstained_case(cases, said)
+        callback = await book.book_callback(case_id, "07 81 23 45 67", now=now)
+        assert callback.sms_id is not None and callback.number == "+33781234567"
+        sms = await outbox.get(callback.sms_id)
+        assert sms is not None and sms.to_number == "+33781234567"
+        assert callback.reference in sms.body and "mer. 25/11 à 14h00" in sms.body
+        bodies.append(sms.body.replace(callback.reference, "CB-?????"))
+    with_link, silent = bodies
+    assert with_link == silent
+    for fragment in ("http", "example", "bit.ly", "Cliquez", "urgent", "colis"):
+        assert fragment.lower() not in with_link.lower()
+
+
+async def test_sms_subject_is_a_card_title_or_a_service_label(
+    store: Store, cases: CaseRepository
+) -> None:
+    labels = {"urbanisme": {"fr": "Urbanisme", "en": "Planning and building permits"}}
+    # one caller, four bookings: within the caps
+    book = CallbackBook(store, tz=PARIS, service_labels=labels, sms_caps=SmsCaps(per_caller=4))
+    outbox = SmsOutbox(store, MemorySms())
+
+    async def body(
+        case_id: str, number: str, service: str | None = None, language: str | None = None
+    ) -> str:
+        callback = await book.book_callback(case_id, number, service=service, language=language)
+        assert callback.sms_id is not None
+        sms = await outbox.get(callback.sms_id)
+        assert sms is not None
+        return sms.body
+
+    # answered from a card: its title
+    assert "Objet : Passeport." in await body(await _case(cases), "06 12 34 56 71")
+    # abstained, handed to a service: the flow's label, in the caller's language
+    abstained = await _abstained_case(cases, URL_TRANSCRIPT)
+    assert "Objet : Urbanisme." in await body(abstained, "06 12 34 56 72", service="urbanisme")
+    english = await _abstained_case(cases, URL_TRANSCRIPT)
+    sent = await body(english, "06 12 34 56 73", service="urbanisme", language="en")
+    assert "Topic: Planning and building permits." in sent
+    # a service the flow does not name, and a title no card vouches for: neither
+    unvouched = await _abstained_case(cases, ())
+    await cases.set_topic(unvouched, None, "Gagnez 1000 EUR sur gain.example", "loterie")
+    sent = await body(unvouched, "06 12 34 56 74")
+    assert "Objet : votre demande." in sent
+    assert "gain" not in sent and "loterie" not in sent
+
+
+# --- caps on what a caller can make the city send ---
+
+
+async def _from(cases: CaseRepository, caller: str | None) -> str:
+    return (await cases.open_case(caller_number=caller)).id
+
+
+async def _refused_row(store: Store, callback: CallbackRecord) -> tuple[str, str | None, str]:
+    rows = [
+        r for r in await SmsOutbox(store, MemorySms()).list() if callback.id in r.idempotency_key
+    ]
+    assert len(rows) == 1
+    return rows[0].status.value, rows[0].last_error, rows[0].to_number
+
+
+@pytest.mark.parametrize(
+    ("caps", "calls", "reason"),
+    [
+        # one caller, one victim, one number per call: the destination's cap
+        (
+            SmsCaps(per_destination=2, per_caller=10, per_day=10),
+            [("+33612345678", "06 98 76 54 32")] * 3,
+            CAP_PER_DESTINATION,
+        ),
+        # one caller keying in many numbers: the caller's cap
+        (
+            SmsCaps(per_destination=10, per_caller=2, per_day=10),
+            [("+33612345678", f"06 98 76 54 3{i}") for i in range(3)],
+            CAP_PER_CALLER,
+        ),
+        # hiding the number does not lift it: withheld calls share one allowance
+        (
+            SmsCaps(per_destination=10, per_caller=2, per_day=10),
+            [(None, f"06 98 76 54 3{i}") for i in range(3)],
+            CAP_PER_CALLER,
+        ),
+        # many callers, many numbers: the city's daily cap
+        (
+            SmsCaps(per_destination=10, per_caller=10, per_day=2),
+            [(f"+3361234567{i}", f"06 98 76 54 3{i}") for i in range(3)],
+            CAP_PER_DAY,
+        ),
+    ],
+)
+async def test_a_cap_refuses_the_sms_not_the_callback(
+    store: Store,
+    cases: CaseRepository,
+    caplog: pytest.LogCaptureFixture,
+    caps: SmsCaps,
+    calls: list[tuple[str | None, str]],
+    reason: str,
+) -> None:
+    woken: list[bool] = []
+    book = CallbackBook(store, tz=PARIS, sms_caps=caps, on_sms_queued=lambda: woken.append(True))
+    booked = [await book.book_callback(await _from(cases, c), n) for c, n in calls]
+    assert all(b.sms_id is not None and b.sms_refused is None for b in booked[:2])
+    caplog.set_level("WARNING")
+    refused = booked[2]
+    # the callback stands, for the agents, only its SMS is refused
+    assert refused.status is CallbackStatus.PENDING
+    assert [c.id for c in await book.list_callbacks()] == [b.id for b in booked]
+    assert (refused.sms_id, refused.sms_refused) == (None, reason)
+    assert woken == [True, True]  # nothing for the outbox to send
+    # on record: a 'refused' row with the reason, that no worker ever sends
+    status, error, to = await _refused_row(store, refused)
+    assert (status, error, to) == ("refused", reason, refused.number)
+    engine = MemorySms()
+    run = await SmsOutbox(store, engine).run_once()
+    assert run.sent == 2 and sorted(t for _, t, _ in engine.sent) == sorted(
+        b.number for b in booked[:2]
+    )
+    # a booking retried after a time-out says the same
+    again = await book.book_callback(refused.case_id, refused.number)
+    assert (again.id, again.sms_id, again.sms_refused) == (refused.id, None, reason)
+
+
+async def test_a_refusal_is_logged_with_masked_numbers(
+    store: Store, cases: CaseRepository, caplog: pytest.LogCaptureFixture
+) -> None:
+    book = CallbackBook(store, tz=PARIS, sms_caps=SmsCaps(per_destination=1))
+    await book.book_callback(await _from(cases, "+33612345678"), "06 98 76 54 32")
+    caplog.set_level("DEBUG")
+    refused = await book.book_callback(await _from(cases, "+33612345678"), "06 98 76 54 32")
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert refused.reference in line and CAP_PER_DESTINATION in line
+    assert "+336…32" in line and "+336…78" in line  # enough to tell numbers apart
+    for digits in ("698765432", "612345678"):
+        assert digits not in caplog.text
+
+
+async def test_caps_count_a_day_back(store: Store, cases: CaseRepository) -> None:
+    book = CallbackBook(store, tz=PARIS, sms_caps=SmsCaps(per_destination=1))
+    monday = paris(2026, 11, 23, 20, 0)
+    first = await book.book_callback(await _from(cases, None), "06 98 76 54 32", now=monday)
+    later = monday.replace(hour=23)
+    same_day = await book.book_callback(await _from(cases, None), "06 98 76 54 32", now=later)
+    next_day = monday.replace(day=24, hour=20, minute=1)
+    tomorrow = await book.book_callback(await _from(cases, None), "06 98 76 54 32", now=next_day)
+    assert first.sms_id and tomorrow.sms_id
+    assert same_day.sms_refused == CAP_PER_DESTINATION
+
+
+async def test_concurrent_bookings_stay_within_a_cap(
+    db_url: str, store: Store, cases: CaseRepository
+) -> None:
+    """Bookings from other processes, at once, to one number: their counts do not
+    each miss the others' rows (PostgreSQL: READ COMMITTED)."""
+    case_ids = [await _from(cases, f"+3361234567{i}") for i in range(4)]
+    stores = [open_store(db_url) for _ in case_ids]
+    try:
+        books = [CallbackBook(s, tz=PARIS, sms_caps=SmsCaps(per_destination=1)) for s in stores]
+        booked = await asyncio.gather(
+            *(b.book_callback(c, "06 98 76 54 32") for b, c in zip(books, case_ids, strict=True))
+        )
+    finally:
+        for s in stores:
+            s.close()
+    assert len([b for b in booked if b.sms_id is not None]) == 1
+    assert len([b for b in booked if b.sms_refused == CAP_PER_DESTINATION]) == 3
+
+
+async def test_caps_and_countries_come_from_the_settings(
+    store: Store, cases: CaseRepository
+) -> None:
+    settings = Settings(
+        sms_cap_per_destination_per_day=1,
+        callback_allow_international=True,
+        callback_international_countries=["be"],
+    )
+    book = CallbackBook.from_settings(store, settings)
+    assert book.sms_caps.per_destination == 1
+    belgian = await book.book_callback(await _from(cases, None), "+32 470 12 34 56")
+    assert belgian.number == "+32470123456" and belgian.sms_id is not None
+    with pytest.raises(InvalidNumber) as caught:
+        await book.book_callback(await _from(cases, None), "+41 78 123 45 67")
+    assert caught.value.reason == "country_not_allowed"
+    with pytest.raises(ConfigError):
+        CallbackBook.from_settings(store, Settings(callback_international_countries=["+32"]))
+
+
+async def test_a_number_in_no_range_is_not_booked(store: Store, cases: CaseRepository) -> None:
+    book = CallbackBook(store, tz=PARIS)
+    with pytest.raises(InvalidNumber) as caught:
+        await book.book_callback(await _case(cases), "07 12 34 56 78")
+    assert caught.value.reason == "not_assigned"
+    assert await book.list_callbacks() == []

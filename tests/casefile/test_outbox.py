@@ -149,7 +149,7 @@ async def test_rate_limited_per_number(store: Store, fake_twilio: FakeTwilio) ->
     worker = outbox(store, fake_twilio, per_number_per_hour=2)
     for i in range(3):
         await worker.enqueue(f"k{i}", "+33612345678", f"message {i}")
-    await worker.enqueue("other", "+33712345678", "someone else")
+    await worker.enqueue("other", "+33781234567", "someone else")
     run = await worker.run_once()
     assert run.sent == 3 and run.failed == 1
     limited = [r for r in await worker.list() if r.status is SmsStatus.FAILED]
@@ -165,7 +165,7 @@ async def test_crash_between_send_and_mark(store: Store, fake_twilio: FakeTwilio
     """A worker died after Twilio accepted the message but before writing 'sent'."""
     worker = outbox(store, fake_twilio, sending_lease_s=60)
     accepted = await worker.enqueue("done-before-crash", "+33612345678", "accepted")
-    lost = await worker.enqueue("never-sent", "+33712345678", "not accepted")
+    lost = await worker.enqueue("never-sent", "+33781234567", "not accepted")
     await asyncio.to_thread(twilio(fake_twilio).send, accepted.id, "+33612345678", "accepted")
     crashed_at = utcnow()
     with store.session() as session:
@@ -287,3 +287,21 @@ async def test_rate_limit_holds_across_workers(db_url: str, store: Store) -> Non
     assert rows["k1"].status is SmsStatus.SENT and rows["k1"].sent_at == now
     assert (rows["k2"].status, rows["k2"].last_error) == (SmsStatus.FAILED, RATE_LIMITED)
     assert rows["k2"].sent_at is None
+
+
+async def test_enqueue_follows_the_international_settings(store: Store) -> None:
+    def worker(**settings: object) -> SmsOutbox:
+        return SmsOutbox(store, MemorySms(), OutboxPolicy.from_settings(Settings(**settings)))
+
+    with pytest.raises(InvalidNumber) as caught:
+        await worker().enqueue("be", "+32 470 12 34 56", "hello")
+    assert caught.value.reason == "international_not_allowed"
+    on = worker(callback_allow_international=True, callback_international_countries=["BE"])
+    queued = await on.enqueue("be", "+32 470 12 34 56", "hello")
+    assert queued.to_number == "+32470123456"
+    with pytest.raises(InvalidNumber) as caught:
+        await on.enqueue("ch", "+41 78 123 45 67", "hello")
+    assert caught.value.reason == "country_not_allowed"
+    with pytest.raises(InvalidNumber) as caught:
+        await on.enqueue("fr", "07 12 34 56 78", "hello")  # no such French range
+    assert caught.value.reason == "not_assigned"

@@ -22,6 +22,7 @@ from pbx.asterisk_process import load_secrets
 from pbx.calls import CallRepository
 from tests.integration.stack import Stack
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.rtp_capture import RtpCapture
 from tests.support.sip_caller import AgentPhone, CallSession
 from tests.support.speech import caller_audio
 from tests.support.transcribe import transcribe
@@ -30,6 +31,9 @@ pytestmark = pytest.mark.asterisk
 
 CALLER_NUMBER = "0612345678"
 CALLER_E164 = "+33612345678"
+# a number the caller keys in for the callback (a real mobile range: 07 81)
+OTHER_NUMBER = "0781234567"
+OTHER_E164 = "+33781234567"
 RATE = 8000
 
 
@@ -50,7 +54,7 @@ def live(stack: Stack, twilio: FakeTwilio) -> Stack:
         sms_provider="twilio",
         twilio_account_sid=twilio.account_sid,
         twilio_auth_token=twilio.auth_token,
-        twilio_from="+33700000000",
+        twilio_from="MAIRIE",  # an alphanumeric sender, as French cities use
         twilio_base_url=twilio.base_url,
         silence_timeout_s="4",
         max_silences="1",
@@ -166,9 +170,15 @@ async def test_night_caller_hears_the_cards_answer(
 async def test_night_caller_asks_for_a_person_and_books_a_callback(
     live: Stack, records: Records, twilio: FakeTwilio, tmp_path: Path
 ) -> None:
+    """The bot has no answer; the caller asks for a person, names a website and keys in
+    another number for the callback: the SMS goes to that number and says only what
+    the city wrote (never the caller's words: it leaves under the city's name)."""
     live.guichet("mode", "night")
     sent_before = len(twilio.messages)
-    mic = caller_audio(tmp_path / "agent.wav", (1.0, "Je voudrais parler à un conseiller."))
+    mic = caller_audio(
+        tmp_path / "agent.wav",
+        (1.0, "Je voudrais parler à un conseiller du site arnaque point com."),
+    )
     controller = await live.start_controller()
     try:
         async with dial_city_hall(live, tmp_path, mic) as call:
@@ -178,7 +188,9 @@ async def test_night_caller_asks_for_a_person_and_books_a_callback(
             await controller.wait_for_line(rf"call {call_id}: bot says: Voulez-vous qu'un", 60)
             call.send_dtmf("1")  # yes, call me back
             await controller.wait_for_line(rf"call {call_id}: voicebot -> callback", 20)
-            call.send_dtmf("1")  # the number from the caller ID is right
+            # not the caller ID: another number, then 1 when it is read back (typed
+            # ahead, the 1 waits for the read-back's turn)
+            call.send_dtmf(OTHER_NUMBER + "#1")
             booked = await controller.wait_for_line(
                 rf"call {call_id}: callback (CB-\w+) booked", 40
             )
@@ -190,16 +202,22 @@ async def test_night_caller_asks_for_a_person_and_books_a_callback(
 
     reference = booked.group(1)
     sms = messages[-1]
-    assert sms["to"] == CALLER_E164
+    assert sms["to"] == OTHER_E164
     assert reference in sms["body"]
 
     cases, callbacks = records.cases, records.callbacks
     booking = await callbacks.get_callback(reference)
-    assert booking.number == CALLER_E164
+    assert booking.number == OTHER_E164
     case_file = await cases.get_case(booking.case_id)
     assert case_file.case.outcome == "callback"
+    assert case_file.case.caller_number == CALLER_E164
     assert case_file.case.summary  # written for the agent who calls back
-    assert any("conseiller" in t.text.lower() for t in case_file.turns if t.speaker == "caller")
+    # what Whisper made of the caller (the website included, "….com"): the SMS quotes
+    # none of it
+    said = words(" ".join(t.text for t in case_file.turns if t.speaker == "caller"))
+    assert {"voudrais", "parler", "site"} & said, said
+    quoted = {w for w in said if len(w) > 3} & words(sms["body"])
+    assert not quoted, sms["body"]
 
     heard = transcribe(call.result().recording, "fr")  # type: ignore[arg-type]
     assert "référence" in heard.lower() or "reference" in heard.lower(), heard
@@ -343,3 +361,43 @@ async def test_controller_killed_mid_call_caller_gets_the_callback_flow(
     heard = transcribe(call.result().recording, "fr")  # type: ignore[arg-type]
     assert "excus" in heard.lower() and "interruption" in heard.lower(), heard
     assert "référence" in heard.lower(), heard
+
+
+async def test_the_caller_receives_rtp_all_through_a_voicebot_call(
+    live: Stack, records: Records, tmp_path: Path
+) -> None:
+    """While the bot listens it has nothing to say, yet the caller's line must not go
+    quiet: an operator's border controller with an RTP time-out would hang up on the
+    citizen. Through a whole voicebot call (the greeting, a question over it, the
+    answer, the silences while the bot waits, its prompts, the goodbye), the packets
+    Asterisk sends the caller never stop for more than 100 ms (a packet capture on
+    loopback, from the first packet to the last)."""
+    live.guichet("mode", "night")
+    mic = caller_audio(
+        tmp_path / "question.wav", (1.0, "Quels sont les horaires d'ouverture de la mairie ?")
+    )
+    controller = await live.start_controller()
+    try:
+        async with (
+            RtpCapture(live.settings.rtp_start, live.settings.rtp_end) as capture,
+            dial_city_hall(live, tmp_path, mic) as call,
+        ):
+            assert await call.wait_established(10), call.log
+            started = await controller.wait_for_line(r"call (\S+): answered -> voicebot", 15)
+            call_id = started.group(1)
+            # the answer, "another question?", silence, a prompt, silence, goodbye
+            await controller.wait_for_line(rf"call {call_id}: turn \d+ answered from", 60)
+            await controller.wait_for_line(rf"call {call_id} ended \((\w+)\)", 60)
+            await call.wait_closed(10)
+    finally:
+        await controller.stop()
+
+    flow = capture.flow()
+    print(
+        f"caller's RTP: {len(flow.packets)} packets over {flow.duration_s:.1f} s, "
+        f"largest gap {flow.largest_gap_s * 1000:.0f} ms"
+    )
+    assert flow.duration_s > 15, flow.duration_s  # the whole call, its silences included
+    assert flow.largest_gap_s <= 0.1, flow.gaps_over(0.1)
+    record = await records.calls.get(call_id)
+    assert record is not None and record.end_reason == "completed"

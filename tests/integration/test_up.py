@@ -1,6 +1,9 @@
 """``guichet up`` brings the whole stack up, says "ready", answers ``guichet status``,
 answers a call with the voicebot — which a browser on the web app's event feed sees,
-typed, as it happens — and leaves nothing behind on SIGINT (what Ctrl-C sends)."""
+typed, as it happens — and leaves nothing behind on SIGINT (what Ctrl-C sends); a
+second one on the same data directory or ports says so in one line; after a crash
+the next one owns, and stops, the Asterisk the crashed one started; a fresh data
+directory needs no step before it."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from guichet.settings import load_settings
+from pbx.asterisk_process import ChrootAsterisk, root_lock
 from pbx.asterisk_root import mounted_under
 from tests.integration.stack import GUICHET, shared_asterisk_root, stack_env
 from tests.support.processes import WatchedProcess
@@ -57,9 +62,46 @@ def asterisk_processes() -> list[str]:
     return [line for line in out.stdout.splitlines() if "/usr/sbin/asterisk" in line]
 
 
-async def test_up_status_call_and_clean_stop(tmp_path: Path, demo_kb_index: Path) -> None:
+def instance_processes(env: dict[str, str]) -> list[str]:
+    """The Asterisk processes of this data directory's instance (other engineers'
+    test runs share the machine and the root: theirs are not ours to count)."""
+    instance = ChrootAsterisk(load_settings(env)).instance
+    return [line for line in asterisk_processes() if f"/var/lib/guichet/{instance}/" in line]
+
+
+def asterisks_in(root: Path) -> list[int]:
+    """Pids of the Asterisk processes chrooted into ``root``, whoever started them."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "comm").read_text().strip() == "asterisk" and Path(
+                os.readlink(proc / "root")
+            ) == root.resolve():
+                pids.append(int(proc.name))
+        except OSError:
+            continue  # gone meanwhile
+    return pids
+
+
+def assert_nothing_left(env: dict[str, str]) -> None:
+    """No Asterisk of this data directory runs, and the root is unmounted unless
+    another instance (someone else's) still runs in it."""
+    assert instance_processes(env) == []
     root = shared_asterisk_root()
-    before = asterisk_processes()  # a developer's own `make run`, say
+    # under the root's lock no other run is midway through a start or a stop
+    with root_lock(root):
+        mounts = mounted_under(root)
+        others = asterisks_in(root)
+    assert mounts == [] or others, mounts
+
+
+def sip_passwords(home: Path) -> list[str]:
+    return list(json.loads((home / "secrets.json").read_text())["sip_accounts"].values())
+
+
+async def test_up_status_call_and_clean_stop(tmp_path: Path, demo_kb_index: Path) -> None:
     home = tmp_path / "home"
     env = stack_env(home, kb_index=str(demo_kb_index), **UP_PORTS)
     # night: the voicebot answers whatever the clock says (set before start: kept)
@@ -72,6 +114,10 @@ async def test_up_status_call_and_clean_stop(tmp_path: Path, demo_kb_index: Path
         assert f"http://127.0.0.1:{UP_PORTS['web_port']}/" in up.output
         assert "mode night" in up.output
         assert "SMS          log only" in up.output
+        # the banner says where the SIP passwords are, never what they are
+        assert f"SIP accounts 1001, 1002  (passwords in {home}/secrets.json)" in up.output
+        passwords = sip_passwords(home)
+        assert passwords and not [p for p in passwords if p in up.output], up.output
 
         status = subprocess.run([GUICHET, "status"], env=env, capture_output=True, text=True)
         assert status.returncode == 0, status.stdout + status.stderr
@@ -109,8 +155,105 @@ async def test_up_status_call_and_clean_stop(tmp_path: Path, demo_kb_index: Path
 
     assert code == 0, up.output
     assert "Guichet stopped." in up.output
-    assert asterisk_processes() == before
-    if not before:
-        assert mounted_under(root) == []
+    # nothing left, though a developer's own `make run` may share the root
+    assert_nothing_left(env)
     after = subprocess.run([GUICHET, "status"], env=env, capture_output=True, text=True)
     assert after.returncode != 0
+
+
+async def start_up(env: dict[str, str]) -> WatchedProcess:
+    up = await WatchedProcess([GUICHET, "up"], env).start()
+    await up.wait_for_line(r"^ready$", timeout=90)
+    return up
+
+
+async def stop_up(up: WatchedProcess) -> None:
+    up.send_signal(signal.SIGINT)
+    code = await up.wait(timeout=30)
+    assert code == 0, up.output
+    assert "Guichet stopped." in up.output
+
+
+async def refused(env: dict[str, str]) -> tuple[int, list[str]]:
+    """Run a second ``guichet up`` to its end: its exit status and output lines."""
+    second = await WatchedProcess([GUICHET, "up"], env).start()
+    code = await second.wait(timeout=60)
+    return code, second.lines
+
+
+async def test_a_second_up_on_the_same_home_or_ports_says_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    env = stack_env(tmp_path / "home", **UP_PORTS)
+    first = await start_up(env)
+    try:
+        # the same data directory
+        code, lines = await refused(env)
+        assert code != 0
+        assert len(lines) == 1 and "already running" in lines[0], lines
+        assert str(tmp_path / "home") in lines[0] and "Traceback" not in lines[0]
+        # another data directory, the same ports: refused before it starts Asterisk
+        other = stack_env(tmp_path / "other-home", **UP_PORTS)
+        code, lines = await refused(other)
+        assert code != 0
+        assert len(lines) == 1 and "already in use" in lines[0], lines
+        assert f":{UP_PORTS['web_port']}" in lines[0]
+        assert instance_processes(other) == []
+        # its own web and FastAGI ports, Asterisk's taken: an Asterisk started there
+        # would run deaf (it only logs a failed bind), so it is not started at all
+        own_ports = {**UP_PORTS, "web_port": str(26081 + _OFFSET), "agi_port": "0"}
+        third = stack_env(tmp_path / "third-home", **own_ports)
+        code, lines = await refused(third)
+        assert code != 0
+        assert len(lines) == 1 and "already in use" in lines[0], lines
+        assert f"SIP port 127.0.0.1:{UP_PORTS['sip_port']}" in lines[0]
+        assert instance_processes(third) == []
+        # the first one noticed nothing: still up, still recorded, still owning
+        status = subprocess.run([GUICHET, "status"], env=env, capture_output=True, text=True)
+        assert status.returncode == 0, status.stdout + status.stderr
+        record = json.loads((tmp_path / "home" / "run" / "up.json").read_text())
+        assert record["pid"] != 0 and record["started_by_guichet"] is True
+    finally:
+        await stop_up(first)
+    assert_nothing_left(env)
+
+
+async def test_after_a_crash_the_next_up_owns_and_stops_the_asterisk_left_behind(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    env = stack_env(home, **UP_PORTS)
+    crashed = await start_up(env)
+    try:
+        left_behind = instance_processes(env)
+        record = json.loads((home / "run" / "up.json").read_text())
+    finally:
+        await crashed.kill()  # SIGKILL: no clean-up of any kind
+    assert len(left_behind) == 1, left_behind
+    assert instance_processes(env) == left_behind  # Asterisk outlives it
+
+    restarted = await start_up(env)
+    try:
+        assert instance_processes(env) == left_behind  # the same one, not a second
+    finally:
+        await stop_up(restarted)
+    assert_nothing_left(env)
+    assert not (home / "run" / "up.json").exists()
+    # what let the second one know: the first recorded the Asterisk it started
+    assert record.get("started_by_guichet") is True, record
+    assert str(record.get("asterisk_pid")) == left_behind[0].split()[0], record
+    assert "taking it over" in restarted.output
+
+
+async def test_a_fresh_data_directory_starts_with_no_step_before(tmp_path: Path) -> None:
+    home = tmp_path / "var-lib-guichet"
+    env = stack_env(home, **UP_PORTS)
+    # nothing prepared for it: the models come with the installation
+    del env["GUICHET_MODELS_DIR"]
+    up = await start_up(env)
+    try:
+        assert "Whisper" not in up.output, up.output
+        assert not (home / "models").exists()  # not assembled per data directory
+    finally:
+        await stop_up(up)
+    assert_nothing_left(env)

@@ -98,3 +98,48 @@ def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
     assert "expected a mapping" in str(error_of("- a\n- b\n"))
     with pytest.raises(FlowError, match=r"nowhere\.yaml: cannot read"):
         load_flow(tmp_path / "nowhere.yaml")
+
+
+def with_notice(language: str, notice: object) -> str:
+    """The demo flow with ``language``'s privacy notice replaced (None: removed)."""
+    data = yaml.safe_load(DEFAULT_FLOW.read_text(encoding="utf-8"))
+    if notice is None:
+        del data["prompts"][language]["privacy_notice"]
+    else:
+        data["prompts"][language]["privacy_notice"] = notice
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_the_demo_flow_tells_callers_about_transcription(flow: Flow) -> None:
+    notices = flow.privacy_notices
+    assert set(notices) == {"fr", "en"}
+    assert "transcrit" in notices["fr"] and "site internet" in notices["fr"]
+    assert "transcribed" in notices["en"] and "website" in notices["en"]
+
+
+def test_a_flow_without_a_privacy_notice_is_refused() -> None:
+    err = error_of(with_notice("en", None))
+    assert (err.path, str(err)) == (
+        "prompts.en.privacy_notice",
+        "default.yaml: prompts.en.privacy_notice: required",
+    )
+
+
+def test_a_privacy_notice_says_where_to_learn_more() -> None:
+    vague = {"text": "Cet appel est transcrit par un assistant."}
+    err = error_of(with_notice("fr", vague))
+    assert err.path == "prompts.fr.privacy_notice.text"
+    assert "must say where to learn more" in str(err)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cet appel est transcrit. Détails sur saint-aubin.fr, rubrique vie privée.",
+        "Cet appel est transcrit. Voir https://www.saint-aubin.fr/donnees-personnelles",
+        "Cet appel est transcrit. Plus d'informations sur le site de la ville.",
+    ],
+)
+def test_a_web_address_or_the_website_will_do(text: str) -> None:
+    flow = parse_flow(with_notice("fr", {"text": text}))
+    assert flow.privacy_notices["fr"] == text

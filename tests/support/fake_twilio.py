@@ -7,7 +7,9 @@ the real ``twilio`` client library can be tested (and ``make run`` can point at 
 - ``GET`` the same path (To, From, DateSent> filters) → a page of messages, which the
   outbox uses to learn whether a message was already accepted.
 - ``fail_next(n, status)`` answers the next n POSTs with a Twilio-style error;
-  ``hang_next(n, seconds)`` holds them past the client's timeout.
+  ``hang_next(n)`` holds them past the client's timeout; ``accept_and_hold_next(n)``
+  takes the next n messages (listed, as sent) but holds the replies until ``stop``:
+  a sender killed meanwhile never learns that its message left.
 
 Run it alone: ``python -m tests.support.fake_twilio --port 8099`` then set
 ``sms_provider = "twilio"``, ``twilio_base_url = "http://127.0.0.1:8099"`` and the
@@ -21,6 +23,7 @@ import base64
 import json
 import re
 import secrets
+import sys
 import threading
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -47,9 +50,11 @@ class FakeTwilio:
         self._changed = threading.Condition()
         self._failures: list[tuple[int, int]] = []  # (status, code) per next POST
         self._hangs: list[float] = []
+        self._holds = 0  # next POSTs accepted, then answered only at stop
+        self.held = 0  # messages accepted whose reply is held
         self._release = threading.Event()
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server = _Server((host, port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
@@ -85,12 +90,33 @@ class FakeTwilio:
         with self._changed:
             self._hangs.extend([1.0] * count)
 
+    def accept_and_hold_next(self, count: int = 1) -> None:
+        """The next POSTs are accepted (the message is listed, as Twilio would send
+        it) but get no answer until :meth:`stop`."""
+        with self._changed:
+            self._holds += count
+
     def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Block until at least ``count`` messages were accepted."""
         with self._changed:
             if not self._changed.wait_for(lambda: len(self.messages) >= count, timeout):
                 raise TimeoutError(f"{len(self.messages)} of {count} messages arrived")
             return list(self.messages)
+
+    def wait_for_to(self, number: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Block until a message to ``number`` was accepted; the first one."""
+        with self._changed:
+            if not self._changed.wait_for(
+                lambda: any(m["to"] == number for m in self.messages), timeout
+            ):
+                raise TimeoutError("no message to that number arrived")
+            return next(m for m in self.messages if m["to"] == number)
+
+    def wait_held(self, count: int, timeout: float = 10.0) -> None:
+        """Block until at least ``count`` messages were accepted with a held reply."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.held >= count, timeout):
+                raise TimeoutError(f"{self.held} of {count} held messages arrived")
 
     # --- called by the handler ---
     def _authorised(self, header: str | None, sid: str) -> bool:
@@ -150,8 +176,12 @@ class FakeTwilio:
         message["uri"] = f"/2010-04-01/Accounts/{sid}/Messages/{message['sid']}.json"
         with self._changed:
             self.messages.append(message)
+            hold = self._holds > 0  # only a message it took: a rejected one is answered
+            if hold:
+                self._holds -= 1
+                self.held += 1
             self._changed.notify_all()
-        return 201, _public(message), False
+        return 201, _public(message), hold
 
     def _list(self, sid: str, query: dict[str, list[str]]) -> dict[str, Any]:
         def first(name: str) -> str | None:
@@ -182,6 +212,15 @@ class FakeTwilio:
             "start": 0,
             "uri": uri,
         }
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client killed mid-request (the crash tests do that) is not the server's
+        # error: no traceback on stderr for it
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:

@@ -206,3 +206,26 @@ def test_hand_over_prefers_the_topic_experts_then_reception_then_a_callback() ->
     assert nobody.service == "etat-civil" and nobody.incident and nobody.link_id
     names = hand_over(set()).service_names
     assert {"etat-civil", "titres-identite", "reception", "mairie-annexe"} <= names
+
+
+async def test_any_failure_in_a_step_ends_the_call_as_an_error(harness: Harness) -> None:
+    """Not only ARI and media errors: a bug, a bad value, a store error. The session
+    never raises; the call ends with reason ``error`` (here even the last resort is
+    refused: ARI is unreachable, so the hang-up is tried, and that fails too)."""
+
+    async def broken(call: CallSession) -> None:
+        raise ValueError("a value the step did not expect")
+
+    steps: dict[CallState, CallStep] = {
+        CallState.NEW: Step(open_case),
+        CallState.ANSWERED: Step(broken),
+    }
+    session = await harness.session(steps)
+    async with harness.bus.subscribe(types=(CallEnded,)) as events:
+        await asyncio.wait_for(session.run(), WITHIN_S)
+        ended = await asyncio.wait_for(events.get(), WITHIN_S)
+    assert isinstance(ended, CallEnded) and ended.reason == "error"
+    record = await harness.calls.get("c1")
+    assert record is not None and record.end_reason == "error"
+    case = (await harness.cases.get_case(session.case_id)).case
+    assert case.outcome is Outcome.ABANDONED  # closed, not left open

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from guichet.casefile.phone_numbers import normalize_number, parse_countries
 from guichet.casefile.records import CallbackRecord, CallbackStatus
 from pbx.callbacks import (
     CallbackDialog,
@@ -35,12 +37,27 @@ class Speaker:
         return True
 
 
-def dialog(*answers: str, lang: str = "fr") -> tuple[CallbackDialog, Speaker]:
+def dialog(
+    *answers: str, lang: str = "fr", countries: list[str] | None = None
+) -> tuple[CallbackDialog, Speaker]:
+    """``countries``: international numbers allowed, from these countries (the check
+    CallbackBook.normalize makes, which the CALLBACK step hands the dialog)."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     speaker = Speaker(queue, list(answers))
+    normalize = partial(
+        normalize_number,
+        allow_international=countries is not None,
+        countries=parse_countries(countries or []),
+    )
     return (
         CallbackDialog(
-            speaker, queue, lang, PARIS, first_key_timeout_s=0.05, next_key_timeout_s=0.05
+            speaker,
+            queue,
+            lang,
+            PARIS,
+            normalize=normalize,
+            first_key_timeout_s=0.05,
+            next_key_timeout_s=0.05,
         ),
         speaker,
     )
@@ -106,3 +123,59 @@ async def test_booked_says_reference_time_and_sms(lang: str) -> None:
     await flow.booked(record)
     assert "C B, 4 K 7 Q 2" in speaker.said[0]
     assert ("SMS" in speaker.said[0]) if lang == "fr" else ("text message" in speaker.said[0])
+
+
+async def test_a_keyed_number_in_no_french_range_is_refused_and_asked_again() -> None:
+    # 07 12 … has the shape of a mobile but no operator holds it: a slip of the finger
+    flow, speaker = dialog("0712345678#", "0781234567#", "1")
+    assert await flow.confirm_number(None) == "+33781234567"
+    assert "n'existe pas" in speaker.said[1]
+    assert "07 12" not in " ".join(speaker.said)  # never read back as if it were good
+    assert "07 81 23 45 67" in speaker.said[2]
+
+
+async def test_a_caller_id_in_no_french_range_is_not_offered() -> None:
+    flow, speaker = dialog("0612345678#", "1")
+    assert await flow.confirm_number("+33712345678") == "+33612345678"
+    assert speaker.said[0].startswith("Tapez le numéro")
+
+
+@pytest.mark.parametrize(
+    ("countries", "keyed", "heard"),
+    [
+        (None, "0032470123456#", "que les numéros français"),
+        (["BE"], "0041781234567#", "numéros de ce pays"),
+        (["BE"], "003290012345#", "surtaxé"),  # Belgian premium rate
+        (["BE"], "00881612345678#", "ce type de numéro"),  # Iridium satellite
+        (None, "0892680292#", "surtaxé"),
+    ],
+)
+async def test_the_dialog_says_why_a_number_is_refused(
+    countries: list[str] | None, keyed: str, heard: str
+) -> None:
+    flow, speaker = dialog(keyed, countries=countries)
+    assert await flow.confirm_number(None) is None
+    assert heard in speaker.said[1]
+
+
+async def test_a_listed_country_is_read_back_and_confirmed() -> None:
+    flow, speaker = dialog("0032470123456#", "1", countries=["BE"])
+    assert await flow.confirm_number(None) == "+32470123456"
+    assert "+32470123456" in speaker.said[1]
+
+
+async def test_booked_without_an_sms_promises_none() -> None:
+    flow, speaker = dialog()
+    record = CallbackRecord(
+        id="cb1",
+        reference="CB-4K7Q2",
+        case_id="k1",
+        number="+33612345678",
+        language="fr",
+        requested_at=datetime(2026, 11, 26, 20, 0, tzinfo=UTC),
+        due_by=datetime(2026, 11, 27, 13, 30, tzinfo=UTC),
+        status=CallbackStatus.PENDING,
+        sms_refused="cap_per_destination",
+    )
+    await flow.booked(record)
+    assert "C B, 4 K 7 Q 2" in speaker.said[0] and "SMS" not in speaker.said[0]

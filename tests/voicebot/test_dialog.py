@@ -2,6 +2,7 @@
 
 import pytest
 
+from ivr_flows import DEFAULT_FLOW, load_flow
 from voicebot.chat import TextChat
 from voicebot.dialog import (
     Callback,
@@ -232,3 +233,40 @@ def test_french_greeting_offers_english_by_key_or_word() -> None:
 )
 def test_a_short_question_is_not_a_request_to_repeat(text: str, intent: str) -> None:
     assert classify(text) == intent
+
+
+NOTICE = {
+    "fr": "Cet appel est transcrit ; détails sur le site de la ville.",
+    "en": "This call is transcribed; details on the city's website.",
+}
+
+
+def greeting_texts(actions: list) -> list[tuple[str, str]]:
+    return [(a.lang, a.text) for a in actions if isinstance(a, Say) and a.kind == "greeting"]
+
+
+def test_the_greeting_says_the_flows_privacy_notice_after_the_invitation() -> None:
+    dialog = Dialog(DialogConfig(notice=NOTICE))
+    greeting = greeting_texts(dialog.handle(Start()))
+    # asked first to speak, then told: the invitation stays within the first seconds
+    assert [lang for lang, _ in greeting] == ["fr", "fr", "en"]
+    assert "Posez-moi votre question" in greeting[0][1]
+    assert greeting[1] == ("fr", NOTICE["fr"])
+    assert "press 2" in greeting[2][1] and NOTICE["en"] not in greeting[2][1]
+    # a caller who switches to English hears the English notice with the English greeting
+    english = greeting_texts(dialog.handle(Dtmf("2")))
+    assert [lang for lang, _ in english] == ["en", "en"] and english[1] == ("en", NOTICE["en"])
+    assert [a.text for a in dialog.handle(Dtmf("*"))] == [text for _, text in english]
+
+
+def test_the_notice_comes_from_the_flow_not_from_the_dialog() -> None:
+    flow = load_flow(DEFAULT_FLOW)
+    with_notice = greeting_texts(Dialog(DialogConfig(notice=flow.privacy_notices)).handle(Start()))
+    # without one from the flow, the dialog has nothing of its own to say
+    bare = greeting_texts(Dialog(DialogConfig()).handle(Start()))
+    assert with_notice == [bare[0], ("fr", flow.privacy_notices["fr"]), bare[1]]
+
+
+def test_the_text_chat_greets_with_the_notice_too() -> None:
+    chat = TextChat(fake_knowledge(), DialogConfig(notice=NOTICE), "en")
+    assert greeting_texts(chat.start())[1] == ("en", NOTICE["en"])

@@ -4,6 +4,13 @@ When the call's language is not known, the first understood utterance decides it
 (Whisper detects French or English); the stage then listens in that language and
 says so downstream with a LanguageFrame. A language the caller chooses in the dialog
 comes back upstream as a LanguageFrame and is forced from then on.
+
+A transcription that fails, or takes longer than its time-out, makes the turn "not
+understood" (the dialog asks the caller to repeat); ``give_up_after`` such turns in a
+row fail the stage (the engine is taken for lost: the call is handed over). The
+time-out is ``AsrConfig.timeout_s`` for a turn of up to ``SHORT_TURN_S`` of audio (a
+question), and grows in proportion beyond: Whisper's work grows with the audio, and a
+caller who talks for 20 s is not a hung engine.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from dataclasses import dataclass
 
 from voicebot.audio import pcm16_to_float
 from voicebot.engines.asr import AsrEngine, AsrResult
+from voicebot.engines.vad import VAD_RATE
+from voicebot.errors import VoicebotError
 from voicebot.frames import (
     Frame,
     Lang,
@@ -23,7 +32,7 @@ from voicebot.frames import (
     TurnCancelledFrame,
     UtteranceFrame,
 )
-from voicebot.stages.base import Stage
+from voicebot.stages.base import Stage, within
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +41,20 @@ log = logging.getLogger(__name__)
 class AsrConfig:
     lang: Lang = "fr"  # the language to listen in (or to assume until detected)
     lang_known: bool = False  # False: the first understood utterance decides
+    timeout_s: float = 1.5  # one short turn's transcription, waiting for a worker included
+    give_up_after: int = 2  # failed transcriptions in a row before the stage fails
+
+
+SHORT_TURN_S = 4.0  # audio a transcription gets the base time-out for
+
+
+def transcription_timeout(config: AsrConfig, audio_s: float) -> float:
+    """The time-out of a turn of ``audio_s`` seconds."""
+    return config.timeout_s * max(1.0, audio_s / SHORT_TURN_S)
+
+
+class TranscriptionFailed(VoicebotError):
+    """Transcriptions failed or timed out turn after turn: the bot cannot hear."""
 
 
 class AsrStage(Stage):
@@ -44,6 +67,9 @@ class AsrStage(Stage):
         config = config or AsrConfig()
         self.lang: Lang = config.lang
         self.lang_known = config.lang_known
+        self.config = config
+        self.give_up_after = config.give_up_after
+        self.failures = 0  # failed transcriptions in a row
         self._jobs: dict[int, asyncio.Task[None]] = {}
 
     async def process(self, frame: Frame) -> None:
@@ -51,7 +77,7 @@ class AsrStage(Stage):
             old = self._jobs.pop(frame.turn, None)
             if old is not None:
                 await self.tasks.cancel(old)
-            self._jobs[frame.turn] = self.tasks.spawn(self._transcribe(frame), f"turn{frame.turn}")
+            self._jobs[frame.turn] = self.spawn(self._transcribe(frame), f"turn{frame.turn}")
             return
         if isinstance(frame, TurnCancelledFrame):
             job = self._jobs.pop(frame.turn, None)
@@ -68,12 +94,24 @@ class AsrStage(Stage):
         audio = pcm16_to_float(frame.pcm16k)
         lang = self.lang if self.lang_known else None
         loop = asyncio.get_running_loop()
+        timeout_s = transcription_timeout(self.config, audio.size / VAD_RATE)
+        job = loop.run_in_executor(self.executor, self.asr.transcribe, audio, lang)
         try:
-            result = await loop.run_in_executor(self.executor, self.asr.transcribe, audio, lang)
+            result = await within(job, timeout_s)
+        except TimeoutError:
+            # the worker may still be busy with it; its result will be dropped
+            log.warning("transcription took longer than %.1f s (turn %d)", timeout_s, frame.turn)
+            result = AsrResult("", lang or self.lang, 0.0, rejected="timeout")
         except Exception:
             log.exception("transcription failed (turn %d)", frame.turn)
             result = AsrResult("", lang or self.lang, 0.0, rejected="error")
         self._jobs.pop(frame.turn, None)
+        if result.rejected in ("timeout", "error"):
+            self.failures += 1
+            if self.failures >= self.give_up_after:
+                raise TranscriptionFailed(f"{self.failures} transcriptions in a row failed")
+        else:
+            self.failures = 0
         if not self.lang_known and not result.rejected:
             # noise or silence would guess at random: only words decide the language
             self.lang, self.lang_known = result.lang, True

@@ -2,10 +2,11 @@
 
 Transcripts, DTMF and silence timeouts become dialog events; the dialog's actions
 become frames (SpeakFrame, DialogActionFrame, BotHangupFrame). Knowledge lookups
-run in the knowledge executor. A resumed turn (same turn, higher revision)
-restores the dialog state saved before that turn and replays it. A language the
-caller chooses goes out as a LanguageFrame both ways: to the observers, and back to
-the ASR so that it listens in that language.
+run in the knowledge executor; one that fails or takes longer than its time-out is
+an abstention (the bot says it has no reliable answer and offers a person). A
+resumed turn (same turn, higher revision) restores the dialog state saved before
+that turn and replays it. A language the caller chooses goes out as a LanguageFrame
+both ways: to the observers, and back to the ASR so that it listens in that language.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from voicebot.frames import (
     TurnCancelledFrame,
 )
 from voicebot.knowledge_port import Knowledge, KnowledgeAnswer, SimpleAnswer
-from voicebot.stages.base import Stage
+from voicebot.stages.base import Stage, within
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +69,14 @@ class DialogStage(Stage):
         *,
         lang: Lang = "fr",
         greet: bool = True,
+        lookup_timeout_s: float = 1.5,
     ) -> None:
         super().__init__()
         self.dialog = Dialog(config, lang=lang)
         self.knowledge = knowledge
         self.executor = executor
         self.greet = greet
+        self.lookup_timeout_s = lookup_timeout_s
         self._turn = 0
         self._snapshots: dict[int, DialogState] = {}
         self._lookup: asyncio.Task[None] | None = None
@@ -128,7 +131,7 @@ class DialogStage(Stage):
             if isinstance(action, Say):
                 self.push(SpeakFrame(action.text, action.lang, turn=turn))
             elif isinstance(action, Lookup):
-                self._lookup = self.tasks.spawn(self._look_up(action, turn), f"kb{turn}")
+                self._lookup = self.spawn(self._look_up(action, turn), f"kb{turn}")
             elif isinstance(action, Transfer):
                 self.push(DialogActionFrame("transfer", action.service or action.reason, turn))
             elif isinstance(action, Callback):
@@ -146,13 +149,20 @@ class DialogStage(Stage):
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         answer: KnowledgeAnswer
+        job = loop.run_in_executor(
+            self.executor, self.knowledge.answer, lookup.question, lookup.lang
+        )
         try:
-            answer = await loop.run_in_executor(
-                self.executor, self.knowledge.answer, lookup.question, lookup.lang
+            answer = await within(job, self.lookup_timeout_s)
+        except TimeoutError:
+            # A hung index must not leave the caller waiting: the same as a failure.
+            log.warning(
+                "knowledge lookup took longer than %g s (turn %d)", self.lookup_timeout_s, turn
             )
+            answer = SimpleAnswer(abstained=True)
         except Exception:
             # A broken index must not leave the caller in silence: say so, offer a human.
-            log.exception("knowledge lookup failed for %r", lookup.question)
+            log.exception("knowledge lookup failed (turn %d, %s)", turn, lookup.lang)
             answer = SimpleAnswer(abstained=True)
         retrieval_ms = (time.perf_counter() - started) * 1000
         self._lookup = None

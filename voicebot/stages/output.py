@@ -68,7 +68,7 @@ class OutputStage(Stage):
 
     async def process(self, frame: Frame) -> None:
         if self._player is None:
-            self._player = self.tasks.spawn(self._play(), "player")
+            self._player = self.spawn(self._play(), "player")
         if isinstance(frame, BargeInFrame | HangupFrame):
             self._playback = deque(f for f in self._playback if not isinstance(f, BotAudioFrame))
             self.push(frame)  # the transport drops the audio it has not sent yet

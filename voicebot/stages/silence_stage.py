@@ -55,7 +55,7 @@ class SilenceStage(Stage):
             and not self._caller_speaking
         ):
             self._cancel_timer()
-            self._timer = self.tasks.spawn(self._wait(), "silence")
+            self._timer = self.spawn(self._wait(), "silence")
         self.push_upstream(frame)
 
     def _cancel_timer(self) -> None:

@@ -3,7 +3,10 @@
 Synthesis runs sentence by sentence in the TTS executor, so the first sentence
 leaves while the next is synthesized. Data frames that follow a SpeakFrame
 (actions, hang-up, turn markers) keep their place behind its audio. A barge-in
-drops everything queued and cancels the synthesis in progress.
+drops everything queued and cancels the synthesis in progress. A sentence that
+fails, or takes longer than its time-out (``TtsConfig.timeout_s`` for a sentence of up
+to ``SHORT_SENTENCE_CHARS``, in proportion beyond), fails the stage: the bot has lost
+its voice, and the call is handed over rather than left in silence.
 
 :class:`Synthesizer` is the text → frames part on its own; the ``Voice`` facade
 (prompts outside the dialog) speaks through it too.
@@ -23,6 +26,7 @@ import numpy as np
 from voicebot.audio import Float32Array, iter_frames, resample
 from voicebot.ear import for_the_ear, split_sentences
 from voicebot.engines.tts import TtsEngine
+from voicebot.errors import VoicebotError
 from voicebot.executors import PriorityPool
 from voicebot.frames import (
     BargeInFrame,
@@ -34,7 +38,7 @@ from voicebot.frames import (
     Lang,
     SpeakFrame,
 )
-from voicebot.stages.base import Stage
+from voicebot.stages.base import Stage, within
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,22 @@ class TtsConfig:
     # characters, so the caller hears the bot sooner; espeak-ng is fast enough whole
     fast_start_chars: int = 48
     breath_s: float = 0.12  # silence after a sentence or a clause, none inside one
+    # one short sentence's synthesis, waiting for a free worker included: past it the
+    # voice is taken for lost (a hung engine must not leave the caller in silence)
+    timeout_s: float = 1.5
+
+
+SHORT_SENTENCE_CHARS = 100  # a sentence this long gets the base time-out; longer, more
+
+
+def synthesis_timeout(config: TtsConfig, sentence: str) -> float:
+    """The time-out of one sentence: a neural voice's work grows with its length."""
+    return config.timeout_s * max(1.0, len(sentence) / SHORT_SENTENCE_CHARS)
+
+
+class SynthesisFailed(VoicebotError):
+    """A sentence could not be synthesized (the engine failed or did not answer in
+    time): the bot cannot say what it meant to."""
 
 
 class Synthesizer:
@@ -69,16 +89,28 @@ class Synthesizer:
         self, text: str, lang: Lang
     ) -> AsyncGenerator[tuple[list[bytes], bool], None]:
         """Each sentence's frames as soon as it is synthesized, and whether it is the
-        last one. A sentence that fails to synthesize is logged and skipped."""
+        last one. SynthesisFailed when a sentence fails or takes longer than the time-out:
+        skipping it would leave the caller waiting for words that never come."""
         engine = self.engine(lang)
         fast_start = 0 if engine.capabilities.name == "espeak-ng" else self.config.fast_start_chars
         sentences = split_sentences(for_the_ear(text, lang), first_max_chars=fast_start)
         for i, sentence in enumerate(sentences):
+            timeout_s = synthesis_timeout(self.config, sentence)
             try:
-                audio = await self._synthesize(engine, sentence, lang, urgent=i == 0)
-            except Exception:
-                log.exception("synthesis failed: %r", sentence)
-                continue
+                audio = await within(
+                    self._synthesize(engine, sentence, lang, urgent=i == 0), timeout_s
+                )
+            except TimeoutError as exc:
+                log.warning(
+                    "synthesis took longer than %.1f s (%s, %d characters)",
+                    timeout_s,
+                    lang,
+                    len(sentence),
+                )
+                raise SynthesisFailed(f"{lang} synthesis timed out") from exc
+            except Exception as exc:
+                log.exception("synthesis failed (%s, %d characters)", lang, len(sentence))
+                raise SynthesisFailed(f"{lang} synthesis failed") from exc
             yield self._frames(audio, engine, sentence), i == len(sentences) - 1
 
     async def _synthesize(
@@ -119,7 +151,7 @@ class TtsStage(Stage):
 
     def _ensure_worker(self) -> None:
         if self._worker is None or self._worker.done():
-            self._worker = self.tasks.spawn(self._work(), "speak")
+            self._worker = self.spawn(self._work(), "speak")
 
     async def process(self, frame: Frame) -> None:
         if isinstance(frame, (BargeInFrame, HangupFrame)):

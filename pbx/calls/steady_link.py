@@ -1,0 +1,116 @@
+"""A call's media link that never leaves the caller without RTP.
+
+chan_websocket (Asterisk 22) plays what Guichet sends, and when Guichet sends nothing
+Asterisk sends the caller nothing: no RTP at all while the bot listens (measured:
+6-7 s without a packet in a call of three questions). An operator's session border
+controller with an RTP time-out may then hang up on the citizen mid-call.
+
+Asterisk has nothing to fill those gaps on a two-party bridge: ``transmit_silence``
+covers recording and waiting applications, not bridges; the silence chan_websocket
+generated in 23.0-23.2 was taken out upstream (its format switching broke transcoded
+RTP) and 22 never had it; only forcing the softmix technology on the bridge would
+(a bridge type this module does not own, and one more mixing interval each way).
+So the link fills the gaps itself, on the same 20 ms clock Asterisk plays at: once
+what it sent has been played out, it sends silence, a frame every 20 ms, until
+there is speech again. Speech never waits behind that silence: the first frame of
+speech flushes whatever silence Asterisk still has queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from guichet.tasks import TaskOwner
+from pbx.ari.rest import AriRest
+from pbx.errors import MediaError
+from pbx.media.link import ExpectStasisStart, MediaLink
+
+__all__ = ["SteadyLink"]
+
+FRAME_S = 0.02  # Asterisk's ptime for slin on chan_websocket
+# how long after the last frame of speech has been played the silence starts (the
+# bot's own audio comes paced; a frame a little late must not be taken for its end)
+START_AFTER_S = 0.02
+# once filling, each frame goes this much before the previous one has been played,
+# so that a late wake-up of ours does not leave Asterisk a tick without a frame
+LEAD_S = 0.01
+
+
+class SteadyLink(MediaLink):
+    """A :class:`MediaLink` that sends silence whenever it has nothing to send."""
+
+    def __init__(
+        self,
+        rest: AriRest,
+        *,
+        app: str,
+        ari_base_url: str,
+        call_id: str,
+        link_id: str,
+        on_audio: Callable[[bytes], None],
+    ) -> None:
+        super().__init__(
+            rest,
+            app=app,
+            ari_base_url=ari_base_url,
+            call_id=call_id,
+            link_id=link_id,
+            on_audio=on_audio,
+        )
+        self._filler = TaskOwner(f"silence-{link_id}")
+        self._lock = asyncio.Lock()  # a flush and the frame it makes way for go together
+        self._played_at = 0.0  # loop time by which everything sent has been played
+        self._filling = False  # what Asterisk still has queued is only silence
+        self.silence_frames = 0  # sent so far (tests, logs)
+
+    async def open(self, expect_stasis_start: ExpectStasisStart) -> None:
+        await super().open(expect_stasis_start)
+        self._played_at = asyncio.get_running_loop().time()
+        self._filler.spawn(self._fill(), "fill")
+
+    async def send(self, pcm: bytes) -> None:
+        async with self._lock:
+            now = asyncio.get_running_loop().time()
+            if self._filling:
+                self._filling = False
+                if now < self._played_at:
+                    await super().flush()  # only silence is queued: out of the way
+                self._played_at = now
+            await super().send(pcm)
+            self._played_at = max(self._played_at, now) + len(pcm) / (2 * self.sample_rate)
+
+    async def flush(self) -> None:
+        async with self._lock:
+            await super().flush()
+            self._filling = False
+            self._played_at = asyncio.get_running_loop().time()
+
+    async def aclose(self) -> None:
+        await self._filler.aclose()
+        await super().aclose()
+
+    def _fill_due(self) -> float:
+        if self._filling:
+            return self._played_at - LEAD_S
+        return self._played_at + START_AFTER_S
+
+    async def _fill(self) -> None:
+        silence = bytes(2 * round(self.sample_rate * FRAME_S))
+        loop = asyncio.get_running_loop()
+        while True:
+            wait = self._fill_due() - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)  # the 20 ms playout clock, not a synchronisation
+                continue
+            async with self._lock:
+                now = loop.time()
+                if now < self._fill_due():
+                    continue  # speech went out meanwhile
+                try:
+                    await super().send(silence)
+                except MediaError:
+                    return  # the media is gone: there is no caller left to keep alive
+                self._filling = True
+                self.silence_frames += 1
+                self._played_at = max(self._played_at, now) + FRAME_S
