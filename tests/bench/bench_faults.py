@@ -78,9 +78,10 @@ from pbx.calls import (  # noqa: E402
 )
 from pbx.queues import HandOver, QueueStep  # noqa: E402
 from pbx.voicebot_call import VoicebotStep  # noqa: E402
-from tests.bench.bench_live_calls import ingest_kb, machine, stats  # noqa: E402
+from tests.bench.bench_live_calls import ingest_kb, stats  # noqa: E402
 from tests.integration.stack import shared_models_dir  # noqa: E402
 from tests.support.call_fakes import FakeLink, FakeRest  # noqa: E402
+from tests.support.machine import machine  # noqa: E402
 from tests.support.speech import caller_sentence  # noqa: E402
 from voicebot import (  # noqa: E402
     Frame,

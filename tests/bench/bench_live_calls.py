@@ -73,7 +73,6 @@ import contextlib
 import datetime
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -97,6 +96,7 @@ from guichet.store import open_store  # noqa: E402
 from pbx.calls import CallRepository  # noqa: E402
 from tests.integration.stack import GUICHET, Stack, stack_env, start_stack  # noqa: E402
 from tests.support.audio import read_wav, rms_envelope, write_wav  # noqa: E402
+from tests.support.machine import machine  # noqa: E402
 from tests.support.processes import WatchedProcess  # noqa: E402
 from tests.support.sip_caller import CallResult, CallSession  # noqa: E402
 from tests.support.speech import caller_sentence  # noqa: E402
@@ -195,21 +195,6 @@ def stats(values: list[float]) -> dict[str, float | int | None]:
         "p95": round(float(np.percentile(arr, 95)), 3),
         "max": round(float(arr.max()), 3),
         "n": len(values),
-    }
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu_model": model,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
     }
 
 

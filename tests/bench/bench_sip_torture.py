@@ -40,7 +40,6 @@ import contextlib
 import datetime
 import json
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -61,6 +60,7 @@ import websockets  # noqa: E402
 from pbx.credentials import credentials  # noqa: E402
 from tests.integration.stack import Stack, start_stack  # noqa: E402
 from tests.support import sip_torture  # noqa: E402
+from tests.support.machine import machine  # noqa: E402
 from tests.support.processes import WatchedProcess  # noqa: E402
 from tests.support.sip_caller import place_call  # noqa: E402
 from tests.support.sip_raw import SipUdp, parse_response  # noqa: E402
@@ -69,21 +69,6 @@ SOURCES = ("127.0.0.1", "127.0.0.2")
 PROBE_EVERY = 50
 PROBE_TIMEOUT_S = 10.0
 PHASE_DEADLINE_S = 300.0
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu_model": model,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
 
 
 def process_figures(pid: int | None) -> dict[str, Any]:

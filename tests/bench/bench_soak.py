@@ -51,12 +51,12 @@ from tests.bench.bench_live_calls import (  # noqa: E402
     callers,
     ingest_kb,
     latencies,
-    machine,
     run_calls,
     stats,
     synthesize,
 )
 from tests.integration.stack import Stack, start_stack  # noqa: E402
+from tests.support.machine import machine  # noqa: E402
 from tests.support.processes import WatchedProcess  # noqa: E402
 
 QUESTIONS_PER_CALL = 3
