@@ -51,19 +51,21 @@ class TaskOwner:
 
 
 async def cancel_and_wait(*tasks: asyncio.Future[Any]) -> None:
-    """Cancel short-lived helper tasks and wait until they are really done (the
-    owner's own cancellation still propagates)."""
+    """Cancel short-lived helper tasks and wait until they are really done.
+
+    The owner's own cancellation still propagates when it comes during the wait. One
+    the owner is already handling does not come back: this is what clean-up code runs
+    (a ``finally`` while the owner is cancelled, as at shutdown), and the clean-up
+    after it (closing a media link, the other tasks of a :class:`TaskOwner`) must
+    still run, or what it would have stopped is left pending."""
     for task in tasks:
         task.cancel()
+    pending = [task for task in tasks if not task.done()]
+    if pending:
+        await asyncio.wait(pending)  # raises only on a new cancellation of the owner
     for task in tasks:
-        try:
-            await task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise
-        except Exception:  # noqa: S110 - a helper's failure does not concern its owner
-            pass
+        if not task.cancelled():
+            task.exception()  # retrieved: a helper's failure does not concern its owner
 
 
 async def until_first_ends(

@@ -12,12 +12,16 @@ In-process use (voicebot, web app): open once, answer many, from any thread::
 
 ``answer()`` is synchronous CPU work (~10-20 ms); async callers use an executor.
 Errors derive from :class:`knowledge.errors.KnowledgeError`.
+
+``index_asr_hints(index_path)`` gives the speech recogniser a prompt per language
+made of the ingested cards' own words (place names, topics).
 """
 
 from knowledge.base import Answer, KnowledgeBase, Suggestion
 from knowledge.cards import Card, load_cards, parse_card
 from knowledge.errors import CardError, IndexNotFound, KnowledgeError
 from knowledge.index import IngestReport, ingest
+from knowledge.vocabulary import asr_hints, index_asr_hints
 
 __all__ = [
     "Answer",
@@ -28,6 +32,8 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeError",
     "Suggestion",
+    "asr_hints",
+    "index_asr_hints",
     "ingest",
     "load_cards",
     "parse_card",

@@ -35,6 +35,10 @@ class Answer:
     details: str | None
     card_lang: str | None  # may differ from ``lang``: a topic may exist in French only
     candidates: tuple[Suggestion, ...]
+    # in the confirm band (``kb_confirm_from`` ≤ confidence < ``kb_operating_point``):
+    # the card is likely but not sure; the bot asks "do you mean <title>?" before
+    # saying it. The card's fields are filled and ``abstained`` is False.
+    to_confirm: bool = False
 
     @property
     def score(self) -> float:
@@ -52,6 +56,7 @@ class Answer:
             "title": self.title,
             "service": self.service,
             "card_lang": self.card_lang,
+            "to_confirm": self.to_confirm,
             "candidates": [
                 {"card_id": s.card_id, "score": round(s.score, 4), "title": s.title}
                 for s in self.candidates
@@ -67,11 +72,17 @@ class KnowledgeBase:
     the query embedding) and thread-safe: async callers run it in an executor."""
 
     def __init__(
-        self, retriever: Retriever, calibrator: Calibrator, operating_point: float
+        self,
+        retriever: Retriever,
+        calibrator: Calibrator,
+        operating_point: float,
+        confirm_from: float | None = None,
     ) -> None:
         self.retriever = retriever
         self.calibrator = calibrator
         self.operating_point = operating_point
+        # the confirm band's floor; None: no band (answer or abstain, as before)
+        self.confirm_from = confirm_from
 
     @classmethod
     def open(
@@ -92,7 +103,7 @@ class KnowledgeBase:
             get_embedder(settings.kb_embedding_model),
             calibrator.fusion,
         )
-        return cls(retriever, calibrator, settings.kb_operating_point)
+        return cls(retriever, calibrator, settings.kb_operating_point, settings.kb_confirm_from)
 
     @property
     def cards(self) -> dict[str, Card]:
@@ -113,7 +124,8 @@ class KnowledgeBase:
             )
         confidence = self.calibrator.probability(features(retrieval, lang, self.cards))
         top = self.cards[retrieval.candidates[0].card_id]
-        if confidence < self.operating_point:
+        band = self.confirm_from is not None and self.confirm_from <= confidence
+        if confidence < self.operating_point and not band:
             # The likely service still helps routing to a human even without an answer.
             return Answer(
                 question,
@@ -140,4 +152,5 @@ class KnowledgeBase:
             top.details,
             top.lang,
             suggestions,
+            to_confirm=confidence < self.operating_point,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from knowledge.retrieve import FEATURES, FusionWeights
 FloatArray = npt.NDArray[np.float64]
 # YAML (JSON is a subset) so that package data globs ship it.
 SHIPPED = Path(__file__).with_name("calibration.yaml")
+log = logging.getLogger(__name__)
 INDEX_FILE = "calibration.json"
 
 
@@ -105,14 +107,23 @@ def untrained() -> Calibrator:
 
 
 def load_calibrator(index_path: Path, override: Path | None = None) -> Calibrator:
-    """The explicit file, else one fitted for this index, else the shipped one."""
+    """The explicit file, else one fitted for this index, else the shipped one.
+
+    An index's own calibration fitted on an older feature set is skipped (with a
+    warning) rather than fatal: the desk keeps answering with the shipped one until
+    ``kb calibrate`` is run again."""
     if override is not None:
         if not override.is_file():
             raise KnowledgeError(f"{override}: calibration file not found")
         return Calibrator.load(override)
-    for candidate in (index_path / INDEX_FILE, SHIPPED):
-        if candidate.is_file():
-            return Calibrator.load(candidate)
+    local = index_path / INDEX_FILE
+    if local.is_file():
+        try:
+            return Calibrator.load(local)
+        except KnowledgeError as exc:
+            log.warning("ignoring %s, using the shipped calibration: %s", local, exc)
+    if SHIPPED.is_file():
+        return Calibrator.load(SHIPPED)
     return untrained()
 
 

@@ -160,12 +160,13 @@ def eval_command(
 ) -> None:
     """Measure answered-correct, precision, out-of-scope abstention, false abstention."""
     from knowledge.base import KnowledgeBase  # noqa: PLC0415
-    from knowledge.evaluate import evaluate, read_questions  # noqa: PLC0415
+    from knowledge.evaluate import evaluate, read_questions, refit_trust  # noqa: PLC0415
 
     settings = get_settings(ctx)
-    items = read_questions(file, need_expect=True)
-    if split != "all":
-        items = [i for i in items if i.split == split]
+    every = read_questions(file, need_expect=True)
+    items = every if split == "all" else [i for i in every if i.split == split]
+    # A refit would use the 'fit' split: that is what has to be large enough.
+    trust = refit_trust([i for i in every if i.split == "fit"])
     base = KnowledgeBase.open(_index(settings, index), settings)
     result = evaluate(base, items)
     if as_json:
@@ -175,21 +176,29 @@ def eval_command(
                     "by_lang": result.by_lang,
                     "overall": result.overall,
                     "operating_point": base.operating_point,
+                    "refit_trust": trust.to_json(),
                 },
                 indent=1,
             )
         )
     else:
         click.echo(f"operating point {base.operating_point}  ({len(items)} questions)")
+        confirms = bool(result.overall["confirm_rate"])
         header = f"{'lang':<8}{'n':>5}{'in':>5}{'out':>5}{'answered-correct':>18}"
         header += f"{'precision':>11}{'oos-abstain':>13}{'false-abstain':>15}{'top1':>7}"
+        header += f"{'confirm':>9}{'confirm-ok':>12}" if confirms else ""
         click.echo(header)
         for name, m in [*result.by_lang.items(), ("all", result.overall)]:
-            click.echo(
+            line = (
                 f"{name:<8}{m['questions']:>5}{m['in_scope']:>5}{m['out_of_scope']:>5}"
                 f"{_pct(m['answered_correct']):>18}{_pct(m['precision']):>11}"
                 f"{_pct(m['oos_abstain']):>13}{_pct(m['false_abstain']):>15}{_pct(m['top1']):>7}"
             )
+            if confirms:
+                line += f"{_pct(m['confirm_rate']):>9}{_pct(m['confirm_correct']):>12}"
+            click.echo(line)
+    if trust.warning:
+        click.echo(f"warning: {trust.warning}", err=True)
     if mistakes:
         for m in result.mistakes:
             click.echo(json.dumps(m, ensure_ascii=False), err=True)
@@ -208,38 +217,88 @@ def _pct(value: float | None) -> str:
     help="where to write it (default: calibration.json in the index)",
 )
 @click.option("--all-questions", is_flag=True, help="fit on every line, not only the 'fit' split")
+@click.option(
+    "--also",
+    "also",
+    nargs=2,
+    multiple=True,
+    type=(click.Path(file_okay=False, exists=True), click.Path(dir_okay=False, exists=True)),
+    metavar="INDEX FILE",
+    help="fit on another KB too: its index and labelled questions (repeatable)",
+)
+@click.option(
+    "--allow-few",
+    is_flag=True,
+    help="fit even with too few labelled questions to trust the result (a warning is printed)",
+)
 @click.pass_context
 @_translate_errors
 def calibrate(
-    ctx: click.Context, file: Path, index: str | None, out: Path | None, all_questions: bool
+    ctx: click.Context,
+    file: Path,
+    index: str | None,
+    out: Path | None,
+    all_questions: bool,
+    also: tuple[tuple[str, str], ...],
+    allow_few: bool,
 ) -> None:
     """Fit the confidence model on labelled questions (the 'fit' split of FILE)."""
     from knowledge.base import KnowledgeBase  # noqa: PLC0415
     from knowledge.calibration import INDEX_FILE, untrained  # noqa: PLC0415
-    from knowledge.evaluate import evaluate, fit_calibration, read_questions  # noqa: PLC0415
+    from knowledge.evaluate import (  # noqa: PLC0415
+        EvalItem,
+        evaluate,
+        fit_calibration,
+        read_questions,
+        refit_trust,
+    )
 
     settings = get_settings(ctx)
     index_path = _index(settings, index)
-    items = read_questions(file, need_expect=True)
-    if not all_questions:
-        items = [i for i in items if i.split == "fit"]
+
+    def fit_part(path: Path) -> list[EvalItem]:
+        lines = read_questions(path, need_expect=True)
+        return lines if all_questions else [i for i in lines if i.split == "fit"]
+
+    items = fit_part(file)
     # Fitting needs retrieval only: it must work while the current calibration is stale.
+    more = [
+        (KnowledgeBase.open(Path(other), settings, calibrator=untrained()), fit_part(Path(q)))
+        for other, q in also
+    ]
+    trust = refit_trust([*items, *(i for _, group in more for i in group)])
+    if trust.warning:
+        if not allow_few:
+            raise click.ClickException(
+                f"{trust.warning} (--allow-few fits anyway; the shipped calibration is kept)"
+            )
+        click.echo(f"warning: {trust.warning}", err=True)
     base = KnowledgeBase.open(index_path, settings, calibrator=untrained())
-    calibrator = fit_calibration(base, items)
+    calibrator = fit_calibration(base, items, more)
     base = KnowledgeBase(base.retriever, calibrator, settings.kb_operating_point)
     base.retriever.weights = calibrator.fusion
     if not all_questions:
         held_out = [i for i in read_questions(file, need_expect=True) if i.split == "test"]
-        base.operating_point = settings.kb_operating_point
         result = evaluate(base, held_out)
         calibrator.report["held_out"] = {
             "operating_point": settings.kb_operating_point,
             "overall": result.overall,
             "by_lang": result.by_lang,
         }
+        for n, ((other_kb, _), (other, q)) in enumerate(zip(more, also, strict=True)):
+            other_kb.calibrator = calibrator
+            other_kb.retriever.weights = calibrator.fusion
+            other_kb.confirm_from = base.confirm_from  # the same rule as the figure above
+            test = [i for i in read_questions(Path(q), need_expect=True) if i.split == "test"]
+            other_result = evaluate(other_kb, test)
+            calibrator.report[f"held_out_also_{n + 1}"] = {
+                "index": Path(other).name,
+                "overall": other_result.overall,
+                "by_lang": other_result.by_lang,
+            }
     target = out or index_path / INDEX_FILE
     calibrator.save(target)
-    click.echo(f"calibration fitted on {len(items)} questions -> {target}")
+    click.echo(f"calibration fitted on {trust.questions} questions -> {target}")
     click.echo(
         json.dumps(
             {

@@ -2,6 +2,10 @@
 
 An evaluation line is ``{"q": "...", "lang": "fr", "expect": "card-id" | null}``;
 ``null`` means out of scope: the right behaviour is to abstain.
+
+An answer the knowledge base gives as "confirm first" (``Answer.to_confirm``) is
+counted apart: answered-correct and precision are about plain answers only, and the
+confirm columns say how often it asked and how often the card it proposed was right.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import numpy.typing as npt
 
 from knowledge.base import Answer, KnowledgeBase
 from knowledge.calibration import Calibrator, reliability
-from knowledge.cards import LANGS
+from knowledge.cards import LANGS, Card
 from knowledge.errors import KnowledgeError
 from knowledge.retrieve import FusionWeights, RawScores, features, fuse
 
@@ -68,26 +72,46 @@ def _parse_line(line: str, need_expect: bool) -> tuple[str, str, str | None]:
     return q, lang, expect
 
 
+def to_confirm(answer: Answer) -> bool:
+    """Whether the answer is a "confirm first" one (a field that may not exist yet)."""
+    return bool(getattr(answer, "to_confirm", False))
+
+
+def proposed_card(answer: Answer) -> str | None:
+    """The card an answer gives or, for a confirm-first one, proposes."""
+    if answer.card_id is not None:
+        return answer.card_id
+    return answer.candidates[0].card_id if answer.candidates else None
+
+
 @dataclass
 class Metrics:
     in_scope: int = 0
     out_of_scope: int = 0
-    answered: int = 0
+    answered: int = 0  # plain answers (not abstained, not confirm-first)
     answered_correct: int = 0
     top1_correct: int = 0  # ranking alone, ignoring the abstain decision
     false_abstain: int = 0
     oos_abstain: int = 0
+    confirmed: int = 0  # "confirm first" answers, in or out of scope
+    confirm_correct: int = 0  # ... whose proposed card was the expected one
 
     def add(self, item: EvalItem, answer: Answer) -> None:
         top = answer.candidates[0].card_id if answer.candidates else None
-        if not answer.abstained:
+        confirm = to_confirm(answer)
+        if confirm:
+            self.confirmed += 1
+            self.confirm_correct += item.expect is not None and proposed_card(answer) == item.expect
+        elif not answer.abstained:
             self.answered += 1
         if item.expect is None:
             self.out_of_scope += 1
-            self.oos_abstain += answer.abstained
+            self.oos_abstain += answer.abstained and not confirm
             return
         self.in_scope += 1
         self.top1_correct += top == item.expect
+        if confirm:
+            return
         if answer.abstained:
             self.false_abstain += 1
         elif answer.card_id == item.expect:
@@ -106,6 +130,8 @@ class Metrics:
             "oos_abstain": rate(self.oos_abstain, self.out_of_scope),
             "false_abstain": rate(self.false_abstain, self.in_scope),
             "top1": rate(self.top1_correct, self.in_scope),
+            "confirm_rate": rate(self.confirmed, self.in_scope + self.out_of_scope),
+            "confirm_correct": rate(self.confirm_correct, self.confirmed),
         }
 
 
@@ -124,9 +150,13 @@ def evaluate(kb: KnowledgeBase, items: Sequence[EvalItem]) -> EvalResult:
         answer = kb.answer(item.q, item.lang)
         per_lang.setdefault(item.lang, Metrics()).add(item, answer)
         overall.add(item, answer)
-        wrong = (answer.abstained and item.expect is not None) or (
-            not answer.abstained and answer.card_id != item.expect
-        )
+        confirm = to_confirm(answer)
+        if confirm:
+            wrong = proposed_card(answer) != item.expect
+        else:
+            wrong = (answer.abstained and item.expect is not None) or (
+                not answer.abstained and answer.card_id != item.expect
+            )
         if wrong:
             mistakes.append(
                 {
@@ -136,6 +166,7 @@ def evaluate(kb: KnowledgeBase, items: Sequence[EvalItem]) -> EvalResult:
                     "got": answer.card_id,
                     "top": answer.candidates[0].card_id if answer.candidates else None,
                     "confidence": round(answer.confidence, 3),
+                    "confirm": confirm,
                 }
             )
     return EvalResult(
@@ -145,27 +176,85 @@ def evaluate(kb: KnowledgeBase, items: Sequence[EvalItem]) -> EvalResult:
     )
 
 
+# How many labelled questions a refit needs before its figures mean something. The
+# fit chooses fusion weights among ~300 settings and six feature weights; with fewer
+# than 100 questions one question moves a rate by over a point and the choice follows
+# noise, and the out-of-scope side (the one a city cares most about) needs its own
+# floor: with under 20, abstention is estimated from a handful of questions (one = 5
+# points). Both counts are on the questions actually used (the 'fit' split by default).
+MIN_REFIT_QUESTIONS = 100
+MIN_REFIT_OUT_OF_SCOPE = 20
+
+
+@dataclass(frozen=True)
+class RefitTrust:
+    questions: int
+    out_of_scope: int
+
+    @property
+    def enough(self) -> bool:
+        return self.questions >= MIN_REFIT_QUESTIONS and self.out_of_scope >= MIN_REFIT_OUT_OF_SCOPE
+
+    @property
+    def warning(self) -> str | None:
+        if self.enough:
+            return None
+        return (
+            f"too few labelled questions to trust a refit: {self.questions} questions "
+            f"({self.out_of_scope} out of scope); a refit needs at least "
+            f"{MIN_REFIT_QUESTIONS} ({MIN_REFIT_OUT_OF_SCOPE} out of scope). Keep the "
+            "shipped calibration, or label more questions."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "questions": self.questions,
+            "out_of_scope": self.out_of_scope,
+            "min_questions": MIN_REFIT_QUESTIONS,
+            "min_out_of_scope": MIN_REFIT_OUT_OF_SCOPE,
+            "enough": self.enough,
+            "warning": self.warning,
+        }
+
+
+def refit_trust(items: Sequence[EvalItem]) -> RefitTrust:
+    return RefitTrust(len(items), sum(1 for i in items if i.expect is None))
+
+
 # Fusion weights tried when fitting; a small grid keeps the choice explainable.
 COVERAGE_GRID = (0.02, 0.04, 0.06, 0.08)
 BM25_GRID = (0.0, 0.02, 0.04)
 SAME_LANG_GRID = (0.0, 0.01, 0.02)
 CROSS_LANG_GRID = (0.0, 0.3, 0.5, 0.7)
+SOFT_GRID = (0.0, 0.05)
 
 
-def fit_calibration(kb: KnowledgeBase, items: Iterable[EvalItem]) -> Calibrator:
-    """Pick fusion weights for top-1 accuracy, then fit P(correct) on the same items."""
-    items = list(items)
-    if not any(i.expect for i in items) or all(i.expect for i in items):
+def fit_calibration(
+    kb: KnowledgeBase,
+    items: Iterable[EvalItem],
+    more: Sequence[tuple[KnowledgeBase, Sequence[EvalItem]]] = (),
+) -> Calibrator:
+    """Pick fusion weights for top-1 accuracy, then fit P(correct) on the same items.
+
+    ``more`` adds other KBs with their own labelled questions: one calibration fitted
+    across several communes' cards is what a city without its own labels gets, so it
+    should not learn one KB's quirks.
+    """
+    sets = [(kb, list(items)), *((k, list(i)) for k, i in more)]
+    everything = [i for _, group in sets for i in group]
+    if not any(i.expect for i in everything) or all(i.expect for i in everything):
         raise KnowledgeError("calibration needs in-scope and out-of-scope questions")
-    unknown = sorted({i.expect for i in items if i.expect and i.expect not in kb.cards})
-    if unknown:
-        raise KnowledgeError(f"expected cards not in the index: {', '.join(unknown[:5])}")
-    raws: list[RawScores] = [kb.retriever.raw(i.q, i.lang) for i in items]
-    cards = kb.cards
+    # (item, raw scores, that item's cards)
+    rows: list[tuple[EvalItem, RawScores, dict[str, Card]]] = []
+    for base, group in sets:
+        unknown = sorted({i.expect for i in group if i.expect and i.expect not in base.cards})
+        if unknown:
+            raise KnowledgeError(f"expected cards not in the index: {', '.join(unknown[:5])}")
+        rows.extend((i, base.retriever.raw(i.q, i.lang), base.cards) for i in group)
 
     def top1(weights: FusionWeights) -> float:
         hits = 0
-        for item, raw in zip(items, raws, strict=True):
+        for item, raw, cards in rows:
             if item.expect is not None:
                 cand = fuse(raw, item.lang, cards, weights).candidates
                 hits += bool(cand) and cand[0].card_id == item.expect
@@ -173,12 +262,14 @@ def fit_calibration(kb: KnowledgeBase, items: Iterable[EvalItem]) -> Calibrator:
 
     grid = [
         FusionWeights(*w)
-        for w in itertools.product(COVERAGE_GRID, BM25_GRID, SAME_LANG_GRID, CROSS_LANG_GRID)
+        for w in itertools.product(
+            COVERAGE_GRID, BM25_GRID, SAME_LANG_GRID, CROSS_LANG_GRID, SOFT_GRID
+        )
     ]
     # Ties go to the smallest weights: the least tuned choice generalises best.
-    best = max(grid, key=lambda w: (top1(w), -(w.coverage + w.bm25 + w.same_lang)))
+    best = max(grid, key=lambda w: (top1(w), -(w.coverage + w.bm25 + w.same_lang), -w.soft))
     x, y = [], []
-    for item, raw in zip(items, raws, strict=True):
+    for item, raw, cards in rows:
         retrieval = fuse(raw, item.lang, cards, best)
         x.append(features(retrieval, item.lang, cards))
         top = retrieval.candidates[0].card_id if retrieval.candidates else None
@@ -186,9 +277,11 @@ def fit_calibration(kb: KnowledgeBase, items: Iterable[EvalItem]) -> Calibrator:
     xa, ya = np.array(x), np.array(y)
     calibrator = Calibrator.fit(xa, ya, best)
     p = np.array([calibrator.probability(row) for row in xa])
-    in_scope = np.array([i.expect is not None for i in items])
+    in_scope = np.array([i.expect is not None for i in everything])
     calibrator.report = {
-        "fitted_on": len(items),
+        "fitted_on": len(everything),
+        "knowledge_bases": len(sets),
+        "refit_trust": refit_trust(everything).to_json(),
         "positives": int(ya.sum()),
         "fusion_top1": round(top1(best) / max(1, int(in_scope.sum())), 4),
         "fit_reliability": reliability(p, ya),

@@ -1,7 +1,11 @@
 """The operators' day/night/auto mode mirrored into Asterisk's AstDB (family
 ``guichet``, key ``mode``), so that the dialplan routes on it when the call
 controller is down. The store is the truth (:mod:`ivr_flows.mode`); AstDB is a
-copy, re-synced from it whenever Asterisk starts."""
+copy, re-synced from it whenever Asterisk starts.
+
+The Asterisk Guichet runs is reached through its CLI (``asterisk -rx``, as root); an
+external one through AMI's own AstDB actions (DBPut, DBGet: the "system" class), as
+Guichet's AMI account may not run CLI commands."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from guichet.store import Store
 from ivr_flows.decision import Mode
 from ivr_flows.errors import ModeError
 from ivr_flows.mode import read_mode, write_mode
+from pbx.ami import run_on_ami
 from pbx.asterisk_process import make_runtime
 
 log = logging.getLogger(__name__)
@@ -28,10 +33,14 @@ def astdb_put_command(mode: Mode) -> str:
 def mirror_to_asterisk(settings: Settings, mode: Mode) -> bool:
     """Write ``mode`` into AstDB if Asterisk is running. False when it is not (the
     next start re-syncs it); ModeError when it runs but refuses."""
+    external = settings.asterisk_mode == "external"
     try:
         runtime = make_runtime(settings)
         if not runtime.status().running:
             return False
+        if external:
+            run_on_ami(settings, lambda ami: ami.db_put(ASTDB_FAMILY, ASTDB_KEY, mode.value))
+            return True
         reply = runtime.cli(astdb_put_command(mode))
     except GuichetError as exc:
         raise ModeError(f"mode stored, but not mirrored into Asterisk: {exc}") from exc
@@ -46,6 +55,8 @@ def read_astdb(settings: Settings) -> str | None:
         runtime = make_runtime(settings)
         if not runtime.status().running:
             return None
+        if settings.asterisk_mode == "external":
+            return run_on_ami(settings, lambda ami: ami.db_get(ASTDB_FAMILY, ASTDB_KEY))
         reply = runtime.cli(f"database get {ASTDB_FAMILY} {ASTDB_KEY}")
     except GuichetError:
         return None

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import threading
@@ -257,7 +258,8 @@ class ChrootAsterisk:
 
 
 class ExternalAsterisk:
-    """An Asterisk that Guichet does not run: it only checks ARI and uses AMI for CLI."""
+    """An Asterisk that Guichet does not run: it checks it over ARI, and has no CLI on
+    it (its AMI account has no "command" right: asterisk-config/manager.conf)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -288,9 +290,10 @@ class ExternalAsterisk:
         return AsteriskStatus(True, f"external Asterisk {version}")
 
     def cli(self, command: str, timeout: float = 10.0) -> str:
-        from pbx.ami import run_command  # noqa: PLC0415
-
-        return run_command(self.settings, command, timeout)
+        raise AsteriskRuntimeError(
+            "no Asterisk CLI on an external Asterisk: Guichet's AMI account may not run "
+            f"commands; on the Asterisk host, run: asterisk -rx {shlex.quote(command)}"
+        )
 
 
 def _is_asterisk_of(pid: int, conf_in_root: str) -> bool:

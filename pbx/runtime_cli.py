@@ -65,7 +65,9 @@ def status(ctx: click.Context) -> None:
 @click.argument("command")
 @click.pass_context
 def cli(ctx: click.Context, command: str) -> None:
-    """Run one Asterisk CLI command, e.g. "pjsip show endpoints"."""
+    """Run one Asterisk CLI command, e.g. "pjsip show endpoints", on the Asterisk
+    Guichet runs (``asterisk -rx`` on its control socket, as root). Not on an external
+    Asterisk: Guichet's AMI account may not run CLI commands; run them on its host."""
     click.echo(make_runtime(get_settings(ctx)).cli(command), nl=False)
 
 

@@ -51,7 +51,9 @@ class TextChat:
         stripped = text.strip()
         if stripped in {"0", "*", "1", "2"}:
             return self._run(Dtmf(stripped))
-        return self._run(Utterance(stripped, self.lang))
+        # typed text is read in the conversation's language (the start's, or the one
+        # the visitor chose with "2" / "English please")
+        return self._run(Utterance(stripped, self.dialog.state.lang))
 
     @property
     def ended(self) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from guichet.settings import Settings
 from voicebot.dialog import DialogConfig
 from voicebot.frames import Lang
+from voicebot.language import LanguageRules
 from voicebot.stages.silence_stage import SilenceConfig
 from voicebot.stages.tts_stage import TtsConfig
 from voicebot.stages.vad_stage import VadConfig
@@ -41,6 +42,7 @@ class VoicebotConfig:
     silence: SilenceConfig = field(default_factory=SilenceConfig)
     tts: TtsConfig = field(default_factory=TtsConfig)
     timeouts: EngineTimeouts = field(default_factory=EngineTimeouts)
+    language: LanguageRules = field(default_factory=LanguageRules)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VoicebotConfig:
@@ -54,7 +56,6 @@ class VoicebotConfig:
             dialog=DialogConfig(
                 max_turns=settings.max_turns,
                 max_silences=settings.max_silences,
-                confirm_below=settings.confirm_below,
             ),
             silence=SilenceConfig(timeout_s=settings.silence_timeout_s),
             tts=TtsConfig(timeout_s=settings.tts_timeout_s),
@@ -62,6 +63,11 @@ class VoicebotConfig:
                 asr_s=settings.asr_timeout_s,
                 asr_failures=settings.asr_failures_before_handover,
                 knowledge_s=settings.knowledge_timeout_s,
+            ),
+            language=LanguageRules(
+                min_words=settings.language_min_words,
+                min_speech_s=settings.language_min_speech_s,
+                min_prob=settings.language_min_prob,
             ),
         )
 

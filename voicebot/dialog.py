@@ -11,13 +11,18 @@ let the pipeline replay a turn when the caller resumes after a short pause.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from guichet.text import fold
 from voicebot.frames import Lang
+from voicebot.intents import (
+    Intent,
+    IntentContext,
+    classify,
+    ends_with_farewell,
+    language_choice,
+)
 from voicebot.knowledge_port import KnowledgeAnswer
 
 
@@ -30,7 +35,11 @@ class Start:
 @dataclass(frozen=True)
 class Utterance:
     text: str
-    lang: Lang
+    lang: Lang  # the language the text was heard in
+    # the caller's speech changed the call's language to ``lang`` with this utterance
+    # (voicebot.language): the dialog follows and says so once. Without it, the
+    # dialog keeps its language (a turn heard before a choice is still answered).
+    switch: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,14 +121,13 @@ class DialogConfig:
     humans_available: bool = False  # opening hours: agents can take a transfer
     max_turns: int = 10
     max_silences: int = 2
-    confirm_below: float = 0.6
     city: str = "la mairie"
     # on a live call the controller confirms the number and books before anything
     # says "booked": the dialog then only hands the callback over
     confirm_callback: bool = False
-    # "For English, press 2 or say English" (the call flow's language choice)
+    # "For English, press 2 or say English" (the call flow's language choice; the
+    # words are voicebot.intents.language_choice's)
     language_key: str | None = "2"
-    language_words: tuple[str, ...] = ("english", "anglais", "in english")
     # the call flow's privacy notice per language ("this call is handled by an
     # assistant and transcribed; more on the city's website"), said with the greeting.
     # It comes from the flow (ivr_flows ``Flow.privacy_notices``), never from here:
@@ -146,6 +154,13 @@ class DialogState:
     pending: Pending | None = None
     offer: Literal["human", "callback"] | None = None
     service: str | None = None
+    # after a plain "no" the bot asks once "anything else?"; a second "no" ends the call
+    asked_more: bool = False
+    # a "no" to "do you mean <title>?" asks to rephrase once; a second one abstains
+    rephrased: bool = False
+    # the caller's question ended with a farewell ("… merci, au revoir"): once answered,
+    # the call ends (an abstention still offers a person: the caller has no answer yet)
+    leaving: bool = False
 
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -173,6 +188,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "silence_goodbye": "Je n'entends plus rien. Merci de votre appel, au revoir.",
         "max_turns": "Je vous remercie pour toutes ces questions.",
         "nothing_to_repeat": "Je n'ai encore rien dit. Posez-moi votre question.",
+        "anything_else": "Y a-t-il autre chose ?",
+        "continue_in": "Je continue en français.",
     },
     "en": {
         "greeting": "Hello, you have reached the city hall. I am the voice assistant. "
@@ -198,154 +215,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "silence_goodbye": "I can't hear you any more. Thank you for calling, goodbye.",
         "max_turns": "Thank you for all your questions.",
         "nothing_to_repeat": "I haven't said anything yet. Please ask your question.",
+        "anything_else": "Is there anything else?",
+        "continue_in": "I'll continue in English.",
     },
 }
-
-
-def _fold(text: str) -> str:
-    """Accent- and case-folded words, apostrophes kept: what the phrase lists match."""
-    return " ".join(re.findall(r"[a-z0-9']+", fold(text.replace("’", "'"))))
-
-
-def _has(folded: str, phrases: tuple[str, ...]) -> bool:
-    padded = f" {folded} "
-    return any(f" {p} " in padded for p in phrases)
-
-
-AGENT = (
-    "conseiller",
-    "conseillere",
-    "un agent",
-    "agent",
-    "humain",
-    "une personne",
-    "quelqu'un",
-    "operateur",
-    "operatrice",
-    "standardiste",
-    "une vraie personne",
-    "human",
-    "a person",
-    "real person",
-    "someone",
-    "operator",
-    "representative",
-    "receptionist",
-)
-REPEAT = (
-    "repeter",
-    "repetez",
-    "repete",
-    "repeter s'il vous plait",
-    "vous pouvez repeter",
-    "pardon",
-    "comment",
-    "quoi",
-    "redites",
-    "encore une fois",
-    "repeat",
-    "say that again",
-    "again",
-    "sorry",
-    "what",
-    "pardon me",
-    "come again",
-)
-POLITE = frozenset(
-    {
-        "s'il",
-        "vous",
-        "plait",
-        "svp",
-        "please",
-        "pouvez",
-        "pourriez",
-        "can",
-        "could",
-        "you",
-        "merci",
-        "excusez",
-        "moi",
-        "oui",
-        "euh",
-    }
-)
-GOODBYE = (
-    "au revoir",
-    "c'est tout",
-    "merci c'est tout",
-    "ce sera tout",
-    "rien d'autre",
-    "bonne journee",
-    "bye",
-    "goodbye",
-    "good bye",
-    "that's all",
-    "that is all",
-    "nothing else",
-    "no more questions",
-)
-YES = (
-    "oui",
-    "ouais",
-    "exactement",
-    "c'est ca",
-    "d'accord",
-    "tout a fait",
-    "absolument",
-    "volontiers",
-    "bien sur",
-    "oui merci",
-    "ok",
-    "okay",
-    "yes",
-    "yeah",
-    "yep",
-    "correct",
-    "right",
-    "sure",
-    "exactly",
-    "please",
-    "yes please",
-)
-NO = (
-    "non",
-    "pas du tout",
-    "non merci",
-    "pas vraiment",
-    "pas ca",
-    "negatif",
-    "no",
-    "nope",
-    "not really",
-    "no thanks",
-    "no thank you",
-    "not that",
-)
-
-
-def classify(text: str) -> Literal["agent", "repeat", "goodbye", "yes", "no", "question", "empty"]:
-    """Intents understood in French and English (short answers only for yes/no/repeat)."""
-    folded = _fold(text)
-    if not folded:
-        return "empty"
-    n_words = len(folded.split())
-    if n_words <= 8 and _has(folded, AGENT):
-        return "agent"
-    # "comment ?" is a request to repeat; "comment faire une carte ?" is a question:
-    # only the repeat words themselves (with politeness around them) count
-    bare = " ".join(w for w in folded.split() if w not in POLITE)
-    if bare and (bare in REPEAT or (len(bare.split()) <= 2 and _has(bare, REPEAT))):
-        return "repeat"
-    if n_words <= 6 and _has(folded, GOODBYE):
-        return "goodbye"
-    if n_words <= 4:
-        first = folded.split()[0]
-        if _has(folded, NO) and (first in ("non", "no", "nope", "pas") or n_words <= 2):
-            return "no"
-        if _has(folded, YES):
-            return "yes"
-    return "question"
 
 
 class Dialog:
@@ -432,8 +305,15 @@ class Dialog:
                     [*actions, self._say("offer_human", "offer")], phase="offering", offer="human"
                 )
             return self._speak(actions + self._goodbye("goodbye", "max turns"))
+        # looked up in the language it was heard in; the dialog's language changes
+        # only by the caller's choice or their speech (``Utterance.switch``)
         self.state = replace(
-            self.state, phase="looking_up", turns=self.state.turns + 1, silences=0, lang=lang
+            self.state,
+            phase="looking_up",
+            turns=self.state.turns + 1,
+            silences=0,
+            asked_more=False,
+            leaving=ends_with_farewell(text, lang),
         )
         return [Lookup(text, lang)]
 
@@ -472,10 +352,11 @@ class Dialog:
         notice = self.config.notice.get(lang, "").strip()
         return [*greeting, Say(notice, lang, "greeting")] if notice else greeting
 
-    def _switch_to_english(self) -> list[Action]:
-        self.state = replace(self.state, lang="en")
+    def _switch_language(self, lang: Lang) -> list[Action]:
+        """The caller chose ``lang`` (a key, words): greeted again in it, from the start."""
+        self.state = replace(self.state, lang=lang)
         return self._speak(
-            [SwitchLanguage("en"), *self._greeting("en")],
+            [SwitchLanguage(lang), *self._greeting(lang)],
             phase="listening",
             pending=None,
             offer=None,
@@ -487,7 +368,7 @@ class Dialog:
             and self.state.lang == "fr"
             and self.state.phase == "listening"
         ):
-            return self._switch_to_english()
+            return self._switch_language("en")
         if digit == "0":
             return self._to_human("dtmf 0")
         if digit == "*":
@@ -501,13 +382,15 @@ class Dialog:
         lang = event.lang
         service = answer.service
         if answer.abstained or not answer.answer:
-            self.state = replace(self.state, service=service)
+            self.state = replace(self.state, service=service, rephrased=False, leaving=False)
             offer = self._offer(service)
             return self._speak([self._say("abstain", "abstain", lang), *offer])
         raw_lang = getattr(answer, "card_lang", None)
         card_lang: Lang = "en" if raw_lang == "en" else "fr" if raw_lang == "fr" else lang
         pending = Pending(answer.card_id, answer.title, answer.answer, service, card_lang)
-        if answer.confidence < self.config.confirm_below and answer.title:
+        # the knowledge base's confirm band (kb_confirm_from ≤ confidence < operating
+        # point): likely, not sure; the caller says whether it is their topic
+        if answer.to_confirm and answer.title:
             return self._speak(
                 [self._say("confirm", "confirm", lang, title=answer.title)],
                 phase="confirming",
@@ -517,6 +400,16 @@ class Dialog:
         return self._give(pending)
 
     def _give(self, pending: Pending) -> list[Action]:
+        if self.state.leaving:  # "… merci, au revoir": answered, then goodbye
+            return self._speak(
+                [
+                    Say(pending.answer or "", pending.lang, "answer", pending.card_id),
+                    self._say("goodbye", "goodbye"),
+                    Hangup("goodbye after the answer"),
+                ],
+                phase="ended",
+                pending=None,
+            )
         return self._speak(
             [
                 Say(pending.answer or "", pending.lang, "answer", pending.card_id),
@@ -526,39 +419,72 @@ class Dialog:
             pending=None,
             offer=None,
             service=pending.service,
+            rephrased=False,
         )
 
     def _utterance(self, event: Utterance) -> list[Action]:
-        # "English" as the first words, heard as French or English: the language choice
-        first = self.state.lang == "fr" and self.state.turns == 0
-        if first and _fold(event.text) in self.config.language_words:
-            return self._switch_to_english()
-        if event.lang != self.state.lang:  # the caller's language wins
+        # the caller's language: asked for by words (heard as French or English), or
+        # judged from their speech (said once, then the turn is answered in it)
+        chosen = language_choice(event.text, event.lang)
+        if chosen is not None and chosen != self.state.lang:
+            return self._switch_language(chosen)
+        if chosen is not None:  # the language it speaks already: now known
+            return self._speak([SwitchLanguage(chosen), self._say("listening", "listening")])
+        if event.switch and event.lang != self.state.lang:
             self.state = replace(self.state, lang=event.lang)
+            return [self._say("continue_in", "prompt"), *self._reply(event)]
+        return self._reply(event)
+
+    def _context(self) -> IntentContext:
+        """What the bot asked just before: how the caller's words are read."""
+        if self.state.phase == "confirming" and self.state.pending is not None:
+            return "after_confirm"
+        if self.state.phase == "offering":
+            return "after_offer"
+        return "greeting" if self.state.turns == 0 else "after_answer"
+
+    def _reply(self, event: Utterance) -> list[Action]:
         state = self.state
-        intent = classify(event.text)
+        intent: Intent = classify(event.text, event.lang, self._context())
         if intent == "empty":
+            if state.phase in ("confirming", "offering"):
+                return self._repeat()  # the yes/no question again
             return self._speak([self._say("not_heard", "prompt")])
-        if intent == "agent":
-            return self._to_human("caller asked")
         if intent == "repeat":
             return self._repeat()
         if state.phase == "confirming" and state.pending is not None:
             if intent == "yes":
                 return self._give(state.pending)
             if intent == "no":
-                return self._speak(
-                    [self._say("rephrase", "prompt")], phase="listening", pending=None
-                )
+                return self._not_this_card(state)
+            if intent == "question":  # "non, c'est pour le passeport": the rephrasing
+                self.state = replace(state, pending=None, rephrased=True)
         if state.phase == "offering":
-            if intent == "yes":
+            if intent in ("yes", "person"):  # "oui", "un conseiller s'il vous plaît"
                 return self._accept_offer()
             if intent == "no":
                 return self._speak([self._say("no_offer", "prompt")], phase="listening", offer=None)
+        if intent == "person":
+            return self._to_human("caller asked")
         if intent == "goodbye":
             return self._goodbye()
         if intent == "no" and state.turns > 0:
-            return self._goodbye()
-        if intent in ("yes", "no"):
+            # a plain "no" after an answer: asked once whether there is anything else
+            if state.asked_more:
+                return self._goodbye()
+            return self._speak(
+                [self._say("anything_else", "prompt")], phase="listening", asked_more=True
+            )
+        if intent in ("yes", "no", "language"):
             return self._speak([self._say("listening", "listening")], phase="listening")
         return self._question(event.text, event.lang)
+
+    def _not_this_card(self, state: DialogState) -> list[Action]:
+        """A "no" to "do you mean <title>?": rephrase once, then the usual abstention."""
+        if not state.rephrased:
+            return self._speak(
+                [self._say("rephrase", "prompt")], phase="listening", pending=None, rephrased=True
+            )
+        service = state.pending.service if state.pending else state.service
+        self.state = replace(state, pending=None, rephrased=False, service=service)
+        return self._speak([self._say("abstain", "abstain"), *self._offer(service)])

@@ -78,6 +78,9 @@ class TranscriptionFrame(TextFrame):
     endpoint_wall: float = 0.0
     asr_ms: float = 0.0
     rejected: str | None = None
+    # the caller's speech made the call change to ``lang`` with this turn (re-heard in
+    # it): the dialog follows, and says so once
+    switch: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,9 +162,11 @@ class BargeInFrame(ControlFrame):
 
 @dataclass(frozen=True)
 class LanguageFrame(ControlFrame):
-    """The call's language is now known: detected by the ASR on the first understood
-    utterance (downstream), or chosen by the caller in the dialog (downstream for the
-    observers, upstream so that the ASR listens in it)."""
+    """The call's language is decided, or changed: judged by the ASR from enough of the
+    caller's speech (``detected``, downstream; :mod:`voicebot.language`), or chosen by
+    the caller in the dialog by key or word (``chosen``: downstream for the observers,
+    upstream so that the ASR listens in it). Never sent for the default language the
+    call starts in: until one comes, the language is not known."""
 
     lang: Lang
     source: Literal["detected", "chosen"]
@@ -200,6 +205,18 @@ class TurnCancelledFrame(ControlFrame):
 @dataclass(frozen=True)
 class SilenceTimeoutFrame(ControlFrame):
     pass
+
+
+@dataclass(frozen=True)
+class EngineIncidentFrame(ControlFrame):
+    """An engine let the bot down and the bot made do: a sentence it could not
+    synthesize (``kind`` "failed" or "timeout": the caller heard a short apology
+    instead), or a degraded voice ("degraded_voice"). Observed, for the operators'
+    count (``guichet status``); no text, as what failed may quote personal data."""
+
+    engine: Literal["tts"]
+    kind: Literal["failed", "timeout", "degraded_voice"]
+    lang: Lang
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,10 @@ class KnowledgeAnswer(Protocol):
     def title(self) -> str | None: ...
     @property
     def service(self) -> str | None: ...
+    @property
+    def to_confirm(self) -> bool:
+        """Likely but not sure (the confirm band): ask "do you mean <title>?" first."""
+        ...
 
 
 class Knowledge(Protocol):
@@ -41,6 +45,7 @@ class SimpleAnswer:
     title: str | None = None
     service: str | None = None
     card_lang: str | None = None
+    to_confirm: bool = False
 
 
 def open_knowledge(index_path: Path, settings: Settings) -> Knowledge:

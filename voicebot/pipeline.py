@@ -84,8 +84,8 @@ class EngineFailed(VoicebotError):
     """A stage of the pipeline cannot go on: ``stage`` names it ("asr": the bot no
     longer hears, "tts": it can no longer speak, "dialog"…). The cause is chained."""
 
-    def __init__(self, stage: str) -> None:
-        super().__init__(f"the voicebot's {stage} stage failed")
+    def __init__(self, stage: str, detail: str = "failed") -> None:
+        super().__init__(f"the voicebot's {stage} stage {detail}")
         self.stage = stage
 
 
@@ -162,9 +162,10 @@ class VoicebotPipeline:
     ) -> VoicebotPipeline:
         """The voicebot: VAD → ASR → silence timer → dialog → TTS → output.
 
-        ``lang`` None: greet in ``config.lang`` and let the caller's first words
-        decide. ``paced`` False: the bot's audio comes out as fast as it is made
-        (files, tests). ``silence_timeout_s`` overrides ``config.silence`` (0: none).
+        ``lang`` None: greet and listen in ``config.lang`` until the caller chooses or
+        says enough in a language (``voicebot.language``). ``paced`` False: the bot's
+        audio comes out as fast as it is made (files, tests). ``silence_timeout_s``
+        overrides ``config.silence`` (0: none).
         """
         start_lang = lang or config.lang
         silence = config.silence
@@ -213,7 +214,8 @@ class VoicebotPipeline:
         """Transcribe only: VAD → ASR. Each caller turn becomes a TranscriptionFrame
         event (a later revision of the same turn replaces it: the speaker resumed
         after a short pause); no dialog, no voice. ``next_output`` only ever gives
-        the HangupFrame. ``lang`` None: the first understood turn decides."""
+        the HangupFrame. ``lang`` None: listen in ``config.lang`` until the speaker's words
+        decide (``voicebot.language``)."""
         start_lang = lang or config.lang
         stages: list[Stage] = [
             VadStage(engines.vad_factory(), config.vad),
@@ -235,6 +237,7 @@ class VoicebotPipeline:
             lang is not None,
             timeout_s=timeouts.asr_s,
             give_up_after=timeouts.asr_failures,
+            rules=config.language,
         )
 
     # --- lifecycle ---
@@ -245,7 +248,13 @@ class VoicebotPipeline:
         for stage, queue in zip(self.stages, self.queues, strict=True):
             self._tasks.spawn(self._run(stage, queue), stage.name)
         for stage in self.stages:
-            await stage.start()
+            try:
+                await stage.start()
+            except Exception as exc:
+                # a stage that cannot start (a voice that cannot say even its fallback
+                # sentence): the pipeline refuses to run, and says which stage and why
+                await self.aclose()
+                raise EngineFailed(stage.name, f"could not start: {exc}") from exc
 
     async def aclose(self) -> None:
         for queue in self.queues:
@@ -365,7 +374,7 @@ class VoicebotPipeline:
 
     @property
     def lang_known(self) -> bool:
-        """False while ``lang`` is only the default (the caller has not spoken yet)."""
+        """False while ``lang`` is only the default (no choice, not enough speech yet)."""
         return self._lang_known
 
     def _observe(self, frame: Frame) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from guichet.settings import Settings
+from knowledge import KnowledgeError, index_asr_hints
 from voicebot.config import asr_model_dir
 from voicebot.engines.asr import AsrEngine, WhisperAsr
 from voicebot.engines.tts import CoquiTts, EspeakTts, PiperTts, TtsEngine
@@ -21,14 +22,24 @@ from voicebot.models import ensure_whisper_base, installation_models_dir, joe_vo
 
 log = logging.getLogger(__name__)
 
-# A short domain prompt for Whisper: it makes "mairie", "cimetière"… far likelier.
+# A short domain prompt for Whisper: it makes "mairie", "état civil"… far likelier.
+# Used only without an ingested KB; with one, the prompt is made of the cards' own
+# words (knowledge.index_asr_hints), so another city's places and topics are heard.
 ASR_HINTS: dict[str, str] = {
-    "fr": "Bonjour, vous êtes à la mairie. Questions : état civil, acte de naissance, "
-    "mariage, PACS, carte d'identité, passeport, inscription à l'école, cantine, crèche, "
-    "piscine, médiathèque, encombrants, déchèterie, cimetière, urbanisme, permis de construire.",
-    "en": "Hello, this is the city hall. Questions: opening hours, birth certificate, "
-    "identity card, passport, school canteen, bulky waste, recycling centre.",
+    "fr": "Bonjour, vous êtes à la mairie. Questions : état civil, carte d'identité, "
+    "passeport, école, urbanisme.",
+    "en": "Hello, this is the town hall. Questions: birth certificate, identity card, "
+    "passport, school.",
 }
+
+
+def asr_hints(settings: Settings) -> dict[str, str]:
+    """The ingested KB's words when there is an index, else the generic prompt."""
+    try:
+        return index_asr_hints(settings.kb_index_path)
+    except KnowledgeError as exc:  # no index yet, or an unreadable one
+        log.info("ASR prompt: generic (%s)", exc)
+        return dict(ASR_HINTS)
 
 
 @dataclass
@@ -50,7 +61,7 @@ class Engines:
 def _tts_engine(kind: str, lang: Lang, settings: Settings) -> TtsEngine:
     if kind == "espeak":
         voices = {"fr": settings.espeak_fr_voice, "en": "en-us"}
-        return EspeakTts({lang: voices[lang]})
+        return EspeakTts({lang: voices[lang]}, allow_degraded=settings.espeak_allow_degraded_voice)
     if kind == "piper":
         path = settings.piper_voice_path if lang == "fr" else settings.piper_en_voice_path
         if path is None and lang == "en":
@@ -106,7 +117,7 @@ def load_engines(settings: Settings) -> Engines:
         threads=max(1, settings.asr_threads),
         beam_size=max(1, settings.asr_beam_size),
         margin_frames=settings.asr_margin_frames,
-        hints=dict(ASR_HINTS),
+        hints=asr_hints(settings),
     )
     return Engines(
         asr=asr,
@@ -132,10 +143,12 @@ def shared_engines(settings: Settings) -> Engines:
             "asr_threads",
             "asr_beam_size",
             "asr_margin_frames",
+            "kb_index",
             "vad_engine",
             "tts_fr_engine",
             "tts_en_engine",
             "espeak_fr_voice",
+            "espeak_allow_degraded_voice",
             "piper_voice_path",
             "piper_en_voice_path",
         )

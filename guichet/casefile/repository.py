@@ -129,6 +129,11 @@ class CaseRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
+    @property
+    def store(self) -> Store:
+        """The store the cases are in (the call side records its incidents there too)."""
+        return self._store
+
     # --- sync bodies, run in a thread ---
     def _open(
         self,

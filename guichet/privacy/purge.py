@@ -29,6 +29,7 @@ from guichet.store.models import (
     Callback,
     Case,
     CaseTurn,
+    EngineIncident,
     SmsOutboxRow,
     utcnow,
 )
@@ -57,6 +58,7 @@ class Purged:
     call_numbers: int = 0
     callback_numbers: int = 0
     audit: int = 0  # audit rows deleted
+    incidents: int = 0  # engine incident rows deleted (with the audit's retention)
 
     def describe(self) -> str:
         return ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in vars(self).items())
@@ -132,6 +134,12 @@ def purge(
                 .where(AuditEntry.at < at - policy.audit)
                 .execution_options(synchronize_session=False)
             )
+            # an incident names a call (its channel id): it goes with the audit rows
+            incidents = session.execute(
+                delete(EngineIncident)
+                .where(EngineIncident.at < at - policy.audit)
+                .execution_options(synchronize_session=False)
+            )
             audit_in(session, actor, AuditAction.PURGE, "store")
             return Purged(
                 turns=rows_affected(turns),
@@ -142,6 +150,7 @@ def purge(
                 call_numbers=rows_affected(call_numbers),
                 callback_numbers=rows_affected(callback_numbers),
                 audit=rows_affected(audit_rows),
+                incidents=rows_affected(incidents),
             )
     except SQLAlchemyError as exc:
         raise StoreError(f"purge failed: {exc}") from exc

@@ -26,10 +26,12 @@ from guichet.bus import InMemoryBus
 from guichet.casefile.sms import describe_sms
 from guichet.commands import get_settings
 from guichet.errors import GuichetError
+from guichet.incidents import STATUS_WINDOW, count_incidents, incident_lines
 from guichet.privacy import serve_privacy_purge
 from guichet.runner import InstanceLock, bind_tcp, check_port_free, run_until_signal
 from guichet.settings import Settings
 from guichet.store import open_store
+from guichet.store.models import utcnow
 from ivr_flows import Mode, read_mode
 from pbx import (
     fetch_queue_state,
@@ -323,4 +325,20 @@ def status(ctx: click.Context) -> None:
             click.echo(line)
     except GuichetError as exc:
         click.echo(f"queues      unknown ({exc})")
+    for line in _incident_lines(settings):  # informational, as the queues
+        click.echo(line)
     sys.exit(0 if not problems else 3)
+
+
+def _incident_lines(settings: Settings) -> list[str]:
+    """The engines' incidents of the last day, from the store the calls write to."""
+    try:
+        store = open_store(settings.store_url)
+    except GuichetError as exc:
+        return [f"tts failures (24h): unknown ({exc})"]
+    try:
+        return incident_lines(count_incidents(store, utcnow() - STATUS_WINDOW))
+    except GuichetError as exc:
+        return [f"tts failures (24h): unknown ({exc})"]
+    finally:
+        store.close()

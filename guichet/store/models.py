@@ -77,8 +77,33 @@ class ProseString(TypeDecorator[str]):
         return _without_nul(value)
 
 
+class OutsideText(TypeDecorator[str]):
+    """Text Guichet did not write and cannot bound: what Asterisk, its AMI, an agent or
+    a provider hands over (a queue's or member's name, a channel id in an event, a
+    message id). Any length; what no backend takes in text is dropped or replaced
+    (NUL, which PostgreSQL refuses; lone surrogates, which are not UTF-8), so a stray
+    byte costs a row nothing on either backend."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return _storable(value)
+
+
+def _storable(value: str | None) -> str | None:
+    cleaned = _without_nul(value)
+    return None if cleaned is None else cleaned.encode("utf-8", "replace").decode("utf-8")
+
+
 def _prose_set(_target: object, value: str | None, _old: object, _initiator: object) -> str | None:
     return _without_nul(value)
+
+
+def _outside_set(
+    _target: object, value: str | None, _old: object, _initiator: object
+) -> str | None:
+    return _storable(value)
 
 
 class Base(DeclarativeBase):
@@ -90,8 +115,11 @@ def _clean_prose_attributes(mapper: Mapper[Any], class_: type[Base]) -> None:
     # the types clean what is written; this cleans the object too, so a record built
     # from it after the flush says what the store holds
     for prop in mapper.column_attrs:
-        if isinstance(prop.columns[0].type, ProseText | ProseString):
+        column_type = prop.columns[0].type
+        if isinstance(column_type, ProseText | ProseString):
             event.listen(getattr(class_, prop.key), "set", _prose_set, retval=True)
+        elif isinstance(column_type, OutsideText):
+            event.listen(getattr(class_, prop.key), "set", _outside_set, retval=True)
 
 
 class Call(Base):
@@ -104,7 +132,9 @@ class Call(Base):
     __tablename__ = "calls"
     __table_args__ = (Index("ix_calls_state", "state"),)
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Asterisk's channel id, kept exactly as given (ARI is addressed by it): no bound,
+    # as Asterisk and an originate's caller put none that Guichet could rely on
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
     # the caller ID as the network sent it: PJSIP puts no bound on it (migration 0005)
     caller: Mapped[str | None] = mapped_column(Text)
     called: Mapped[str | None] = mapped_column(String(AST_MAX_EXTENSION))
@@ -114,7 +144,7 @@ class Call(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    end_reason: Mapped[str | None] = mapped_column(String(64))
+    end_reason: Mapped[str | None] = mapped_column(String(64))  # Guichet's own names
 
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call", order_by="CallEvent.id", cascade="all, delete-orphan"
@@ -130,7 +160,7 @@ class CallEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    kind: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))  # Guichet's own names
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     call: Mapped[Call] = relationship(back_populates="events")
@@ -159,7 +189,8 @@ class Case(Base):
     language: Mapped[str] = mapped_column(String(MAX_LANGUAGE))  # the channel's, at first
     topic_card_id: Mapped[str | None] = mapped_column(String(128))
     topic_title: Mapped[str | None] = mapped_column(ProseString(300))
-    service: Mapped[str | None] = mapped_column(String(64))
+    # a slug the city writes (cards, call flow): checked for its form, not its length
+    service: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(32), default="open")
     summary: Mapped[str | None] = mapped_column(ProseText)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -223,13 +254,13 @@ class Callback(Base):
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
     number: Mapped[str] = mapped_column(String(20))
-    service: Mapped[str | None] = mapped_column(String(64))
+    service: Mapped[str | None] = mapped_column(Text)  # as on the case
     language: Mapped[str] = mapped_column(String(MAX_LANGUAGE))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     due_by: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    done_by: Mapped[str | None] = mapped_column(String(64))
+    done_by: Mapped[str | None] = mapped_column(OutsideText)  # what the agent typed
     note: Mapped[str | None] = mapped_column(ProseText)
 
 
@@ -253,7 +284,7 @@ class SmsOutboxRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(36))
-    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    provider_sid: Mapped[str | None] = mapped_column(OutsideText)  # the provider's id
     last_error: Mapped[str | None] = mapped_column(ProseString(300))  # the provider's words
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -271,14 +302,15 @@ class QueueEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    queue: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(32))
-    caller_id: Mapped[str | None] = mapped_column(String(64))
-    member: Mapped[str | None] = mapped_column(String(128))
+    # names and ids as the AMI sent them (an external Asterisk's queues, its channels)
+    queue: Mapped[str] = mapped_column(OutsideText)
+    kind: Mapped[str] = mapped_column(String(32))  # the event names Guichet records
+    caller_id: Mapped[str | None] = mapped_column(OutsideText)
+    member: Mapped[str | None] = mapped_column(OutsideText)
     wait_s: Mapped[float | None] = mapped_column(Float)
     talk_s: Mapped[float | None] = mapped_column(Float)
     ring_s: Mapped[float | None] = mapped_column(Float)
-    reason: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(OutsideText)  # a pause reason an agent typed
 
 
 # --- audit (guichet.privacy) ---
@@ -294,6 +326,27 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(64))  # "web:<login>", "cli:<user>", "system"
+    # "web:<login>", "cli:<user>", "system": the audit refuses a longer one (never cuts)
+    actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))  # "case.read", "privacy.erase"…
     object: Mapped[str] = mapped_column(String(128))  # "case:<id>", "number:+336…78"
+
+
+# --- engine incidents (voicebot, recorded by the call side) ---
+
+
+class EngineIncident(Base):
+    """An engine let a call down and the bot made do: a sentence it could not
+    synthesize, a stand-in voice. For the operators' count (``guichet status``); no
+    text (what failed may quote the caller), and purged with the audit rows."""
+
+    __tablename__ = "engine_incidents"
+    __table_args__ = (Index("ix_engine_incidents_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    engine: Mapped[str] = mapped_column(String(16))  # "tts"
+    kind: Mapped[str] = mapped_column(String(32))  # "failed", "timeout", "degraded_voice"
+    lang: Mapped[str | None] = mapped_column(String(MAX_LANGUAGE))
+    # the call's channel id (no foreign key: the count outlives the call's row)
+    call_id: Mapped[str | None] = mapped_column(OutsideText)

@@ -1,6 +1,6 @@
 """The Asterisk Manager Interface, the one entry point to it: a logged-in connection
 (:class:`AmiConnection`, short-lived through :func:`ami_session` and
-:func:`run_command`) and the long-lived, reconnecting :class:`AmiEventSocket`."""
+:func:`run_on_ami`) and the long-lived, reconnecting :class:`AmiEventSocket`."""
 
 from pbx.ami.connection import (
     AmiActionFailed,
@@ -8,7 +8,7 @@ from pbx.ami.connection import (
     AmiConnection,
     AmiEvent,
     ami_session,
-    run_command,
+    run_on_ami,
 )
 from pbx.ami.socket import AmiEventSocket
 
@@ -19,5 +19,5 @@ __all__ = [
     "AmiEvent",
     "AmiEventSocket",
     "ami_session",
-    "run_command",
+    "run_on_ami",
 ]

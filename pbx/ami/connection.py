@@ -1,7 +1,12 @@
 """One logged-in AMI connection over panoramisk: actions with a timeout, events in
 order. The long-lived one (:class:`pbx.ami.socket.AmiEventSocket`) reconnects around
 it; the CLI and ``guichet status`` open a short one (:func:`ami_session`,
-:func:`run_command`).
+:func:`run_on_ami`).
+
+No CLI commands over AMI: the account has no "command" right (``asterisk-config/
+manager.conf``), which would let whoever holds its secret run any CLI command. What
+Guichet asks of an Asterisk it does not run has an action of its own (AstDB: DBPut,
+DBGet, under "system").
 
 panoramisk's :class:`~panoramisk.Manager` has habits of its own that fight the shape
 of our sockets (connect; receive and keep alive; close; retry with backoff), so
@@ -15,9 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from panoramisk import Manager
 from panoramisk.actions import Action
@@ -28,6 +33,7 @@ from pbx.credentials import credentials
 from pbx.errors import AmiError, AmiUnavailable, AsteriskRuntimeError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 AmiEvent = dict[str, str]
 
@@ -196,16 +202,29 @@ class AmiConnection:
             raise AmiActionFailed(fields.get("Action", "?"), messages[0].get("Message", ""))
         return messages
 
-    async def command(self, command: str) -> str:
-        """An Asterisk CLI command's output, one line per ``Output`` header (``plain``
-        would join them with commas). A command Asterisk refuses answers with its
-        text ("No such command …"), as the CLI does, not with an exception."""
-        reply = (await self._send({"Action": "Command", "Command": command}, False, False))[0]
-        output = reply.get("Output", "")
-        return "\n".join(map(str, output)) if isinstance(output, list) else str(output)
+    async def db_put(self, family: str, key: str, value: str) -> None:
+        """Write one AstDB entry (DBPut)."""
+        await self.action({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
 
-    async def _send(self, fields: Mapping[str, str], as_list: bool, in_order: bool) -> list[Any]:
-        """The raw panoramisk messages of the reply."""
+    async def db_get(self, family: str, key: str) -> str | None:
+        """One AstDB entry (DBGet), None when there is none. Asterisk answers an entry
+        with a list (an ack that says "will follow", DBGetResponse, DBGetComplete) and
+        a missing one with a lone error, so the reply's shape is left to panoramisk's
+        guess, which tells those two apart."""
+        fields = {"Action": "DBGet", "Family": family, "Key": key}
+        messages = [plain(m) for m in await self._send(fields, None, False)]
+        first = messages[0] if messages else {}
+        if first.get("Response", "").lower() in ("error", "fail", "failure"):
+            message = first.get("Message", "")
+            if "not found" in message.lower():
+                return None
+            raise AmiActionFailed("DBGet", message)
+        return next((m.get("Val", "") for m in messages if m.get("Event") == "DBGetResponse"), None)
+
+    async def _send(
+        self, fields: Mapping[str, str], as_list: bool | None, in_order: bool
+    ) -> list[Any]:
+        """The raw panoramisk messages of the reply (``as_list`` None: its guess)."""
         manager = self._manager
         name = fields.get("Action", "?")
         if manager is None or manager.protocol is None or manager.protocol.closed or self._lost:
@@ -240,15 +259,18 @@ async def ami_session(config: AmiConfig, *, events: bool = False) -> AsyncIterat
         connection.close()
 
 
-def run_command(settings: Settings, command: str, timeout: float = 10.0) -> str:
-    """An Asterisk CLI command over AMI (for an Asterisk Guichet does not run)."""
+def run_on_ami(
+    settings: Settings, work: Callable[[AmiConnection], Awaitable[T]], timeout: float = 10.0
+) -> T:
+    """``work`` on a short AMI session, from synchronous code (the CLI, a worker
+    thread): for an Asterisk Guichet does not run."""
     config = replace(AmiConfig.from_settings(settings), action_timeout_s=timeout)
 
-    async def over_ami() -> str:
+    async def over_ami() -> T:
         async with ami_session(config) as ami:
-            return await ami.command(command)
+            return await work(ami)
 
     try:
         return asyncio.run(asyncio.wait_for(over_ami(), timeout))
     except (AmiError, OSError, TimeoutError) as exc:
-        raise AsteriskRuntimeError(f"AMI command failed: {exc}") from exc
+        raise AsteriskRuntimeError(f"AMI failed: {exc}") from exc

@@ -117,6 +117,19 @@ class AriRest:
         return str(connection_id)
 
     # --- bridges ---
+    async def start_silence(self, channel_id: str) -> None:
+        """Asterisk's silence generator on the channel (RTP at 20 ms) until
+        :meth:`stop_silence`. It owns the channel's output meanwhile: what a bridge
+        writes to the channel is dropped."""
+        await self._request(
+            "POST", f"/channels/{channel_id}/silence", not_found=CallNotFound(channel_id)
+        )
+
+    async def stop_silence(self, channel_id: str) -> None:
+        await self._request(
+            "DELETE", f"/channels/{channel_id}/silence", not_found=CallNotFound(channel_id)
+        )
+
     async def create_bridge(self, bridge_id: str, name: str = "") -> None:
         await self._request(
             "POST",

@@ -1,7 +1,9 @@
 """The calls: the Stasis entry (``stasis``), the session that routes a call through
 the steps of its state (``session``), the typed state machine (``state``) and its
 store (``store``); the first steps (``routing``: answer, route) and the last
-(``hangup``). The features' steps live in their own folders.
+(``hangup``); the caller's media link (``steady_link``) and Asterisk's silence on
+the line between steps (``line_silence``). The features' steps live in their own
+folders.
 
 Adding a telephony feature that a caller's call goes through (say, a satisfaction
 survey after an answer):

@@ -39,6 +39,8 @@ class AnswerStep:
 
     async def run(self, call: CallSession) -> None:
         await call.rest.answer(call.call_id)
+        # RTP from the answer on, until the voicebot's link (or the queue) takes over
+        await call.fill_silence()
         case = await call.store(
             self.cases.open_case(
                 call_id=call.call_id,
@@ -67,6 +69,8 @@ class RouteStep:
     async def run(self, call: CallSession) -> None:
         step = call.record.step
         came_back = step.came_back if isinstance(step, Answered) else None
+        if came_back:
+            await call.fill_silence()  # a new Stasis entry: the earlier silence went
         mode = await self._mode(call)
         reception = self.flow.when_open.queue
         decision: RoutingDecision = route(

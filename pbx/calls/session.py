@@ -27,6 +27,7 @@ from guichet.tasks import cancel_and_wait
 from pbx.ari.events import AriEvent, ChannelDtmfReceived, StasisEnd
 from pbx.ari.rest import AriRest
 from pbx.calls.errors import CallEnded, StepTimedOut, describe_failure
+from pbx.calls.line_silence import start_line_silence, stop_line_silence
 from pbx.calls.state import CallFacts, CallState, HangingUp, StateRecord
 from pbx.calls.store import CallRecord, CallRepository
 from pbx.errors import AriConflict, AriError, CallNotFound
@@ -48,6 +49,8 @@ T = TypeVar("T")
 DEFAULT_LANG = "fr"
 # extensions.conf: an apology, then the flow's routing as when the controller is down
 LAST_RESORT_CONTEXT = "guichet-error"
+# the end reason of a call the controller was stopped under (SIGTERM, Ctrl-C)
+STOPPED = "controller_stopped"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ async def send_to_last_resort(
             if value:
                 with contextlib.suppress(AriError):
                     await rest.set_variable(channel_id, name, value)
+        with contextlib.suppress(AriError):  # the apology must not be muted by it
+            await rest.stop_silence(channel_id)
         await rest.continue_in_dialplan(channel_id, LAST_RESORT_CONTEXT, "s")
 
     try:
@@ -211,6 +216,16 @@ class CallSession:
     def publish(self, event: CallEvent) -> None:
         self.bus.publish(event)
 
+    # --- the caller's line between steps (pbx.calls.line_silence) ---
+    async def fill_silence(self) -> None:
+        """Asterisk sends the caller silence until a media link or the dialplan
+        takes the line (a link stops it once it feeds the caller)."""
+        await start_line_silence(self.rest, self.call_id, self.timeouts.ari_s)
+
+    async def stop_silence(self) -> None:
+        """Before the call leaves for the dialplan, which feeds the line itself."""
+        await stop_line_silence(self.rest, self.call_id, self.timeouts.ari_s)
+
     # --- state ---
     async def go(
         self, step: StateRecord, *, facts: CallFacts | None = None, reason: str | None = None
@@ -305,10 +320,14 @@ class CallSession:
     # --- the call ---
     async def run(self) -> None:
         """Route the call until it leaves; never raises (but for cancellation): a
-        failure anywhere gives the caller the last resort, and the call ends."""
+        failure anywhere gives the caller the last resort, and the call ends. Cancelled
+        (the controller stops), the call winds up first, then the cancellation goes on."""
         reason = "completed"
         try:
             await self._route()
+        except asyncio.CancelledError:
+            await self._wind_up()
+            raise
         except CallEnded:
             # the channel left Stasis: as asked (hang-up, queue) or the caller hung up
             reason = {
@@ -329,6 +348,18 @@ class CallSession:
         if self.failure is not None:
             reason = "error"
         await self._finish(reason)
+
+    async def _wind_up(self) -> None:
+        """The controller stops with this call in progress (SIGTERM, Ctrl-C): no one
+        will serve it here any more, so the caller goes where the call flow sends a
+        call when the controller is down (the dialplan's last resort), and the call's
+        row ends. Within the ARI and store time-outs: the controller's stop waits."""
+        log.info("call %s: the controller stops; to the last resort", self.call_id)
+        try:
+            await self.last_resort()
+            await self._finish(STOPPED)
+        except Exception as exc:  # the stop goes on: a row left open is ended at resync
+            log.warning("call %s: not wound up (%s)", self.call_id, describe_failure(exc))
 
     async def last_resort(self) -> None:
         """The caller hears an apology, then goes where the call flow sends a call

@@ -84,6 +84,7 @@ class CallController:
         # channels a call created for itself (its media channel), routed to that call
         self._claims: dict[str, tuple[str, asyncio.Future[None]]] = {}
         self._tasks = TaskOwner("calls")
+        self._running: dict[str, asyncio.Task[None]] = {}  # each session's task
         self._resync_lock = asyncio.Lock()
 
     # --- media links: their channel enters Stasis on its own, for its call ---
@@ -97,6 +98,7 @@ class CallController:
             call_id=call_id,
             link_id=link_id,
             on_audio=on_audio,
+            ari_timeout_s=self.timeouts.ari_s,
         )
         entered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._claims[link.media_channel_id] = (call_id, entered)
@@ -187,11 +189,12 @@ class CallController:
                 await session.run()
             finally:
                 self.sessions.pop(record.id, None)
+                self._running.pop(record.id, None)
                 for channel_id, (owner, _) in list(self._claims.items()):
                     if owner == record.id:
                         self._claims.pop(channel_id, None)
 
-        self._tasks.spawn(run_and_forget(), record.id)
+        self._running[record.id] = self._tasks.spawn(run_and_forget(), record.id)
 
     async def on_connected(self) -> None:
         """After every (re)connect: take back the calls still in the application."""
@@ -258,6 +261,14 @@ class CallController:
         return await self._stored(self.calls.reenter(channel_id, record.facts, "resync"))
 
     async def aclose(self) -> None:
+        """Stop serving: every call in progress winds up (its caller to the dialplan,
+        its row ended), all at once rather than one after the other, and each is
+        awaited whatever ended it, even while this stop is itself a cancellation."""
+        running = list(self._running.values())
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running)
         await self._tasks.aclose()
 
 

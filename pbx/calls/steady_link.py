@@ -14,15 +14,21 @@ So the link fills the gaps itself, on the same 20 ms clock Asterisk plays at: on
 what it sent has been played out, it sends silence, a frame every 20 ms, until
 there is speech again. Speech never waits behind that silence: the first frame of
 speech flushes whatever silence Asterisk still has queued.
+
+Before a link feeds the caller and after it is closed, Asterisk's own silence
+generator fills the line (:mod:`pbx.calls.line_silence`): the link stops it once it
+is up, and starts it again as it closes, before its own silence stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 from guichet.tasks import TaskOwner
 from pbx.ari.rest import AriRest
+from pbx.calls.line_silence import start_line_silence, stop_line_silence
 from pbx.errors import MediaError
 from pbx.media.link import ExpectStasisStart, MediaLink
 
@@ -49,6 +55,7 @@ class SteadyLink(MediaLink):
         call_id: str,
         link_id: str,
         on_audio: Callable[[bytes], None],
+        ari_timeout_s: float = 1.0,
     ) -> None:
         super().__init__(
             rest,
@@ -62,12 +69,19 @@ class SteadyLink(MediaLink):
         self._lock = asyncio.Lock()  # a flush and the frame it makes way for go together
         self._played_at = 0.0  # loop time by which everything sent has been played
         self._filling = False  # what Asterisk still has queued is only silence
+        # a flush moves the playout time back: the filler must not sleep until the time
+        # the dropped audio would have taken to play (the caller would get no RTP)
+        self._rescheduled = asyncio.Event()
         self.silence_frames = 0  # sent so far (tests, logs)
+        self._ari_timeout_s = ari_timeout_s
 
     async def open(self, expect_stasis_start: ExpectStasisStart) -> None:
         await super().open(expect_stasis_start)
         self._played_at = asyncio.get_running_loop().time()
         self._filler.spawn(self._fill(), "fill")
+        # the link feeds the caller now: Asterisk's own silence, which filled the line
+        # while the link was made (and would drop what the bridge writes), makes way
+        await stop_line_silence(self.rest, self.call_id, self._ari_timeout_s)
 
     async def send(self, pcm: bytes) -> None:
         async with self._lock:
@@ -85,8 +99,12 @@ class SteadyLink(MediaLink):
             await super().flush()
             self._filling = False
             self._played_at = asyncio.get_running_loop().time()
+            self._rescheduled.set()
 
     async def aclose(self) -> None:
+        # Asterisk's silence takes the line over before the link's stops: the next
+        # step (another link, a queue, the hang-up) finds it filled
+        await start_line_silence(self.rest, self.call_id, self._ari_timeout_s)
         await self._filler.aclose()
         await super().aclose()
 
@@ -99,9 +117,13 @@ class SteadyLink(MediaLink):
         silence = bytes(2 * round(self.sample_rate * FRAME_S))
         loop = asyncio.get_running_loop()
         while True:
+            self._rescheduled.clear()
             wait = self._fill_due() - loop.time()
             if wait > 0:
-                await asyncio.sleep(wait)  # the 20 ms playout clock, not a synchronisation
+                # the 20 ms playout clock, or sooner if a flush moved it back
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await self._rescheduled.wait()
                 continue
             async with self._lock:
                 now = loop.time()

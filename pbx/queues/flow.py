@@ -85,6 +85,7 @@ class QueueStep:
             )
         )
         log.info("call %s: to queue %s", call.call_id, step.queue)
+        await call.stop_silence()  # the queue's own sounds (hold, music) take the line
         await call.rest.continue_in_dialplan(call.call_id, QUEUE_CONTEXT, step.queue)
         # the channel leaves Stasis: StasisEnd closes this leg of the call
         await call.wait_until_gone()

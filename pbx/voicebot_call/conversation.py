@@ -25,8 +25,10 @@ from voicebot import (
     BotHangupFrame,
     DialogActionFrame,
     EngineFailed,
+    EngineIncidentFrame,
     Frame,
     HangupFrame,
+    LanguageFrame,
     SpeakFrame,
     TranscriptionFrame,
     VoicebotPipeline,
@@ -107,6 +109,10 @@ class VoicebotCall:
         try:
             async with self.pipeline:
                 return await self._play_out()
+        except EngineFailed as failed:
+            # the pipeline would not start (a voice that cannot say a word): to people
+            log.exception("call %s: the voicebot would not start", self.call_id)
+            return self._outcome("engine_failed", failed.stage)
         finally:
             self.recorder.writer.finish()
             await asyncio.wait({writer}, timeout=self.drain_s)
@@ -164,3 +170,9 @@ class VoicebotCall:
             self.recorder.answered_from(frame)
         elif isinstance(frame, SpeakFrame):
             self.recorder.said(frame)
+        elif isinstance(frame, EngineIncidentFrame):
+            self.recorder.incident(frame)
+        elif isinstance(frame, LanguageFrame):
+            # the case's language follows the transcripts (the recorder); the call's
+            # is learnt when the conversation ends (VoicebotOutcome.lang_known)
+            log.info("call %s: language %s (%s)", self.call_id, frame.lang, frame.source)

@@ -1,5 +1,6 @@
 """What the conversation produces, written to the case in order and published on the
-bus: the caller's turns, the bot's turns, the cards proposed, the abstentions.
+bus: the caller's turns, the bot's turns, the cards proposed, the abstentions; and
+the engines' incidents, counted in the store (``guichet status``).
 
 The pipeline reports frames from its own tasks; writes to the store are queued and
 run one after the other by :class:`CaseWriter`, so the call never waits on the disk.
@@ -14,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from guichet.bus import EventBus
 from guichet.casefile.repository import CaseRepository
 from guichet.events import Abstained, CardProposed, TurnTranscribed
-from voicebot import AnswerFrame, SpeakFrame, TranscriptionFrame
+from guichet.incidents import IncidentLog
+from voicebot import AnswerFrame, EngineIncidentFrame, SpeakFrame, TranscriptionFrame
 
 __all__ = ["CaseWriter", "ConversationRecorder"]
 
@@ -62,6 +64,7 @@ class ConversationRecorder:
         self.bus = bus
         self.services = services
         self.writer = CaseWriter(cases, case_id)
+        self.incidents = IncidentLog(cases.store)
         self._answers: dict[int, AnswerFrame] = {}
         self._lang_recorded: str | None = None
         self.service: str | None = None  # the expert service of the last topic
@@ -155,4 +158,15 @@ class ConversationRecorder:
                 lang=frame.lang,
                 card_id=card_id,
             )
+        )
+
+    def incident(self, frame: EngineIncidentFrame) -> None:
+        """An engine let the call down (the bot made do): counted in the store."""
+        log.warning(
+            "call %s: %s incident (%s, %s)", self.call_id, frame.engine, frame.kind, frame.lang
+        )
+        incidents, call_id = self.incidents, self.call_id
+        engine, kind, lang = frame.engine, frame.kind, frame.lang
+        self.writer.put(
+            lambda: incidents.record(engine=engine, kind=kind, lang=lang, call_id=call_id)
         )

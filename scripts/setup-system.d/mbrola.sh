@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# MBROLA + the French voice fr1 (espeak-ng's mb-fr1): Debian contrib/non-free.
+# MBROLA + the bot's French voice fr1 (espeak-ng's mb-fr1), and the test callers'
+# voices, never the bot's: fr4, fr2 (French), us1, en1 (English). Debian contrib/non-free.
 # Installed with a private, temporary apt sources list (same mirror as the
 # machine's own sources): the machine's apt configuration is left unchanged.
 # Idempotent; run as root by scripts/setup-system.sh.
 set -euo pipefail
 
+packages=(mbrola mbrola-fr1 mbrola-fr4 mbrola-fr2 mbrola-us1 mbrola-en1)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-if installed mbrola && installed mbrola-fr1; then
+missing=()
+for p in "${packages[@]}"; do
+    installed "$p" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
 
@@ -33,6 +39,6 @@ apt_opts=(
     -o "APT::Get::List-Cleanup=0"
 )
 export DEBIAN_FRONTEND=noninteractive
-echo "installing mbrola + mbrola-fr1 from $mirror $suite contrib/non-free (private sources list)"
+echo "installing ${missing[*]} from $mirror $suite contrib/non-free (private sources list)"
 apt-get "${apt_opts[@]}" update -qq
-apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends mbrola mbrola-fr1
+apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}"

@@ -8,7 +8,8 @@ Writes ``knowledge.json`` under ``--out``:
 - ingest of the demo KB (real model): seconds, cards/s, passages/s; a no-change refresh.
 - ``answer()`` latency with the model loaded, over every question of the demo eval set
   (median, p95, max), at the demo size and at ``--synthetic`` cards.
-- eval metrics on the held-out split and on everything.
+- eval metrics on the held-out split and on everything, and on the dev commune's
+  held-out split (tests/knowledge/dev_commune: other cards, the shipped calibration).
 
 The large index is made of synthetic cards whose vectors are demo vectors plus noise
 (embedding 10 000 cards costs minutes of CPU; the query path, which is what the
@@ -42,6 +43,7 @@ from knowledge.evaluate import evaluate, read_questions  # noqa: E402
 from knowledge.index import Manifest, card_terms, chroma_collection, ingest  # noqa: E402
 
 DEMO = ROOT / "knowledge" / "demo"
+DEV_COMMUNE = ROOT / "tests" / "knowledge" / "dev_commune"
 
 
 def latency(kb: KnowledgeBase, questions: list[tuple[str, str]]) -> dict[str, float]:
@@ -167,6 +169,13 @@ def main() -> None:
             "held_out": {"overall": held_out.overall, "by_lang": held_out.by_lang},
             "all": {"overall": everything.overall, "by_lang": everything.by_lang},
         }
+        dev_index = Path(tmp) / "dev-index"
+        ingest(DEV_COMMUNE / "cards", dev_index, embedder)
+        dev_items = read_questions(DEV_COMMUNE / "questions.jsonl", need_expect=True)
+        dev = evaluate(
+            KnowledgeBase.open(dev_index, settings), [i for i in dev_items if i.split == "test"]
+        )
+        results["eval"]["dev_commune_held_out"] = {"overall": dev.overall, "by_lang": dev.by_lang}
         print(json.dumps(results, indent=1), flush=True)
 
         if args.synthetic:

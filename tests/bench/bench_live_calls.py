@@ -14,9 +14,10 @@ one voicebot session: no queue, no transfer). Callers are baresip processes
 Method
 ------
 Each caller's microphone is a script: 1 s of silence, then French questions (espeak-ng
-mb-fr1, the voice Whisper understands) each followed by a fixed gap, long enough for the
-bot to start answering; the next question talks over the answer (a barge-in). When the
-script ends, baresip's audio file source ends and baresip hangs up.
+MBROLA fr4, a caller's voice of ``tests/support/speech.py``, never the bot's fr1) each
+followed by a fixed gap, long enough for the bot to start answering; the next question
+talks over the answer (a barge-in). When the script ends, baresip's audio file source
+ends and baresip hangs up.
 
 Voice-to-voice latency is measured on the caller's side only, from baresip's two dumps:
 what it SENT (``dump-*-enc.wav``) and what it HEARD (``dump-*-dec.wav``):
@@ -31,19 +32,30 @@ what it SENT (``dump-*-enc.wav``) and what it HEARD (``dump-*-dec.wav``):
   (``bot talking at end of question``), since an onset cannot be told then.
 
 Alignment. The two dumps share no clock. The sent dump starts when baresip's audio starts,
-the heard dump with the first RTP packet (~0.2 s later), and the heard dump has gaps:
-measured, Asterisk sends no RTP while the voicebot sends nothing (from a barge-in to the
-next answer, ~2 s each time, 6-7 s in a call of 3 questions). Both dumps do stop at the
-call's end, but aligning them by their ends puts the bot's audio seconds late
-(``end_alignment_error_s``), so the bench times the dumps as baresip writes them instead:
+the heard dump with the first RTP packet (~0.2 s later). The heard dump should have no
+gaps during the voicebot: its media link (``pbx/calls/steady_link.py``) sends silence
+whenever the bot has nothing to say, so Asterisk keeps sending RTP; before it did, Asterisk
+sent nothing from a barge-in to the next answer (~2 s each time, 6-7 s in a call of 3
+questions). ``heard_gaps_s`` still reports what is missing. Aligning the dumps by their
+ends (both stop at the call's end) is only as good as the heard dump is gapless, and it
+was seconds off (``end_alignment_error_s``), so the bench times the dumps as baresip
+writes them instead, which holds either way:
 :class:`DumpClock` stats both files every 5 ms in a thread. baresip writes the sent dump
 one 20 ms frame at a time as the microphone is read (paced), and the heard dump one 20 ms
-packet at a time as RTP is decoded (libsndfile writes straight through: the file grows
-by 320 bytes every ~20 ms, no jitter-buffer hold seen). A heard frame's place on the sent
-timeline is its write time minus the sent dump's origin (the median of sent frame ``k``'s
-write time - (k + 1) x 20 ms; ``sent_clock_jitter_s`` is the p95 spread around it, ~4 ms).
-The caller side has no jitter buffer, so the latency is to the packet's arrival; a
-phone would add its playout delay (20-60 ms).
+packet at a time as it leaves baresip's jitter buffer and is decoded (libsndfile writes
+straight through: the file grows by 320 bytes every ~20 ms). A heard frame's place on the
+sent timeline is its write time minus the sent dump's origin (the median of sent frame
+``k``'s write time - (k + 1) x 20 ms; ``sent_clock_jitter_s`` is the p95 spread around
+it, ~4 ms).
+
+The caller's playout delay is a desk phone's: its jitter buffer holds 2 packets
+(``JITTER_BUFFER`` in ``tests/support/sip_caller.py``), so it hears each frame 40 ms after
+the frame crossed the wire (``tests/bench/bench_caller_buffer.py`` measures wire against
+recording: 0.040 s). baresip's default holds 5 packets (100 ms); that hold is what the
+latency gained when RTP to the caller became continuous. Before, the buffer's last
+packets waited through each silence and the next answer's first packets pushed them out:
+the "onset" was the stale tail of the interrupted answer, on time with the wire, and
+the buffer's delay did not show. A phone's audio output adds ~10-20 ms that no dump sees.
 
 Checks in the JSON (``alignment``): (1) the sent dump's speech segments against the script
 (``enc_vs_script_s``, 0 if the sent dump starts with the script and drops nothing);
@@ -98,7 +110,7 @@ from tests.integration.stack import GUICHET, Stack, stack_env, start_stack  # no
 from tests.support.audio import read_wav, rms_envelope, write_wav  # noqa: E402
 from tests.support.machine import machine  # noqa: E402
 from tests.support.processes import WatchedProcess  # noqa: E402
-from tests.support.sip_caller import CallResult, CallSession  # noqa: E402
+from tests.support.sip_caller import JITTER_BUFFER, CallResult, CallSession  # noqa: E402
 from tests.support.speech import caller_sentence  # noqa: E402
 
 FloatArray = npt.NDArray[np.float32]
@@ -118,9 +130,10 @@ BARGE_LOOKBACK_S = 0.3
 P95_LIMIT_S = 1.5
 MIC_PAD_S = 5.0  # CallSession pads the microphone to max_duration_s + 5 s
 
-# Each checked with `guichet kb ask` and through espeak -> G.711 -> Whisper base. Avoid
-# questions of 5 words or fewer with "comment"/"quoi"/"pardon": the dialog takes them for
-# "repeat that" (voicebot.dialog.classify); "cantine" comes out as "campine" and abstains.
+# Each checked with `guichet kb ask` and through espeak (the caller's voice) -> G.711 ->
+# Whisper base. Avoid questions of 5 words or fewer with "comment"/"quoi"/"pardon": the
+# dialog takes them for "repeat that" (voicebot.dialog.classify); "cantine" came out as
+# "campine" (in MBROLA fr1) and abstained.
 QUESTIONS: list[tuple[str, str]] = [
     ("Quels sont les horaires d'ouverture de la mairie ?", "horaires-mairie"),
     ("Comment obtenir une copie de mon acte de naissance ?", "acte-naissance"),
@@ -334,22 +347,31 @@ def measure_turns(
     return turns
 
 
+def sent_origin(clock: DumpClock, sent_path: Path, samples: int) -> tuple[float, float] | None:
+    """Where the sent timeline starts on the monotonic clock, and the p95 spread of the
+    sent frames' write times around it (s). None if the clock saw too little."""
+    sent_t = clock.frame_times("enc", sent_path, samples)
+    sent_k = np.arange(len(sent_t))
+    known = ~np.isnan(sent_t)
+    if known.sum() < 50:
+        return None
+    # frame k of the sent dump is written when it has been read: t0 + (k + 1) * 20 ms
+    residual = sent_t[known] - (sent_k[known] + 1) * FRAME_S
+    t0 = float(np.median(residual))
+    return t0, round(float(np.percentile(np.abs(residual - t0), 95)), 3)
+
+
 def place_heard(
     report: CallReport, clock: DumpClock, result: CallResult, sent: FloatArray, heard: FloatArray
 ) -> npt.NDArray[np.float64] | None:
     """Each heard frame's place on the sent timeline (s), from the dumps' growth times;
     also the alignment figures of the call. None if the clock saw too little."""
     assert result.sent is not None and result.recording is not None
-    sent_t = clock.frame_times("enc", result.sent, len(sent))
+    origin = sent_origin(clock, result.sent, len(sent))
     heard_t = clock.frame_times("dec", result.recording, len(heard))
-    sent_k = np.arange(len(sent_t))
-    known = ~np.isnan(sent_t)
-    if known.sum() < 50 or np.isnan(heard_t).all():
+    if origin is None or np.isnan(heard_t).all():
         return None
-    # frame k of the sent dump is written when it has been read: t0 + (k + 1) * 20 ms
-    residual = sent_t[known] - (sent_k[known] + 1) * FRAME_S
-    t0 = float(np.median(residual))
-    report.sent_clock_jitter_s = round(float(np.percentile(np.abs(residual - t0), 95)), 3)
+    t0, report.sent_clock_jitter_s = origin
     placed = heard_t - t0
     first = float(np.nanmin(placed))
     report.heard_starts_s = round(first, 3)
@@ -680,6 +702,7 @@ def main() -> None:
             "bot_threshold_db": BOT_DB,
             "max_latency_s": MAX_LATENCY_S,
             "p95_limit_s": P95_LIMIT_S,
+            "caller_jitter_buffer_frames": JITTER_BUFFER,
             "plan": asdict(plan),
         },
         "wall_s": round(time.perf_counter() - started, 1),

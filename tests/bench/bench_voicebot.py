@@ -1,6 +1,7 @@
 """Voicebot benchmark (not a test): latency, WER and card accuracy on synthesized callers.
 
-French callers: espeak-ng + MBROLA fr1; English: Piper joe; both through a phone
+Callers speak with the callers' voices of ``tests/support/speech.py`` (espeak-ng +
+MBROLA fr4 in French, us1 in English; never the bot's fr1 or Piper joe), through a phone
 line (300-3400 Hz, G.711, 8 kHz). Writes ``voicebot.json`` under ``--out``.
 
     .venv/bin/python tests/bench/bench_voicebot.py --out bench-results [--realtime]
@@ -111,9 +112,7 @@ async def main() -> None:
             for u in [x for x in UTTERANCES if x[0] == lang][: args.limit]
         ]
     folder = Path(tempfile.mkdtemp())
-    wavs = [
-        say(q, lang, folder, f"u{i}", engines.tts["en"]) for i, (lang, q, _) in enumerate(items)
-    ]
+    wavs = [say(q, lang, folder, f"u{i}") for i, (lang, q, _) in enumerate(items)]
     sem = asyncio.Semaphore(args.concurrency)
 
     async def one(i: int) -> dict[str, Any]:

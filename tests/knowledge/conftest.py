@@ -16,6 +16,11 @@ from knowledge.index import ingest
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CARDS = REPO / "knowledge" / "demo" / "cards"
 DEMO_EVAL = REPO / "knowledge" / "demo" / "eval.jsonl"
+# A second, smaller commune written for issue 11 §3: other places, other topics, its
+# own questions. It checks that the shipped calibration transfers to other cards.
+DEV_COMMUNE = Path(__file__).resolve().parent / "dev_commune"
+DEV_CARDS = DEV_COMMUNE / "cards"
+DEV_QUESTIONS = DEV_COMMUNE / "questions.jsonl"
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +44,19 @@ def demo_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> 
 @pytest.fixture(scope="session")
 def demo_kb(demo_index: Path, settings: Settings) -> KnowledgeBase:
     return KnowledgeBase.open(demo_index, settings)
+
+
+@pytest.fixture(scope="session")
+def dev_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    path = tmp_path_factory.mktemp("dev-index")
+    report = ingest(DEV_CARDS, path, embedder)
+    assert not report.errors
+    return path
+
+
+@pytest.fixture(scope="session")
+def dev_kb(dev_index: Path, settings: Settings) -> KnowledgeBase:
+    return KnowledgeBase.open(dev_index, settings)
 
 
 @pytest.fixture

@@ -90,14 +90,16 @@ def test_answers_are_the_same_from_many_threads(demo_kb: KnowledgeBase) -> None:
 
 
 def test_held_out_metrics_stay_above_the_measured_floor(demo_kb: KnowledgeBase) -> None:
-    """The shipped calibration was fitted on the 'fit' split; this is the 'test' split.
-    Floors sit a little under the figures measured when the calibration was fitted."""
+    """The shipped calibration was fitted on the 'fit' split (with the dev commune's);
+    this is the 'test' split. Floors sit a little under the figures measured when the
+    calibration was fitted, with the generic out-of-scope list (issue 11 §3)."""
     items = [i for i in read_questions(DEMO_EVAL, need_expect=True) if i.split == "test"]
     result = evaluate(demo_kb, items)
     overall = result.overall
     assert overall["questions"] >= 80
-    # Measured at fitting time: 0.741 / 0.923 / 0.95 / 0.876 (operating point 0.7).
-    assert overall["answered_correct"] >= 0.70
-    assert overall["precision"] >= 0.90
+    # Measured at fitting time (operating point 0.7, confirm band from 0.6): answered-
+    # correct 0.802, precision 0.942, out-of-scope abstained 0.95, top-1 0.889.
+    assert overall["answered_correct"] >= 0.75
+    assert overall["precision"] >= 0.92
     assert overall["oos_abstain"] >= 0.90
-    assert overall["top1"] >= 0.85
+    assert overall["top1"] >= 0.86

@@ -9,7 +9,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from guichet.shell.cli import cli
-from knowledge.calibration import Calibrator, reliability
+from knowledge.calibration import INDEX_FILE, SHIPPED, Calibrator, load_calibrator, reliability
 from knowledge.retrieve import FEATURES, FusionWeights
 
 from .conftest import DEMO_EVAL
@@ -47,3 +47,13 @@ def test_calibrate_command_writes_a_loadable_file(demo_index: Path, tmp_path: Pa
     assert data["features"] == list(FEATURES)
     assert data["report"]["held_out"]["overall"]["questions"] >= 80
     assert Calibrator.load(out).fusion == FusionWeights(**data["fusion"])
+
+
+def test_an_index_calibration_from_older_features_falls_back_to_the_shipped_one(
+    tmp_path: Path,
+) -> None:
+    stale = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    stale["features"] = ["dense_top", "dense_peak"]
+    (tmp_path / INDEX_FILE).write_text(json.dumps(stale), encoding="utf-8")
+    loaded = load_calibrator(tmp_path)
+    assert list(loaded.weights) == list(Calibrator.load(SHIPPED).weights)

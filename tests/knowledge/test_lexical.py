@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge.lexical import BM25, analyze, analyze_query, fold, words
+from guichet.text import fold
+from knowledge.lexical import BM25, analyze, analyze_query, words
 
 
 def test_accents_case_and_fillers_fold_away() -> None:

@@ -1,6 +1,7 @@
 """The day/night mode mirrored into AstDB, and ``guichet mode``, against a stand-in
-for the Asterisk runtime."""
+for the Asterisk runtime, and for an external Asterisk's AMI."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pbx import astdb
 from pbx.astdb import set_mode, sync_astdb
 from pbx.asterisk_process import AsteriskStatus
 from pbx.mode_cli import mode
+from tests.support.fake_ami import running_fake_ami
 
 
 class FakeAsterisk:
@@ -92,3 +94,28 @@ def test_guichet_mode_command(settings: Settings, asterisk: FakeAsterisk) -> Non
     assert "next call   voicebot (forced_night" in night.output
     assert asterisk.astdb == {"/guichet/mode": "night"}
     assert runner.invoke(mode, ["dusk"], obj=settings).exit_code == 2
+
+
+async def test_an_external_asterisk_gets_the_mode_through_astdb_actions(
+    tmp_path: Path, asterisk: FakeAsterisk
+) -> None:
+    """Guichet's AMI account has no "command" right (issue 10): the mode goes through
+    DBPut and is read back through DBGet, never through a CLI command."""
+
+    def no_cli(command: str) -> str:
+        raise AssertionError(f"CLI used on an external Asterisk: {command}")
+
+    asterisk.cli = no_cli  # type: ignore[method-assign]
+    async with running_fake_ami() as ami:
+        settings = load_settings(
+            {},
+            {"home": str(tmp_path), "asterisk_mode": "external", "ami_port": ami.port,
+             "ami_user": "u", "ami_password": ami.secret},
+        )  # fmt: skip
+        store = open_store(settings.store_url)
+        # a worker thread, as `guichet up` syncs it: its own loop, beside the fake's
+        assert await asyncio.to_thread(set_mode, settings, store, Mode.NIGHT) is True
+        assert ami.astdb == {("guichet", "mode"): "night"}
+        assert await asyncio.to_thread(astdb.read_astdb, settings) == "night"
+        store.close()
+    assert "Command" not in ami.actions and {"DBPut", "DBGet"} <= set(ami.actions)

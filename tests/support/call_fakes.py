@@ -70,6 +70,12 @@ class FakeRest:
     async def set_variable(self, channel_id: str, name: str, value: str) -> None:
         await self._do("set_variable", channel_id, name, value)
 
+    async def start_silence(self, channel_id: str) -> None:
+        await self._do("start_silence", channel_id)
+
+    async def stop_silence(self, channel_id: str) -> None:
+        await self._do("stop_silence", channel_id)
+
     async def get_channel(self, channel_id: str) -> Channel:
         await self._do("get_channel", channel_id)
         raise CallNotFound(channel_id)

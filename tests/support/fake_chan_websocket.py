@@ -46,6 +46,8 @@ class FakeChanWebSocket:
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     hang_up: asyncio.Event = field(default_factory=asyncio.Event)
     server: Server | None = None
+    # the ARI requests on channels, in order: ("start_silence", "call-1"), ("hangup", …)
+    requests: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -94,7 +96,14 @@ class FakeChanWebSocket:
         return CONNECTION_ID
 
     async def hangup(self, channel_id: str) -> None:
+        self.requests.append(("hangup", channel_id))
         self.hang_up.set()
+
+    async def start_silence(self, channel_id: str) -> None:
+        self.requests.append(("start_silence", channel_id))
+
+    async def stop_silence(self, channel_id: str) -> None:
+        self.requests.append(("stop_silence", channel_id))
 
     async def destroy_bridge(self, bridge_id: str) -> None:
         pass

@@ -39,6 +39,14 @@ from tests.support.audio import read_wav, sox_convert, write_wav
 BARESIP = "baresip"
 MODULE_PATH = Path("/usr/lib/baresip/modules")
 RATE = 8000
+# The caller's jitter buffer, set like a desk phone's on a LAN: 2 packets, 40 ms (a
+# phone's adaptive buffer settles at its minimum when jitter is low: 30-40 ms on common
+# desk phones). baresip 1.0.0's buffer holds a fixed number of packets
+# (``jitter_buffer_delay MIN-MAX``, frames; "0" turns it off; its default 5-10 holds
+# 100 ms) and hands a packet on only when MIN newer ones have arrived: over continuous
+# RTP, what the caller hears and dumps is MIN x 20 ms behind the wire
+# (tests/bench/bench_caller_buffer.py measures it).
+JITTER_BUFFER = "2-10"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _STATUS_LINE = re.compile(r"^\[\d+:\d\d:\d\d\]\s+audio=")
@@ -135,6 +143,7 @@ def _write_config(
     mic: Path,
     dumps: Path,
     account: str,
+    jitter_buffer: str = JITTER_BUFFER,
 ) -> None:
     confdir.mkdir(parents=True, exist_ok=True)
     (confdir / "config").write_text(
@@ -145,6 +154,7 @@ def _write_config(
                 "audio_player aufile,/dev/null",
                 f"audio_source aufile,{mic}",
                 "audio_alert aufile,/dev/null",
+                f"jitter_buffer_delay {jitter_buffer}",
                 f"module_path {MODULE_PATH}",
                 "module stdio.so",
                 "module g711.so",
@@ -180,8 +190,10 @@ class CallSession:
         password: str | None = None,
         audio_in: Path | None = None,
         max_duration_s: float = 120.0,
+        jitter_buffer: str = JITTER_BUFFER,
     ) -> None:
         self.uri = _sip_uri(target)
+        self.jitter_buffer = jitter_buffer
         self._dial_command = f"/dial {self.uri}"
         self.source_ip = source_ip
         self.user = user
@@ -219,6 +231,7 @@ class CallSession:
             mic=mic,
             dumps=self.dumps,
             account=self._account(),
+            jitter_buffer=self.jitter_buffer,
         )
         self._t0 = time.monotonic()
         dial = ["-e", self._dial_command] if self._dial_command else []

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,118 +11,16 @@ import pytest
 from guichet.bus import InMemoryBus
 from guichet.events import QueuesSynced, QueuesUnsynced
 from guichet.tasks import TaskOwner
-from pbx.ami import AmiConfig, AmiConnection, ami_session
+from pbx.ami import AmiConnection, ami_session
 from pbx.errors import AmiError, AmiUnavailable
 from pbx.queues import QueueMonitor
-
-EOL = "\r\n"
-
-
-class FakeAmi:
-    """Speaks just enough AMI: Login, Ping, QueueStatus (one empty queue), QueueAdd;
-    ``Hold`` is never answered; ``drop()`` cuts every connection."""
-
-    def __init__(self, secret: str = "s") -> None:
-        self.secret = secret
-        self.logins = 0
-        self.actions: list[str] = []
-        self.writers: list[asyncio.StreamWriter] = []
-        self.server: asyncio.Server | None = None
-        self.held = asyncio.Event()
-
-    @property
-    def port(self) -> int:
-        assert self.server is not None
-        return int(self.server.sockets[0].getsockname()[1])
-
-    def config(self, secret: str | None = None) -> AmiConfig:
-        return AmiConfig("127.0.0.1", self.port, "u", secret or self.secret, action_timeout_s=1)
-
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.writers.append(writer)
-        writer.write(f"Asterisk Call Manager/9.0.0{EOL}".encode())
-        try:
-            while block := await reader.readuntil(f"{EOL}{EOL}".encode()):
-                fields = dict(
-                    line.split(": ", 1)
-                    for line in block.decode().strip().split(EOL)
-                    if ": " in line
-                )
-                self.actions.append(fields["Action"])
-                for message in self.reply(fields):
-                    lines = [
-                        f"{k}: {v}"
-                        for k, values in message.items()
-                        for v in (values if isinstance(values, list) else [values])
-                    ]
-                    writer.write((EOL.join(lines) + EOL * 2).encode())
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    def reply(self, f: dict[str, str]) -> list[dict[str, str | list[str]]]:
-        aid = {"ActionID": f.get("ActionID", "")}
-        action = f["Action"]
-        if action == "Login":
-            if f.get("Secret") != self.secret:
-                return [{"Response": "Error", **aid, "Message": "Authentication failed"}]
-            self.logins += 1
-            return [
-                {"Response": "Success", **aid, "Message": "Authentication accepted"},
-                {"Event": "FullyBooted", "Status": "Fully Booted"},
-            ]
-        if action == "Ping":
-            return [{"Response": "Success", **aid, "Ping": "Pong"}]
-        if action == "QueueStatus":
-            return [
-                {
-                    "Response": "Success",
-                    **aid,
-                    "EventList": "start",
-                    "Message": "Queue status will follow",
-                },
-                {
-                    "Event": "QueueParams",
-                    "Queue": "reception",
-                    "Completed": "0",
-                    "Abandoned": "0",
-                    **aid,
-                },
-                {"Event": "QueueStatusComplete", **aid, "EventList": "Complete", "ListItems": "1"},
-            ]
-        if action == "QueueAdd":
-            # the reply that panoramisk mistakes for the start of a list
-            return [{"Response": "Success", **aid, "Message": "Added interface to queue"}]
-        if action == "Command":
-            if f.get("Command") == "core show version":
-                lines = ["Asterisk 22.10.1 built by fake", "on x86_64"]
-                return [{"Response": "Success", **aid, "Output": lines}]
-            # Asterisk answers an unknown CLI command with an error *and* its text
-            return [{"Response": "Error", **aid, "Output": "No such command 'nope'"}]
-        if action == "Hold":
-            self.held.set()
-            return []
-        return [{"Response": "Error", **aid, "Message": "Invalid/unknown command"}]
-
-    def drop(self) -> None:
-        for writer in self.writers:
-            writer.close()
-        self.writers.clear()
+from tests.support.fake_ami import FakeAmi, running_fake_ami
 
 
 @pytest.fixture
 async def fake_ami() -> AsyncIterator[FakeAmi]:
-    fake = FakeAmi()
-    fake.server = await asyncio.start_server(fake.serve, "127.0.0.1", 0)
-    try:
+    async with running_fake_ami() as fake:
         yield fake
-    finally:
-        fake.drop()
-        fake.server.close()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(fake.server.wait_closed(), 2)
 
 
 async def test_actions_answer_and_queue_add_does_not_hang(fake_ami: FakeAmi) -> None:
@@ -144,13 +41,17 @@ async def test_actions_answer_and_queue_add_does_not_hang(fake_ami: FakeAmi) -> 
         connection.close()
 
 
-async def test_cli_commands_keep_their_lines(fake_ami: FakeAmi) -> None:
+async def test_astdb_entries_over_ami(fake_ami: FakeAmi) -> None:
+    """DBPut/DBGet, the "system" class: what the day/night mode of an external Asterisk
+    needs, with no "command" right on the account."""
     async with ami_session(fake_ami.config()) as ami:
-        assert await ami.command("core show version") == (
-            "Asterisk 22.10.1 built by fake\non x86_64"
-        )
-        assert await ami.command("nope") == "No such command 'nope'"
-    assert fake_ami.actions == ["Login", "Command", "Command"]
+        assert await ami.db_get("guichet", "mode") is None  # a lone error: not found
+        await ami.db_put("guichet", "mode", "night")
+        assert await ami.db_get("guichet", "mode") == "night"  # a list: ack, value, end
+        await ami.db_put("guichet", "mode", "day")
+        assert await ami.db_get("guichet", "mode") == "day"
+    assert fake_ami.astdb == {("guichet", "mode"): "day"}
+    assert "Command" not in fake_ami.actions
 
 
 async def test_a_lost_connection_fails_pending_actions_instead_of_replaying_them(

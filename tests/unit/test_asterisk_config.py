@@ -161,7 +161,8 @@ AMI_ACTION_CLASS = {
     "QueueRemove": "agent",
     "QueuePause": "agent",
     "Filter": "system",
-    "Command": "command",
+    "DBPut": "system",
+    "DBGet": "system",
 }
 AMI_EVENT_CLASS = {"Queue": "agent", "Agent": "agent", "DeviceStateChange": "call"}
 
@@ -188,7 +189,8 @@ def test_ami_account_has_exactly_the_classes_the_code_uses(tmp_path: Path) -> No
 
     files, _ = render(tmp_path)
     account = sections(files["manager.conf"])["guichet"][0]
-    assert set(account["write"].split(",")) == needed_write
+    # no "command": the secret must not be a way to run any CLI command (issue 10)
+    assert set(account["write"].split(",")) == needed_write == {"agent", "system"}
     assert set(account["read"].split(",")) == needed_read
 
 

@@ -112,3 +112,41 @@ async def test_nothing_is_sent_once_the_link_is_closed(
     # websocket is closed, so nothing more can arrive
     assert len(link._filler) == 0
     assert not link.alive
+
+
+async def test_asterisk_fills_the_line_before_and_after_the_link(
+    asterisk: FakeChanWebSocket, link: SteadyLink
+) -> None:
+    """Between the steps of a call Asterisk's silence generator keeps the caller's RTP
+    going (issue 10); it drops what the bridge writes, so the link stops it once it is
+    up, and starts it again before it closes (before its own silence stops)."""
+    assert asterisk.requests == [("stop_silence", "call-1")]
+    await asterisk.wait_for(2, WITHIN_S)
+    await link.aclose()
+    assert asterisk.requests == [
+        ("stop_silence", "call-1"),
+        ("start_silence", "call-1"),  # the caller's line, before the media channel goes
+        ("hangup", "guichet-media-l1"),
+    ]
+
+
+async def test_silence_resumes_at_once_when_a_barge_in_drops_queued_speech(
+    asterisk: FakeChanWebSocket, link: SteadyLink
+) -> None:
+    """Speech can be sent ahead of its playout (a backlog at the start of a call: the
+    greeting went out 0.46 s ahead, measured by tests/bench/bench_caller_buffer.py);
+    a barge-in drops it from Asterisk's queue, and the silence must not wait for the
+    time that dropped speech would have taken to play (the caller got no RTP then)."""
+    for _ in range(25):  # half a second of speech at once
+        await link.send(SPEECH)
+    await speak(link, 5)  # then paced, 0.5 s ahead of what Asterisk plays
+    await link.flush()
+    while True:  # until three messages have followed the last frame of speech
+        await asterisk.wait_for(len(asterisk.received) + 1, WITHIN_S)
+        spoken = [i for i, m in enumerate(asterisk.received) if m.is_audio and not m.is_silence]
+        if len(asterisk.received) - spoken[-1] > 3:
+            break
+    after = asterisk.received[spoken[-1] + 1 :]
+    assert after[0].command == "FLUSH_MEDIA"
+    assert all(m.is_silence for m in after[1:])
+    assert after[1].at - after[0].at < MAX_GAP_S, after[1].at - after[0].at

@@ -17,16 +17,20 @@ from voicebot.engines.tts import TtsCapabilities, TtsEngine
 from voicebot.engines.vad import VadCapabilities, VadEngine
 from voicebot.frames import Lang
 from voicebot.knowledge_port import SimpleAnswer
+from voicebot.language import LanguageScores
 
 
 class FakeAsr:
     """Returns scripted transcripts in order (then empty strings); ``detects`` is the
-    language it "hears" when asked to detect one. ``calls``: (samples, language asked,
-    None when asked to detect)."""
+    language it "hears" when asked to detect one. A scripted ``(text, scores)`` also
+    says how French or English that utterance sounds (a plain text: the fake cannot
+    tell). ``calls``: (samples, language asked, None when asked to detect)."""
 
     capabilities = AsrCapabilities("fake", parallel=4)
 
-    def __init__(self, script: Sequence[str] = (), detects: Lang = "fr") -> None:
+    def __init__(
+        self, script: Sequence[str | tuple[str, LanguageScores]] = (), detects: Lang = "fr"
+    ) -> None:
         self._script = list(script)
         self.detects: Lang = detects
         self.calls: list[tuple[int, Lang | None]] = []
@@ -35,9 +39,10 @@ class FakeAsr:
     def transcribe(self, audio16k: Float32Array, lang: Lang | None) -> AsrResult:
         with self._lock:
             self.calls.append((int(audio16k.size), lang))
-            text = self._script.pop(0) if self._script else ""
+            item = self._script.pop(0) if self._script else ""
+        text, scores = (item, None) if isinstance(item, str) else item
         heard = lang or self.detects
-        return AsrResult(text, heard, 1.0, 0.0, 0.0, None if text else "empty")
+        return AsrResult(text, heard, 1.0, 0.0, 0.0, None if text else "empty", scores)
 
 
 class FakeTts:

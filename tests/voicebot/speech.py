@@ -1,4 +1,5 @@
-"""Test voices: French from espeak-ng + MBROLA fr1, English from Piper joe; phone line."""
+"""Test callers' turns on a phone line, spoken with the callers' voices of
+:mod:`tests.support.speech` (never the bot's)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.support.speech import espeak_fr
+from tests.support.speech import speak
 from voicebot.audio import Float32Array, telephone, write_wav
-from voicebot.engines.tts import TtsEngine
 
 
 def phone_wav(samples: Float32Array, rate: int, path: Path, lead_s: float = 0.3) -> Path:
@@ -19,11 +19,16 @@ def phone_wav(samples: Float32Array, rate: int, path: Path, lead_s: float = 0.3)
     return path
 
 
-def say(text: str, lang: str, folder: Path, name: str, piper: TtsEngine) -> Path:
+def say(
+    text: str,
+    lang: str,
+    folder: Path,
+    name: str,
+    voice: str | None = None,
+    rate_wpm: int | None = None,
+) -> Path:
+    """``text`` spoken by a caller in ``lang`` over a phone line, as ``folder/name.wav``
+    (voice and speaking rate: :func:`tests.support.speech.speak`'s defaults unless given)."""
     folder.mkdir(parents=True, exist_ok=True)
-    if lang == "fr":
-        samples, rate = espeak_fr(text, folder / f"{name}-raw.wav")
-    else:
-        samples = piper.synthesize(text, "en")
-        rate = piper.capabilities.sample_rate
+    samples, rate = speak(text, lang, folder / f"{name}-raw.wav", voice, rate_wpm)
     return phone_wav(samples, rate, folder / f"{name}.wav")

@@ -31,14 +31,14 @@ def asr16(path: Path) -> np.ndarray:
 
 
 def test_french_asr_on_a_phone_line(engines: Engines, voices: Path) -> None:
-    wav = say("Je voudrais refaire ma carte d'identité.", "fr", voices, "cni", engines.tts["en"])
+    wav = say("Je voudrais refaire ma carte d'identité.", "fr", voices, "cni")
     result = engines.asr.transcribe(asr16(wav), "fr")
     assert {"carte", "identité"} <= words(result.text), result.text
     assert result.ms < 3000
 
 
 def test_english_asr_on_a_phone_line(engines: Engines, voices: Path) -> None:
-    wav = say("When is the town hall open on Saturday?", "en", voices, "hours", engines.tts["en"])
+    wav = say("When is the town hall open on Saturday?", "en", voices, "hours")
     result = engines.asr.transcribe(asr16(wav), "en")
     assert {"town", "hall", "open", "saturday"} <= words(result.text), result.text
 
@@ -57,7 +57,7 @@ def test_repetition_guard() -> None:
 
 
 def test_vads_find_speech_not_silence(engines: Engines, voices: Path) -> None:
-    wav = say("Bonjour madame.", "fr", voices, "bonjour", engines.tts["en"])
+    wav = say("Bonjour madame.", "fr", voices, "bonjour")
     audio = asr16(wav)
     frames = [audio[i : i + 320] for i in range(0, audio.size - 320, 320)]
     for vad in (WebRtcVad(2), SileroVad()):
@@ -77,9 +77,12 @@ def test_tts_engines_produce_audio(engines: Engines) -> None:
     assert en.synthesize("Hello.", "en").size > 0.2 * 22050
 
 
-def test_espeak_falls_back_to_its_own_voice_when_mbrola_voice_missing() -> None:
-    tts = EspeakTts({"fr": "mb-does-not-exist"})
-    assert tts.voices["fr"] == "fr"
+def test_espeak_refuses_a_missing_mbrola_voice_unless_a_stand_in_is_allowed() -> None:
+    # more in tests/voicebot/test_espeak_voice.py
+    with pytest.raises(EngineUnavailable, match="mbrola-does-not-exist"):
+        EspeakTts({"fr": "mb-does-not-exist"})
+    tts = EspeakTts({"fr": "mb-does-not-exist"}, allow_degraded=True)
+    assert tts.voices["fr"] == "fr" and tts.capabilities.degraded == ("fr",)
 
 
 def test_coqui_reports_clearly_when_unavailable() -> None:

@@ -23,7 +23,7 @@ from voicebot.frames import AnswerFrame, Frame, Lang, SpeakFrame, TranscriptionF
 from voicebot.knowledge_port import SimpleAnswer
 from voicebot.stages.base import Stage
 from voicebot.stages.dialog_stage import DialogStage
-from voicebot.stages.tts_stage import TtsConfig
+from voicebot.stages.tts_stage import FALLBACK_START_MARGIN, TtsConfig
 
 from .fakes import FakeAsr, FakeEngines, FakeTts, fake_knowledge
 
@@ -230,20 +230,23 @@ async def test_a_hung_knowledge_base_is_an_abstention_in_time(
 
 
 @pytest.mark.parametrize("fault", ["raises", "hangs"])
-async def test_a_lost_voice_fails_the_pipeline(
+async def test_a_voice_lost_from_the_start_refuses_to_start(
     config: VoicebotConfig, gate: Gate, fault: str
 ) -> None:
+    """Not even the fallback apology can be rendered: the pipeline does not start (the
+    transport hands the call over), in bounded time, and says why. A voice lost in the
+    middle of a call: tests/voicebot/test_tts_fallback.py."""
     engines = FakeEngines(FakeAsr())
     tts = HungTts(gate) if fault == "hangs" else BrokenTts()
     engines.tts = {"fr": tts, "en": tts}
     try:
         started = time.perf_counter()
-        async with pipeline(engines, config, greet=True) as pipe:
-            failed = await next_failure(pipe, WITHIN_S)
-            assert failed.stage == "tts"
-            assert time.perf_counter() - started < TIMEOUT_S + SLACK_S
-            with pytest.raises(EngineFailed):  # and keeps saying so
-                await asyncio.wait_for(pipe.next_output(), WITHIN_S)
+        pipe = pipeline(engines, config, greet=True)
+        with pytest.raises(EngineFailed) as refused:
+            await pipe.start()
+        assert refused.value.stage == "tts"
+        assert "fallback sentence" in str(refused.value)
+        assert time.perf_counter() - started < FALLBACK_START_MARGIN * TIMEOUT_S + SLACK_S
     finally:
         engines.close()
 

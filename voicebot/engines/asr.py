@@ -6,6 +6,11 @@ fed to the CTranslate2 model's own ``generate``; language forced, no timestamps,
 temperature 0, ``max_length`` capped from the audio length, and a guard that
 cuts repetition loops. CTranslate2 runs ``num_workers`` transcriptions in parallel
 (1 thread each by default).
+
+Every transcription also scores French against English (Whisper's language detection:
+one decoder step on the encoder output already computed), whatever language it is
+forced to: the call's language is judged from those scores (:mod:`voicebot.language`),
+not from the language a short word happened to be decoded in.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 
 from voicebot.audio import Float32Array, rms
 from voicebot.frames import Lang
+from voicebot.language import LanguageScores
 
 ASR_RATE = 16000
 MAX_SECONDS = 28.0
@@ -57,6 +63,8 @@ class AsrResult:
     no_speech_prob: float = 0.0
     avg_logprob: float = 0.0
     rejected: str | None = None  # why the text was dropped (silence, hallucination)
+    # French against English for this audio, when the engine can tell (None: it cannot)
+    scores: LanguageScores | None = None
 
 
 class AsrEngine(Protocol):
@@ -65,7 +73,9 @@ class AsrEngine(Protocol):
     def transcribe(self, audio16k: Float32Array, lang: Lang | None) -> AsrResult:
         """Blocking. ``audio16k``: mono float32 at 16 kHz, at most ``max_seconds``.
 
-        ``lang`` None: detect French or English (once per call; then force it)."""
+        ``lang`` None: decode in the likelier of French and English; otherwise in
+        ``lang``. Either way ``AsrResult.scores`` says how French or English the audio
+        sounds, when the engine can tell."""
         ...
 
 
@@ -154,11 +164,11 @@ class WhisperAsr:
             prompt = [tokenizer.sot_prev, *tokenizer.encode(" " + hint.strip())[:100]]
         return [*prompt, *tokenizer.sot_sequence, tokenizer.no_timestamps]
 
-    def _detect(self, encoded: Any) -> Lang:
-        """French or English, from the encoder output already computed (one decoder step)."""
+    def _detect(self, encoded: Any) -> LanguageScores:
+        """French against English, from the encoder output already computed (one
+        decoder step)."""
         scores = dict(self._model.model.detect_language(encoded)[0])
-        fr, en = scores.get("<|fr|>", 0.0), scores.get("<|en|>", 0.0)
-        return "en" if en > fr else "fr"
+        return LanguageScores(fr=scores.get("<|fr|>", 0.0), en=scores.get("<|en|>", 0.0))
 
     def transcribe(self, audio16k: Float32Array, lang: Lang | None) -> AsrResult:
         started = time.perf_counter()
@@ -172,8 +182,9 @@ class WhisperAsr:
         n_frames -= n_frames % 2
         features = np.ascontiguousarray(features[:, :n_frames])
         encoded = model.encode(features)
+        scores = self._detect(encoded)
         if lang is None:
-            lang = self._detect(encoded)
+            lang = scores.likely
         tokenizer = self._tokenizer(lang)
         prompt = self._prompt(tokenizer, lang)
         seconds = audio.size / ASR_RATE
@@ -197,4 +208,4 @@ class WhisperAsr:
         if not rejected and no_speech > 0.6 and avg_logprob < -1.0:
             text, rejected = "", "no-speech"
         ms = (time.perf_counter() - started) * 1000
-        return AsrResult(text, lang, ms, no_speech, avg_logprob, rejected)
+        return AsrResult(text, lang, ms, no_speech, avg_logprob, rejected, scores)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import shutil
 import subprocess
 import threading
@@ -22,6 +23,8 @@ from voicebot.audio import Float32Array, resample
 from voicebot.errors import EngineUnavailable
 from voicebot.frames import Lang
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class TtsCapabilities:
@@ -29,6 +32,9 @@ class TtsCapabilities:
     languages: tuple[str, ...]
     sample_rate: int
     voice: str = ""
+    # languages spoken by a stand-in voice, the configured one not working (each call
+    # reports it as an engine incident)
+    degraded: tuple[str, ...] = ()
 
 
 class TtsEngine(Protocol):
@@ -48,12 +54,25 @@ def _wav_bytes_to_float(data: bytes) -> tuple[Float32Array, int]:
 
 
 class EspeakTts:
-    """espeak-ng, with an MBROLA voice (``mb-fr1``) when installed, else espeak's own."""
+    """espeak-ng, with an MBROLA voice for French (``mb-fr1``).
+
+    A configured voice that does not work at start (MBROLA or the voice's package
+    missing) stops the start-up with the package to install. espeak-ng's own voice,
+    which it used to fall back to without a word, is hard to understand on a phone
+    line (Whisper cannot make it out either), and a quiet downgrade hides a broken
+    installation. ``allow_degraded`` lets espeak-ng's own voice stand in: logged as an
+    error here, and listed in ``capabilities.degraded`` for each call to count.
+    """
 
     FALLBACK: ClassVar[dict[str, str]] = {"fr": "fr", "en": "en-us"}
 
     def __init__(
-        self, voices: dict[str, str] | None = None, speed: int = 155, timeout_s: float = 20.0
+        self,
+        voices: dict[str, str] | None = None,
+        speed: int = 155,
+        timeout_s: float = 20.0,
+        *,
+        allow_degraded: bool = False,
     ) -> None:
         binary = shutil.which("espeak-ng")
         if binary is None:
@@ -62,15 +81,47 @@ class EspeakTts:
         self._speed = speed
         self._timeout = timeout_s
         self.voices: dict[str, str] = {}
+        degraded: list[str] = []
         rates: list[int] = []
         for lang, voice in (voices or {"fr": "mb-fr1", "en": "en-us"}).items():
-            chosen = voice if self._works(voice) else self.FALLBACK.get(lang, lang)
+            chosen = voice
+            if not self._works(voice):
+                chosen = self._stand_in(lang, voice, allow_degraded)
+                degraded.append(lang)
             self.voices[lang] = chosen
             rates.append(self._run("a", chosen)[1])
         rate = rates[0] if rates else 22050
         self.capabilities = TtsCapabilities(
-            "espeak-ng", tuple(self.voices), rate, ",".join(self.voices.values())
+            "espeak-ng",
+            tuple(self.voices),
+            rate,
+            ",".join(self.voices.values()),
+            degraded=tuple(degraded),
         )
+
+    def _stand_in(self, lang: str, voice: str, allow_degraded: bool) -> str:
+        """espeak-ng's own voice for ``lang`` when allowed, else EngineUnavailable."""
+        stand_in = self.FALLBACK.get(lang, lang)
+        log.error("espeak-ng voice %r does not work: %s", voice, install_hint(voice))
+        if not allow_degraded or stand_in == voice:
+            raise EngineUnavailable(
+                f"espeak-ng voice {voice!r} does not work: {install_hint(voice)}; or set "
+                f"espeak_allow_degraded_voice to let espeak-ng's own {stand_in!r} voice, "
+                "hard to understand on a phone line, stand in"
+            )
+        if not self._works(stand_in):
+            raise EngineUnavailable(
+                f"espeak-ng voice {voice!r} does not work ({install_hint(voice)}), "
+                f"nor does its stand-in {stand_in!r}"
+            )
+        log.error(
+            "speaking %s with espeak-ng's own %r voice instead of %r (degraded voice, "
+            "counted on each call)",
+            lang,
+            stand_in,
+            voice,
+        )
+        return stand_in
 
     def _run(self, text: str, voice: str) -> tuple[Float32Array, int]:
         proc = subprocess.run(
@@ -98,6 +149,13 @@ class EspeakTts:
         if rate != self.capabilities.sample_rate:
             samples = resample(samples, rate, self.capabilities.sample_rate)
         return samples
+
+
+def install_hint(voice: str) -> str:
+    """What to install for an espeak-ng voice that does not work."""
+    if voice.startswith("mb-"):
+        return f"install MBROLA and the voice: apt-get install mbrola mbrola-{voice[3:]}"
+    return "check the voice's name in `espeak-ng --voices`"
 
 
 class PiperTts:

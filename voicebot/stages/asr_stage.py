@@ -1,9 +1,15 @@
 """ASR stage: utterance → transcription, in the ASR executor (never on the loop).
 
-When the call's language is not known, the first understood utterance decides it
-(Whisper detects French or English); the stage then listens in that language and
-says so downstream with a LanguageFrame. A language the caller chooses in the dialog
-comes back upstream as a LanguageFrame and is forced from then on.
+The stage listens in the call's language: the flow's default until there is evidence
+for the other. Each transcription also scores French against English, and a
+:class:`~voicebot.language.LanguageJudge` weighs them: short words and fillers never
+decide; enough speech with a clear margin does, both ways (a wrong switch is undone).
+When the judge changes the language, the turn that made it change is transcribed
+again in the new language (one more ~0.3 s pass, once or twice a call) so that the
+question is understood, and goes out flagged ``switch`` after a LanguageFrame; when
+it only confirms the language, a LanguageFrame says that the language is now known.
+A language the caller chooses in the dialog (a key, a word) comes back upstream as a
+LanguageFrame and is listened in from then on; the judge goes on weighing.
 
 A transcription that fails, or takes longer than its time-out, makes the turn "not
 understood" (the dialog asks the caller to repeat); ``give_up_after`` such turns in a
@@ -18,9 +24,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from voicebot.audio import pcm16_to_float
+from voicebot.audio import Float32Array, pcm16_to_float
 from voicebot.engines.asr import AsrEngine, AsrResult
 from voicebot.engines.vad import VAD_RATE
 from voicebot.errors import VoicebotError
@@ -32,6 +38,7 @@ from voicebot.frames import (
     TurnCancelledFrame,
     UtteranceFrame,
 )
+from voicebot.language import HeardTurn, LanguageJudge, LanguageRules, LanguageScores
 from voicebot.stages.base import Stage, within
 
 log = logging.getLogger(__name__)
@@ -39,12 +46,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AsrConfig:
-    lang: Lang = "fr"  # the language to listen in (or to assume until detected)
-    lang_known: bool = False  # False: the first understood utterance decides
+    lang: Lang = "fr"  # the language to listen in until the caller's speech decides
+    lang_known: bool = False  # given (not just the default): no LanguageFrame to confirm it
     timeout_s: float = 1.5  # one short turn's transcription, waiting for a worker included
     give_up_after: int = 2  # failed transcriptions in a row before the stage fails
+    rules: LanguageRules = field(default_factory=LanguageRules)  # what decides the language
 
 
+# a turn heard again in the other language is believed only if Whisper is fairly sure of
+# the words (real speech: -0.03 to -0.6; fluent inventions from a hiss: -1.3 to -1.5;
+# -1.0 is also where the engine starts to treat a turn as no speech)
+MIN_SWITCH_LOGPROB = -1.0
 SHORT_TURN_S = 4.0  # audio a transcription gets the base time-out for
 
 
@@ -65,12 +77,20 @@ class AsrStage(Stage):
         self.asr = asr
         self.executor = executor
         config = config or AsrConfig()
-        self.lang: Lang = config.lang
-        self.lang_known = config.lang_known
+        self.judge = LanguageJudge(config.lang, config.lang_known, config.rules)
         self.config = config
         self.give_up_after = config.give_up_after
         self.failures = 0  # failed transcriptions in a row
         self._jobs: dict[int, asyncio.Task[None]] = {}
+        self._switched: tuple[int, Lang] | None = None  # the turn that changed the language
+
+    @property
+    def lang(self) -> Lang:
+        return self.judge.lang
+
+    @property
+    def lang_known(self) -> bool:
+        return self.judge.known
 
     async def process(self, frame: Frame) -> None:
         if isinstance(frame, UtteranceFrame):
@@ -87,24 +107,28 @@ class AsrStage(Stage):
 
     async def process_upstream(self, frame: Frame) -> None:
         if isinstance(frame, LanguageFrame):
-            self.lang, self.lang_known = frame.lang, True
+            self.judge = self.judge.chosen(frame.lang)
         self.push_upstream(frame)
 
-    async def _transcribe(self, frame: UtteranceFrame) -> None:
-        audio = pcm16_to_float(frame.pcm16k)
-        lang = self.lang if self.lang_known else None
+    async def _run_asr(self, audio: Float32Array, lang: Lang, turn: int) -> AsrResult:
+        """One transcription in the executor; a failure or a time-out is a rejected result."""
         loop = asyncio.get_running_loop()
         timeout_s = transcription_timeout(self.config, audio.size / VAD_RATE)
         job = loop.run_in_executor(self.executor, self.asr.transcribe, audio, lang)
         try:
-            result = await within(job, timeout_s)
+            return await within(job, timeout_s)
         except TimeoutError:
             # the worker may still be busy with it; its result will be dropped
-            log.warning("transcription took longer than %.1f s (turn %d)", timeout_s, frame.turn)
-            result = AsrResult("", lang or self.lang, 0.0, rejected="timeout")
+            log.warning("transcription took longer than %.1f s (turn %d)", timeout_s, turn)
+            return AsrResult("", lang, 0.0, rejected="timeout")
         except Exception:
-            log.exception("transcription failed (turn %d)", frame.turn)
-            result = AsrResult("", lang or self.lang, 0.0, rejected="error")
+            log.exception("transcription failed (turn %d)", turn)
+            return AsrResult("", lang, 0.0, rejected="error")
+
+    async def _transcribe(self, frame: UtteranceFrame) -> None:
+        audio = pcm16_to_float(frame.pcm16k)
+        lang = self.judge.lang
+        result = await self._run_asr(audio, lang, frame.turn)
         self._jobs.pop(frame.turn, None)
         if result.rejected in ("timeout", "error"):
             self.failures += 1
@@ -112,10 +136,10 @@ class AsrStage(Stage):
                 raise TranscriptionFailed(f"{self.failures} transcriptions in a row failed")
         else:
             self.failures = 0
-        if not self.lang_known and not result.rejected:
-            # noise or silence would guess at random: only words decide the language
-            self.lang, self.lang_known = result.lang, True
-            self.push(LanguageFrame(result.lang, "detected"))
+        if not result.rejected and result.scores is not None and self.judge.lang == lang:
+            # (a language chosen while this turn was heard overrides what it says)
+            result = await self._weigh(frame, audio, result, result.scores)
+        switch = self._switched == (frame.turn, result.lang)  # a resumed turn keeps it
         self.push(
             TranscriptionFrame(
                 text=result.text,
@@ -127,5 +151,40 @@ class AsrStage(Stage):
                 endpoint_wall=frame.endpoint_wall,
                 asr_ms=result.ms,
                 rejected=result.rejected,
+                switch=switch,
             )
         )
+
+    async def _weigh(
+        self, frame: UtteranceFrame, audio: Float32Array, result: AsrResult, scores: LanguageScores
+    ) -> AsrResult:
+        """The judge hears the turn; the result to pass on (heard again on a switch)."""
+        before = self.judge
+        speech_s = max(0.0, frame.speech_end_t - frame.speech_start_t)
+        after = before.hear(HeardTurn(result.text, speech_s, scores))
+        if after.lang == before.lang:
+            self.judge = after
+            if after.known and not before.known:
+                self.push(LanguageFrame(after.lang, "detected"))
+            return result
+        # the question was heard in the wrong language: hear it again in the right one
+        again = await self._run_asr(audio, after.lang, frame.turn)
+        if (
+            again.rejected
+            or again.avg_logprob < MIN_SWITCH_LOGPROB
+            or self.judge.lang != before.lang
+        ):
+            # not heard again, heard as a guess (Whisper invents fluent sentences from
+            # noise), or the language changed meanwhile (the caller chose): no switch
+            return result
+        self.judge = after
+        self._switched = (frame.turn, after.lang)
+        log.info(
+            "turn %d: the caller speaks %s (p=%.2f, %.1f s)",
+            frame.turn,
+            after.lang,
+            scores.p(after.lang),
+            speech_s,
+        )
+        self.push(LanguageFrame(after.lang, "detected"))
+        return replace(again, ms=result.ms + again.ms)

@@ -123,7 +123,7 @@ class DialogStage(Stage):
         else:
             self._snapshots = {frame.turn: self.dialog.snapshot()}
         self._turn = frame.turn
-        self._act(self.dialog.handle(Utterance(frame.text, frame.lang)), frame.turn)
+        self._act(self.dialog.handle(Utterance(frame.text, frame.lang, frame.switch)), frame.turn)
 
     def _act(self, actions: list[Action], turn: int | None = None) -> None:
         turn = self._turn if turn is None else turn

@@ -2,16 +2,20 @@
 
 The timer starts when the bot's voice runs out (an upstream BotStoppedSpeakingFrame
 that is not a barge-in) while the caller is not speaking, and stops when the caller
-starts speaking, presses a key or hangs up. When it runs out, a SilenceTimeoutFrame
-goes to the dialog (which ignores it while a lookup runs or after the goodbye).
+starts speaking, presses a key or hangs up, or when the bot speaks again (an upstream
+BotStartedSpeakingFrame: the next sentence of an answer came late from synthesis, and
+the playback had run dry meanwhile). When it runs out, a SilenceTimeoutFrame goes to
+the dialog (which ignores it while a lookup runs or after the goodbye).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from voicebot.frames import (
+    BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
     DTMFFrame,
     Frame,
@@ -31,9 +35,16 @@ class SilenceConfig:
 class SilenceStage(Stage):
     name = "silence"
 
-    def __init__(self, config: SilenceConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: SilenceConfig | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """``sleep`` waits out the time-out (a test hands a clock it drives)."""
         super().__init__()
         self.config = config or SilenceConfig()
+        self._sleep = sleep
         self._caller_speaking = False
         self._timer: asyncio.Task[None] | None = None
 
@@ -48,7 +59,9 @@ class SilenceStage(Stage):
         self.push(frame)
 
     async def process_upstream(self, frame: Frame) -> None:
-        if (
+        if isinstance(frame, BotStartedSpeakingFrame):
+            self._cancel_timer()  # the bot speaks again: not the caller's silence
+        elif (
             isinstance(frame, BotStoppedSpeakingFrame)
             and not frame.interrupted
             and self.config.timeout_s > 0
@@ -64,6 +77,6 @@ class SilenceStage(Stage):
         self._timer = None
 
     async def _wait(self) -> None:
-        await asyncio.sleep(self.config.timeout_s)  # the timeout itself, not a synchronisation
+        await self._sleep(self.config.timeout_s)  # the timeout itself, not a synchronisation
         self._timer = None
         self.push(SilenceTimeoutFrame())

@@ -3,10 +3,15 @@
 Synthesis runs sentence by sentence in the TTS executor, so the first sentence
 leaves while the next is synthesized. Data frames that follow a SpeakFrame
 (actions, hang-up, turn markers) keep their place behind its audio. A barge-in
-drops everything queued and cancels the synthesis in progress. A sentence that
-fails, or takes longer than its time-out (``TtsConfig.timeout_s`` for a sentence of up
-to ``SHORT_SENTENCE_CHARS``, in proportion beyond), fails the stage: the bot has lost
-its voice, and the call is handed over rather than left in silence.
+drops everything queued and cancels the synthesis in progress.
+
+A sentence that fails, or takes longer than its time-out (``TtsConfig.timeout_s`` for a
+sentence of up to ``SHORT_SENTENCE_CHARS``, in proportion beyond), is logged (engine,
+language, length; never the words), reported as an :class:`EngineIncidentFrame`, and
+replaced by a short apology rendered when the stage starts (``FALLBACK_SENTENCE``; a
+voice that cannot say even that stops the pipeline from starting). Past
+``TtsConfig.fallbacks_per_call`` such sentences the stage fails: the bot has lost its
+voice, and the call is handed over rather than left in silence.
 
 :class:`Synthesizer` is the text → frames part on its own; the ``Voice`` facade
 (prompts outside the dialog) speaks through it too.
@@ -17,9 +22,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, Mapping
+import weakref
+from collections.abc import AsyncGenerator, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -33,6 +40,7 @@ from voicebot.frames import (
     BotAudioFrame,
     ControlFrame,
     DataFrame,
+    EngineIncidentFrame,
     Frame,
     HangupFrame,
     Lang,
@@ -52,6 +60,20 @@ class TtsConfig:
     # one short sentence's synthesis, waiting for a free worker included: past it the
     # voice is taken for lost (a hung engine must not leave the caller in silence)
     timeout_s: float = 1.5
+    # sentences of one call the caller may hear replaced by FALLBACK_SENTENCE; the next
+    # failure means the voice is lost, and the call is handed over
+    fallbacks_per_call: int = 1
+
+
+# Said instead of a sentence the engine could not synthesize: the caller knows
+# something was lost, rather than hearing the bot skip it.
+FALLBACK_SENTENCE: dict[Lang, str] = {
+    "fr": "Excusez-moi, je n'ai pas pu prononcer cette phrase.",
+    "en": "Sorry, I could not say that sentence.",
+}
+# The fallback is rendered at start, on an engine perhaps not warmed up yet: its first
+# synthesis is given this many times a sentence's time-out.
+FALLBACK_START_MARGIN = 3.0
 
 
 SHORT_SENTENCE_CHARS = 100  # a sentence this long gets the base time-out; longer, more
@@ -67,8 +89,20 @@ class SynthesisFailed(VoicebotError):
     time): the bot cannot say what it meant to."""
 
 
+# The fallback's frames per engine, (language, call rate, breath): rendered by the
+# first pipeline of the process, reused by the next ones.
+_FallbackKey = tuple[Lang, int, float]
+_RENDERED: weakref.WeakKeyDictionary[object, dict[_FallbackKey, list[bytes]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 class Synthesizer:
-    """Text → 20 ms PCM16 frames at ``sample_rate``, one sentence at a time."""
+    """Text → 20 ms PCM16 frames at ``sample_rate``, one sentence at a time.
+
+    Once :meth:`prepare_fallback` has run, a sentence that fails is replaced by
+    ``FALLBACK_SENTENCE`` (up to ``config.fallbacks_per_call`` of them), and
+    ``on_incident`` is told; without it (the ``Voice`` facade), a failure raises."""
 
     def __init__(
         self,
@@ -76,21 +110,58 @@ class Synthesizer:
         executor: Executor,
         sample_rate: int,
         config: TtsConfig | None = None,
+        *,
+        on_incident: Callable[[EngineIncidentFrame], None] | None = None,
     ) -> None:
         self.engines = engines
         self.executor = executor
         self.sample_rate = sample_rate
         self.config = config or TtsConfig()
+        self.on_incident = on_incident
+        self.fallback: dict[Lang, list[bytes]] = {}  # the apology's frames, per language
+        self.failures = 0  # sentences lost so far (this synthesizer serves one call)
+        self._preparing = asyncio.Lock()
 
     def engine(self, lang: Lang) -> TtsEngine:
         return self.engines.get(lang) or next(iter(self.engines.values()))
+
+    async def prepare_fallback(self) -> None:
+        """Have ``FALLBACK_SENTENCE``'s frames ready in every language of the engines.
+        SynthesisFailed when a voice cannot say even that: it cannot speak at all."""
+        async with self._preparing:
+            for lang in self.engines:
+                if lang not in self.fallback:
+                    self.fallback[lang] = await self._render_fallback(lang)
+
+    async def _render_fallback(self, lang: Lang) -> list[bytes]:
+        engine = self.engine(lang)
+        key: _FallbackKey = (lang, self.sample_rate, self.config.breath_s)
+        try:
+            rendered = _RENDERED.setdefault(engine, {})
+        except TypeError:  # an engine that cannot be weakly referenced: not cached
+            rendered = {}
+        if key in rendered:
+            return rendered[key]
+        text = FALLBACK_SENTENCE[lang]
+        timeout_s = FALLBACK_START_MARGIN * synthesis_timeout(self.config, text)
+        try:
+            audio = await within(self._synthesize(engine, text, lang, urgent=False), timeout_s)
+        except Exception as exc:  # TimeoutError included
+            name = engine.capabilities.name  # the refusal says which voice, and why
+            raise SynthesisFailed(
+                f"the {name} voice could not say its {lang} fallback sentence "
+                f"({type(exc).__name__}): the voicebot cannot speak"
+            ) from exc
+        rendered[key] = frames = self._frames(audio, engine, text)
+        return frames
 
     async def sentences(
         self, text: str, lang: Lang
     ) -> AsyncGenerator[tuple[list[bytes], bool], None]:
         """Each sentence's frames as soon as it is synthesized, and whether it is the
-        last one. SynthesisFailed when a sentence fails or takes longer than the time-out:
-        skipping it would leave the caller waiting for words that never come."""
+        last one. A sentence that fails or takes longer than its time-out is replaced by
+        the fallback while the call has some left; then SynthesisFailed: skipping it
+        would leave the caller waiting for words that never come."""
         engine = self.engine(lang)
         fast_start = 0 if engine.capabilities.name == "espeak-ng" else self.config.fast_start_chars
         sentences = split_sentences(for_the_ear(text, lang), first_max_chars=fast_start)
@@ -101,17 +172,41 @@ class Synthesizer:
                     self._synthesize(engine, sentence, lang, urgent=i == 0), timeout_s
                 )
             except TimeoutError as exc:
-                log.warning(
-                    "synthesis took longer than %.1f s (%s, %d characters)",
-                    timeout_s,
-                    lang,
-                    len(sentence),
-                )
-                raise SynthesisFailed(f"{lang} synthesis timed out") from exc
+                frames = await self._instead(engine, sentence, lang, "timeout", exc)
             except Exception as exc:
-                log.exception("synthesis failed (%s, %d characters)", lang, len(sentence))
-                raise SynthesisFailed(f"{lang} synthesis failed") from exc
-            yield self._frames(audio, engine, sentence), i == len(sentences) - 1
+                frames = await self._instead(engine, sentence, lang, "failed", exc)
+            else:
+                frames = self._frames(audio, engine, sentence)
+            yield frames, i == len(sentences) - 1
+
+    async def _instead(
+        self,
+        engine: TtsEngine,
+        sentence: str,
+        lang: Lang,
+        kind: Literal["failed", "timeout"],
+        error: Exception,
+    ) -> list[bytes]:
+        """What the caller hears instead of a lost sentence: the fallback, or none left."""
+        # which engine, language and length, never the words: they may quote the caller
+        log.warning(
+            "tts %s: a sentence %s (%s, %d characters, %s)",
+            engine.capabilities.name,
+            f"took longer than {synthesis_timeout(self.config, sentence):.1f} s"
+            if kind == "timeout"
+            else "failed",
+            lang,
+            len(sentence),
+            type(error).__name__,
+        )
+        self.failures += 1
+        if self.on_incident is not None:
+            self.on_incident(EngineIncidentFrame("tts", kind, lang))
+        async with self._preparing:  # the fallback may still be rendering at start
+            fallback = self.fallback.get(lang)
+        if fallback is None or self.failures > self.config.fallbacks_per_call:
+            raise SynthesisFailed(f"{lang} synthesis {kind}") from error
+        return fallback
 
     async def _synthesize(
         self, engine: TtsEngine, sentence: str, lang: Lang, *, urgent: bool
@@ -144,10 +239,20 @@ class TtsStage(Stage):
         config: TtsConfig | None = None,
     ) -> None:
         super().__init__()
-        self.synthesizer = Synthesizer(engines, executor, sample_rate, config)
+        self.synthesizer = Synthesizer(
+            engines, executor, sample_rate, config, on_incident=self.push
+        )
         self._queue: asyncio.Queue[DataFrame] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self.first_audio_ms: dict[int, float] = {}  # turn → SpeakFrame-to-first-frame
+
+    async def start(self) -> None:
+        """The fallback ready before the call goes on (SynthesisFailed: no voice at
+        all), and a stand-in voice reported for this call."""
+        await self.synthesizer.prepare_fallback()
+        for lang, engine in self.synthesizer.engines.items():
+            if lang in engine.capabilities.degraded:
+                self.push(EngineIncidentFrame("tts", "degraded_voice", lang))
 
     def _ensure_worker(self) -> None:
         if self._worker is None or self._worker.done():

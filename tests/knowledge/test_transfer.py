@@ -1,0 +1,52 @@
+"""The shipped decision on another commune's cards, without refitting (issue 11 §3).
+
+The dev commune (tests/knowledge/dev_commune) has other place names, other services
+and topics the demo does not have (camping, allotments, a temporary bar licence...).
+Its 'test' split was not used to fit the shipped calibration.
+"""
+
+from __future__ import annotations
+
+from knowledge.base import KnowledgeBase
+from knowledge.evaluate import evaluate, read_questions
+
+from .conftest import DEV_QUESTIONS
+
+
+def test_shipped_calibration_holds_on_another_communes_cards(dev_kb: KnowledgeBase) -> None:
+    items = [i for i in read_questions(DEV_QUESTIONS, need_expect=True) if i.split == "test"]
+    result = evaluate(dev_kb, items)
+    overall = result.overall
+    assert overall["questions"] >= 40 and overall["out_of_scope"] >= 10
+    # Measured when the calibration was fitted: answered-correct 0.759, precision 0.917,
+    # out-of-scope abstained 0.857, top-1 0.931.
+    assert overall["answered_correct"] >= 0.70
+    assert overall["precision"] >= 0.88
+    assert overall["oos_abstain"] >= 0.80
+    assert overall["top1"] >= 0.88
+
+
+def test_other_administrations_are_declined_on_another_kb(dev_kb: KnowledgeBase) -> None:
+    # Near-misses of the dev commune's own cards (ID card, waste, schools): the
+    # generic out-of-scope list knows these kinds, not these questions.
+    for question, lang in [
+        ("je dois refaire la carte grise de ma voiture", "fr"),
+        ("ma caf a baissé mes allocations", "fr"),
+    ]:
+        answer = dev_kb.answer(question, lang)
+        assert answer.abstained, answer
+        assert answer.card_id is None
+
+
+def test_an_english_near_miss_is_never_stated_as_an_answer(dev_kb: KnowledgeBase) -> None:
+    # Measured weakness: with only three English cards, "how do I renew my driving
+    # licence" sits close to "How do I renew my passport?" (p = 0.70, in the confirm
+    # band). The bot must at least ask before saying the passport card.
+    answer = dev_kb.answer("how do I renew my driving licence", "en")
+    assert answer.abstained or answer.to_confirm, answer
+
+
+def test_answers_a_topic_the_demo_does_not_have(dev_kb: KnowledgeBase) -> None:
+    answer = dev_kb.answer("je voudrais réserver un emplacement au camping pour août", "fr")
+    assert not answer.abstained, answer
+    assert answer.card_id == "camping-municipal"

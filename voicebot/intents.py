@@ -1,0 +1,1201 @@
+"""What a caller's sentence asks for: the intent of one transcript, read as a whole.
+
+``classify(text, lang, context)`` is pure, deterministic and fast (a millisecond or two):
+rules over the accent-folded sentence, not a model. The sentence is cut into known
+phrases (fillers, politeness, thanks, farewells, yes, no, function words); whatever is
+left is *content*. The rules then decide on the whole sentence:
+
+- a request for a person needs a request form ("je voudrais parler à…", "put me
+  through to…", "passez-moi…") or the person word alone ("un conseiller", "agent"):
+  a sentence that only mentions someone ("quelqu'un a volé mon sac") is a question;
+- a request to repeat is a repeat form and nothing else ("pardon ?", "vous pouvez
+  répéter", "say that again"): "what time does the pool open" is a question;
+- yes/no are assent or refusal with nothing of substance around them; a "no" (or a
+  "yes") followed by a new topic ("non, c'est pour le passeport") is a question;
+- goodbye needs a farewell ("au revoir", "bye", "bonne journée"), or "that's all"
+  not led by a "no" ("c'est tout merci" ends the call; "non c'est tout" is a no, after
+  which the dialog asks once whether there is anything else). A farewell after giving
+  up or a plan ("tant pis, je rappellerai, au revoir", "OK I'll try online, bye") is a
+  goodbye; after a real question it stays a question (``ends_with_farewell``: the
+  dialog answers, then ends the call); without a farewell, giving up is a no;
+- a "yes" that announces more ("oui, encore une petite chose") is a yes: the dialog
+  says it is listening;
+- recognisers' homophones of the phrases' first words ("ces tout", "c tout", "s'est
+  tout", "g compris") are read as the phrase, only before one of its words;
+- fillers and politeness ("euh", "ben", "alors", "s'il vous plaît") never change the
+  intent;
+- a word the lists do not know is not always a topic: one letter off a phrase word
+  ("mercie", "revoire") it completes that phrase (words of 5 letters or more, never a
+  word the classifier knows); alone after thanks or a farewell ("merci ma belle au
+  revoir", "thanks love, bye") it is a form of address, outside the greeting. A topic
+  said first, after a "no", with an article, or a second unknown word stays content;
+- a negation refuses a request for a person only in the request's own clause ("ça
+  m'aide pas, je veux un conseiller" asks for one);
+- apostrophes that recognisers drop are put back before anything is read: a French
+  prefix glued to a word it elides before ("jaimerais", "linstant", "davoir", "sil"),
+  only for listed pairs so that "dans", "son", "savez" stay whole; English contractions
+  ("Im", "youre", "Ill", and "dont" after an English subject, even in a French call);
+- regional and familiar words are vocabulary of their class ("tiguidou", "pantoute",
+  "à tantôt", "zou", "aye", "cheerio", "ta-ra", "you're alright", "I'll pass"), and
+  words that would also end a question ("à demain", "so long", "by" after "drop") are
+  not farewells there;
+- "oui bonjour" at the greeting answers the phone: nothing said yet, like "allô oui".
+
+What the bot said just before (``context``) settles the few words whose sense depends
+on it ("c'est bon" confirms a title but declines an offer) and the sentences that
+follow a yes/no question ("oui, un conseiller" accepts an offer).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from itertools import pairwise
+from typing import Final, Literal
+
+from guichet.text import fold
+from voicebot.frames import Lang
+
+__all__ = [
+    "Intent",
+    "IntentContext",
+    "classify",
+    "ends_with_farewell",
+    "language_choice",
+    "words",
+]
+
+Intent = Literal["question", "person", "repeat", "yes", "no", "goodbye", "language", "empty"]
+IntentContext = Literal["greeting", "after_answer", "after_confirm", "after_offer"]
+
+# --- normalising: what speech recognition on a phone line writes, made comparable ---
+
+# whole-phrase rewrites (on the folded, space-joined words, padded with spaces):
+# spellings that recognisers and typists vary, made one
+_REWRITES: Final[tuple[tuple[str, str], ...]] = (
+    # ("sil" and "s il" are made "s'il" word by word, before these)
+    (r" si vous plait | s'il te plait | svp | stp ", " s'il vous plait "),
+    (r" s'il vous plais ", " s'il vous plait "),
+    (r" quelqu un | quelquun | quelque un | quelqun ", " quelqu'un "),
+    (r" d accord | daccord ", " d'accord "),
+    (r" aurevoir | orevoir | o revoir | au voir | au r'voir | arevoir ", " au revoir "),
+    (r" bye bye | bye by | by bye | bybye | byebye ", " bye "),
+    (r" good bye ", " goodbye "),
+    (r" o k | okay | okey | oke | k ", " ok "),
+    (r" uh huh | mm hmm | mhm | mmhm | hm hm | mm hm | uh hum ", " uhhuh "),
+    (r" qu est ce | qu'est ce ", " qu'est ce "),
+    (r" oh revoir | aux revoir | au re voir ", " au revoir "),
+    (r" bonnes? journees? | bonnes? journe ", " bonne journee "),
+    (r" bonnes? soirees? | bonnes? soire ", " bonne soiree "),
+    (r" nevermind | never minds ", " never mind "),
+    (r" what'd | whatd ", " what did "),
+    (r" gimme ", " give me "),
+    (r" dunno ", " don't know "),
+    (r" see yeah ", " see ya "),  # "ya" is a yes everywhere else
+    (r" (?:qu'es|kes|ques|quest|kest|qu'est) ce ", " qu'est ce "),
+    (r" keske | qu'est ce ke | qu'esque | qu'esce que ", " qu'est ce que "),
+    # "une petite question", "a quick question": the size says nothing of the intent
+    (
+        r" (?:petite|petit|toute petite|tout petit|derniere petite|quick|little|small|short) "
+        r"(question|questions|chose|choses|truc|thing|things|demande)\b",
+        r" \1",
+    ),
+)
+# single words: apostrophes that recognisers drop, and homophones of the short answers
+_WORD_MAP: Final[dict[str, str]] = {
+    "cest": "c'est",
+    "jai": "j'ai",
+    "aujourdhui": "aujourd'hui",
+    "chui": "je suis",
+    "jsuis": "je suis",
+    "jveux": "je veux",
+    "jvoudrais": "je voudrais",
+    "ouai": "ouais",
+    "ouaip": "ouais",
+    "wi": "oui",
+    "ui": "oui",
+    "nan": "non",
+    "nope": "nope",
+    "yea": "yeah",
+    "ya": "yeah",  # in French: "y a" (below)
+    "yup": "yep",
+    "naw": "nah",
+    "thats": "that's",
+    "whats": "what's",
+    "didnt": "didn't",
+    "cant": "can't",
+    "wont": "won't",
+    # English contractions typed or transcribed without their apostrophe (those that are
+    # also English or French words, "dont", "ill", "its", are read by language, below)
+    "im": "i'm",
+    "ive": "i've",
+    "youre": "you're",
+    "youve": "you've",
+    "youll": "you'll",
+    "youd": "you'd",
+    "theyre": "they're",
+    "doesnt": "doesn't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "hadnt": "hadn't",
+    "thatll": "that'll",
+    "itll": "it'll",
+    "theres": "there's",
+    "heres": "here's",
+    "whos": "who's",
+    "wheres": "where's",
+    "hows": "how's",
+    "that'd": "that would",
+    "it'd": "it would",
+    "thatd": "that would",
+    "allo": "allo",
+    "alo": "allo",
+    "hallo": "allo",
+    "sa": "ca",  # "c'est sa", "sa va": the homophone of "ça"
+    "mercy": "merci",
+    "dac": "d'accord",
+    "d'acc": "d'accord",
+    "repete": "repeter",
+    "repetez": "repeter",
+    "repetes": "repeter",
+    "repeter": "repeter",
+    "conseille": "conseiller",
+    "conseillers": "conseiller",
+    "conseillere": "conseiller",
+    "conseilleres": "conseiller",
+    "operatrice": "operateur",
+    "operateurs": "operateur",
+    "agents": "agent",
+    "agente": "agent",
+    "humains": "humain",
+    "humaine": "humain",
+    "humans": "human",
+    "francais": "francais",
+    "francai": "francais",
+    "anglai": "anglais",
+    "inglish": "english",
+    "englisch": "english",
+}
+# English words that recognisers write without their apostrophe; in French they are words
+# ("dont", "il"), read so in a French call unless an English subject leads ("I dont speak
+# French" said in a French call)
+_EN_ONLY_MAP: Final[dict[str, str]] = {
+    "dont": "don't",
+    "id": "i'd",
+    "ill": "i'll",
+    "its": "it's",
+    "lets": "let's",
+}
+_EN_SUBJECTS: Final = frozenset({"i", "you", "we", "they", "it", "that"})
+# French words that are English words too, read in a French call as French
+_FR_ONLY_MAP: Final[dict[str, str]] = {"ya": "y a"}
+# French elision without its apostrophe, as recognisers and typists write it ("jaimerais",
+# "linstant", "davoir", "mavez", "sil", "quil"): a lone prefix glued to a vowel-initial
+# word. Only the pairs listed, so that no real word is cut ("dans" is not "d'ans", "son"
+# not "s'on", "savez" not "s'avez", "ma" not "m'a", "quelle" not "qu'elle", "tes" not
+# "t'es", "décrire" not "d'écrire", "lire", "cela"): each prefix with the words it
+# elides before in callers' speech.
+_GLUED: Final[dict[str, frozenset[str]]] = {
+    prefix: frozenset(rest.split())
+    for prefix, rest in {
+        "j": """ai avais aurais aurai aimerais aimerai aime appelle habite attends entends
+             entend ecoute arrive en y etais ecris imagine oublie essaie essaye insiste
+             espere hesite achete avoue""",
+        "l": """instant accueil adresse agent heure heures etat age annee autre un on etage
+             ecole eglise endroit enfant horaire horaires hotel hopital identite info
+             information informations inscription office option ordre enveloppe ete acte
+             appel application appli association assurance attestation operateur""",
+        "d": """accord avoir abord autre autres un y ailleurs habitude identite etat ici
+             apres aller aide attente appeler attendre envoyer expliquer obtenir
+             inscription information informations origine urgence heure heures habitation
+             hotel enfant enfants agent operateur""",
+        "m": """avez avait appelle appeler aider aidez aide entendez entendre excuse excuser
+             expliquer expliquez envoyer envoyez inscrire informer interesse en orienter
+             orientez indiquer indiquez""",
+        "t": "en y appelle entends ecoute",
+        "s": "il ils en y appelle inscrire est excuse occuper agit agissait adresser",
+        "n": "ai avez a est etait en y importe avais aurais entends avons etes",
+        "c": "est etait etaient etais",
+        "qu": "il ils on un une en y est a avez",
+    }.items()
+}
+
+
+def _unglue(token: str) -> str:
+    """ "jaimerais" → "j'aimerais", "sil" → "s'il"; any other word as it is."""
+    for prefix in ("qu", token[:1]):
+        rest = token[len(prefix) :]
+        if token.startswith(prefix) and rest in _GLUED.get(prefix, ()):
+            return f"{prefix}'{rest}"
+    return token
+
+
+# "l accueil" → "l'accueil": elided French articles and pronouns before a vowel
+# (a whole word only: the "t" of "don't understand" is no pronoun)
+_ELISION = re.compile(r"(?<![\w'])(qu|[cdjlmnst]) (?=[aeiouyh])")
+
+
+def words(text: str, lang: Lang = "fr") -> tuple[str, ...]:
+    """The folded words of a transcript, spellings made one; repeated words once."""
+    s = fold(text.replace("’", "'").replace("`", "'").replace("‘", "'"))
+    s = re.sub(r"[-_/.,;:!?«»\"()]", " ", s)
+    raw = [t.strip("'") for t in re.findall(r"[a-z0-9']+", s)]
+    mapped: list[str] = []
+    for token in raw:
+        if not token:
+            continue
+        if lang == "en" or (mapped and mapped[-1] in _EN_SUBJECTS and token in _EN_ONLY_MAP):
+            word = _EN_ONLY_MAP.get(token, token)
+        else:
+            word = _FR_ONLY_MAP.get(token, _unglue(token))
+        mapped.append(_WORD_MAP.get(word, word))
+    joined = _ELISION.sub(r"\1'", " ".join(mapped)) if lang == "fr" else " ".join(mapped)
+    padded = f" {joined} "
+    for pattern, replacement in _REWRITES:
+        # twice: "svp svp" overlaps on its shared space
+        padded = re.sub(pattern, replacement, re.sub(pattern, replacement, padded))
+    tokens = padded.split()
+    if lang == "fr":
+        tokens = _homophones(tokens)
+    out: list[str] = []
+    for token in tokens:
+        if not out or out[-1] != token:  # "non non non", "oui oui": said once
+            out.append(token)
+    return tuple(out)
+
+
+# --- homophones of the fixed phrases' first words ("ces tout", "c tout", "s'est tout",
+# "g compris", "se sera tout"): a recogniser writes the sound, and "c'est", "j'ai", "ce"
+# sound like many words. A homophone becomes the phrase's word only where the next word
+# is one that follows that word in some phrase of the lists below ("tout", "bon", "ça",
+# "pas"…), and never after a subject ("il s'est", "on sait", "je sais"), so that the
+# same spelling elsewhere keeps its sense ("ces papiers", "il sait tout").
+_SOUNDS_LIKE: Final[dict[str, tuple[str, ...]]] = {
+    "c'est": ("ces", "ses", "s'est", "sait", "c", "ce", "se", "c'es", "s'es", "sest"),
+    "ce": ("se",),
+    "j'ai": ("g", "j'ais", "jais", "jay"),
+    "c'etait": ("s'etait", "setait", "cetait", "c'etais", "s'etais", "setais", "cetais"),
+    "n'est": ("nest", "nait", "n'es"),
+}
+# words after which a homophone is the verb of a subject, not "c'est"/"j'ai"
+_SUBJECTS: Final = frozenset(
+    {"je", "j'", "tu", "il", "elle", "on", "ils", "elles", "nous", "vous", "qui", "ne", "n'",
+     "me", "te", "se", "s'", "lui", "ca", "cela"}
+)  # fmt: skip
+
+
+def _followers() -> dict[str, dict[str, str]]:
+    """For each homophone: the next words that make it the phrase's word, from the lists."""
+    # the words of the repeat forms that follow these words ("c'etait quoi", "c'est a dire")
+    after: dict[str, set[str]] = {
+        "c'etait": {"quoi", "quel", "quelle", "quels", "quelles", "combien", "quand", "ou"},
+        "c'est": {"a", "quoi"},
+        "j'ai": {"pas", "rien", "mal"},
+        "ce": set(),
+        "n'est": set(),
+    }
+    for _, phrases in _CLASSES:
+        for phrase in phrases:
+            for word, nxt in pairwise(phrase):
+                if word in after:
+                    after[word].add(nxt)
+    table: dict[str, dict[str, str]] = {}
+    for target, sounds in _SOUNDS_LIKE.items():
+        for sound in sounds:
+            for nxt in after[target]:
+                table.setdefault(sound, {}).setdefault(nxt, target)
+    return table
+
+
+def _homophones(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        target = _FOLLOWERS.get(token, {}).get(nxt)
+        after_subject = bool(out) and out[-1] in _SUBJECTS
+        out.append(target if target is not None and not after_subject else token)
+    return out
+
+
+# --- the phrase classes (folded words; the longest match wins) ---
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _phrases(*items: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(item.split()) for item in items)
+
+
+FILLER: Final = _phrases(
+    # French hesitations and discourse markers
+    "euh", "heu", "euuh", "euhm", "hum", "hmm", "hm", "mmh", "mm", "mmm", "bah", "ben", "bon",
+    "alors", "donc", "enfin", "ah", "oh", "eh", "hein ben", "bref", "genre", "en fait",
+    "du coup", "tiens", "ecoutez", "attendez", "attends", "un instant", "une seconde",
+    "un moment", "une minute", "deux secondes", "voyons", "allez", "dites moi", "bon ben",
+    "ben alors", "euh ben", "oui alors",
+    # regional interjections: Southern "zou", "allez zou", "peuchère"; Québécois "coudonc"
+    "zou", "allez zou", "peuchere", "coudonc", "ben la",
+    # English ones
+    "uh", "um", "umm", "uhm", "er", "erm", "ehm", "well", "so", "like", "you know", "i mean",
+    "hold on", "wait", "one moment", "one second", "just a second", "just a moment", "let me see",
+    "let's see", "hang on", "oh well", "okay so", "actually", "anyway",
+)  # fmt: skip
+POLITE: Final = _phrases(
+    "bonjour", "bonsoir", "salut", "madame", "monsieur", "mademoiselle", "messieurs dames",
+    "s'il vous plait", "je vous prie", "si possible", "c'est gentil", "c'est tres gentil",
+    "tres aimable", "vous etes gentil", "vous etes gentille", "je vous remercie",
+    "hi", "hey", "good morning", "good afternoon", "good evening", "sir", "ma'am",
+    "madam", "please", "if possible", "that's kind", "that's very kind", "kind of you",
+    "that's very kind of you",
+)  # fmt: skip
+THANKS: Final = _phrases(
+    "mille mercis", "many thanks", "cheers", "merci pour tout", "merci pour votre aide",
+    "thanks for your help", "thank you for your help", "thanks for everything",
+) | frozenset(
+    # every thanks × every intensifier: "merci encore", "thanks so much", "thank you kindly"
+    tuple(f"{word} {more}".split())
+    for word in ("merci", "thanks", "thank you")
+    for more in ("", "beaucoup", "bien", "infiniment", "encore", "mille fois", "bien bien",
+                 "beaucoup beaucoup", "vraiment", "so much", "very much", "a lot", "a million",
+                 "again", "kindly", "ever so much", "a bunch", "loads", "a ton", "very very much")
+)  # fmt: skip
+# excuses: "pardon ?" alone asks to repeat; "pardon, les horaires ?" is a question
+SORRY: Final = _phrases(
+    "pardon", "excusez moi", "excuse moi", "excusez", "desole", "desolee",
+    "sorry", "excuse me", "pardon me", "i'm sorry",
+)  # fmt: skip
+# "allô ?": nobody has said anything yet (greeting), or the line dropped (then: repeat)
+PRESENCE: Final = _phrases(
+    "allo", "oui allo", "allo oui", "hello", "hello hello", "allo allo", "vous etes la",
+    "vous m'entendez", "il y a quelqu'un",
+    "y a quelqu'un", "y'a quelqu'un", "ya quelqu'un", "c'est la mairie",
+    "is anybody there", "is anyone there", "is someone there", "anybody there", "anyone there",
+    "are you there", "are you still there", "can you hear me", "vous etes toujours la",
+    "c'est bien la mairie", "is this the town hall", "is this city hall",
+)  # fmt: skip
+FAREWELL: Final = _phrases(
+    "au revoir", "bye", "goodbye", "by", "bonne journee", "bonne fin de journee",
+    "bonne soiree", "bonne apres midi", "bonne fin d'apres midi", "bon week end",
+    "bon weekend", "bonne nuit", "a bientot", "a plus", "a la prochaine", "ciao", "tchao",
+    "adieu", "buy", "bye now", "see you", "see ya", "take care", "have a nice day",
+    "have a good day",
+    "have a good one", "have a great day", "good night", "bonne continuation",
+    # leaving said as what the caller does next: the phone put down, the agent let go
+    # (first person only: "ne raccrochez pas" is no farewell)
+    "je raccroche", "je vais raccrocher", "je vais vous laisser", "je vous laisse",
+    "on va raccrocher", "je peux raccrocher", "je dois raccrocher", "je dois y aller",
+    "i'll hang up", "i'm going to hang up", "i'm gonna hang up", "i'll let you go",
+    "i'm going to let you go", "i'm gonna let you go", "i have to go", "i've got to go",
+    "i gotta go", "gotta go", "i need to go", "i must go", "i'll be going", "i'm off",
+    "speak soon", "talk soon", "see you later", "catch you later",
+    # regional and familiar French: Belgian "à tantôt", "à la revoyure", "à tout à
+    # l'heure", Swiss "tchô", Québécois "bonne fin de semaine", "bye là"
+    # (not "à demain", "à plus tard", "so long": a question may end with them, "reporter
+    # mon rendez-vous à demain", "why does it take so long")
+    "a tantot", "a tout a l'heure", "a toute", "a la revoyure", "tcho",
+    "bonne fin de semaine", "bye la", "a la revoyance",
+    # British, Irish, Scottish, American: "ta-ra", "cheerio", "see you around"
+    "tara", "ta ra", "ta ta", "cheerio", "cheers bye", "bye for now",
+    "see you around", "take it easy", "all the best", "mind how you go", "slan",
+    "laters", "later then", "be seeing you",
+)  # fmt: skip
+# "nothing more": ends the call, unless a "no" leads (then the dialog asks once more)
+THATS_ALL: Final = _phrases(
+    "c'est tout", "ce sera tout", "ca sera tout", "rien d'autre", "rien de plus",
+    "pas d'autre question", "pas d'autres questions", "pas d'autre questions",
+    "plus de question", "plus de questions", "plus d'autre question", "c'est tout pour moi",
+    "c'est tout ce que je voulais", "c'est tout ce que je voulais savoir", "j'ai fini",
+    "c'est fini", "ce sera tout pour moi", "j'ai eu ma reponse", "j'ai ma reponse",
+    "that's all", "that is all", "that will be all", "that'll be all", "nothing else",
+    "nothing more", "no more questions", "no other questions", "no further questions",
+    "i'm done", "all done",
+    "that's everything", "that's all i needed", "that's all for me",
+    "i got my answer", "i have my answer", "that's all i wanted",
+) | frozenset(
+    # "j'ai (tout) ce qu'il me faut", "I've got what I need(ed)": every form × object
+    tuple(f"{have} {what}".split())
+    # (not "c'est ce que je voulais": to "do you mean X?" that is a yes)
+    for have in ("j'ai", "j'ai eu", "j'ai bien", "j'ai deja", "i have", "i've got", "i got",
+                 "i've")
+    for what in ("ce qu'il me faut", "tout ce qu'il me faut", "ce qu'il me fallait",
+                 "tout ce qu'il me fallait", "ce que je voulais", "tout ce que je voulais",
+                 "ce que je cherchais", "what i need", "what i needed", "everything i need",
+                 "everything i needed", "all i need", "all i needed", "what i wanted",
+                 "what i was looking for")
+)  # fmt: skip
+YES: Final = _phrases(
+    "oui", "ouais", "ben oui", "bah oui", "mais oui", "oui oui", "si si", "exactement",
+    "exact", "c'est exact", "tout a fait", "absolument", "volontiers", "bien sur",
+    "bien entendu", "evidemment", "d'accord", "ok", "c'est ca", "c'est bien ca",
+    "c'est bien cela", "c'est cela", "oui c'est ca", "je veux bien", "avec plaisir",
+    "allez y", "vas y", "effectivement", "en effet", "affirmatif", "carrement", "parfait",
+    "tres bien", "super", "genial", "c'est entendu", "ca marche", "pourquoi pas", "je confirme",
+    "correct", "c'est juste", "oui merci", "ouais merci", "oui volontiers",
+    "oui svp", "oui avec plaisir", "impeccable", "nickel", "c'est ca oui", "mais oui",
+    "yes", "yeah", "yep", "uhhuh", "sure", "of course", "absolutely", "exactly",
+    "right", "that's right", "that's correct", "that is correct", "that is right",
+    "yes please", "go ahead", "please do", "alright", "all right", "sounds good",
+    "that would be great", "that would be nice", "that would be good", "that would help",
+    "i'd like that", "i would like that",
+    "why not", "perfect", "great", "good", "definitely", "certainly", "indeed",
+    "affirmative", "you got it", "yes it is", "it is", "yes indeed", "ok then", "fine",
+    "very good", "very well", "cool", "awesome", "excellent", "got it", "i see",
+    "noted", "je vois", "c'est note", "yes that's right", "compris", "entendu",
+    "c'est clair", "c'est tres clair", "tres clair", "je note", "j'ai compris",
+    "j'ai bien compris", "c'est compris", "pas de probleme", "no problem", "that's clear",
+    "that's very clear", "that helps", "that's helpful", "very helpful", "i understand",
+    "got it thanks", "understood",
+    # regional: Québécois "ouin", "tiguidou", "oui certain", "certain"; Belgian "pour sûr";
+    # Scottish and Northern "aye"; British "lovely", "brilliant", "grand", "go on then"
+    "ouin", "tiguidou", "certain", "oui certain", "bien certain", "certainement",
+    "c'est certain", "pour sur", "sans probleme", "aye", "aye aye", "och aye", "lovely",
+    "brilliant", "go on", "go on then", "yeah go on",
+    "right you are", "righto", "right oh", "will do", "that's grand",
+)  # fmt: skip
+NO: Final = _phrases(
+    "non", "no", "nope", "nah", "non merci", "mais non", "ben non", "bah non", "no thanks",
+    "no thank you", "pas du tout",
+    "pas vraiment", "pas ca", "c'est pas ca", "ce n'est pas ca", "c'est pas", "ce n'est pas",
+    "c'est pas ce que", "ce n'est pas ce que", "pas ce que", "pas exactement", "negatif",
+    "surtout pas", "jamais", "aucunement", "pas la peine", "pas besoin", "ca ira",
+    "ca va aller", "ca ira merci", "je ne veux pas", "je veux pas", "je ne souhaite pas",
+    "non je ne veux pas", "pas maintenant", "plus tard", "c'est faux", "faux",
+    "pas du tout ca", "non plus", "ce n'est pas la peine", "c'est pas la peine",
+    "ca ne sera pas necessaire", "pas necessaire", "pas le bon sujet", "mauvais sujet",
+    "pas le bon", "wrong topic", "not the right one", "wrong one", "not the right topic",
+    "je ne pense pas", "je pense pas",
+    "ce n'est pas le cas", "pas pour le moment", "rien",
+    "not really", "not that", "not at all", "that's not it", "that's not right",
+    "that isn't it", "that's wrong", "wrong", "negative", "no need", "i'm good", "i'm fine",
+    "i'm ok", "we're good", "don't bother", "not now", "maybe later", "no way",
+    "i don't think so", "not quite", "incorrect", "not exactly", "that's not", "it's not",
+    "not what", "no it's not", "i don't want", "i do not want", "not necessary",
+    "no that's ok", "no that's fine", "it's not that", "nothing",
+    "ca ira comme ca", "ca va comme ca", "that'll do", "that will do",
+    # regional: Québécois "pantoute", "pas pantoute"; declining in British and American
+    # English: "you're alright", "I'm all set", "I'll pass", "I'm grand"
+    "pantoute", "pas pantoute", "je passe mon tour", "je vais passer mon tour",
+    "i'm all set", "all set", "we're all set", "i'm alright", "i'm all right",
+    "you're alright", "you're all right", "you're ok", "you're fine", "you're good",
+    "i'm grand", "i'm sound", "i'll pass", "i will pass", "i'll give it a miss",
+    "i'll skip it", "i'm good thanks",
+) | frozenset(
+    # "not now": every negation × every "for the moment" ("pas pour l'instant",
+    # "not right now", "pas tout de suite"): a refusal for the time being
+    tuple(f"{neg} {when}".split())
+    for neg in ("pas", "non pas", "not", "no not")
+    for when in ("maintenant", "pour l'instant", "pour le moment", "tout de suite",
+                 "aujourd'hui", "pour aujourd'hui", "dans l'immediat", "now", "right now",
+                 "just now", "for now", "at the moment", "today", "at this time", "yet")
+)  # fmt: skip
+# words whose sense hangs on the question just asked: "c'est bon" confirms a title
+# ("is it about X?"), but declines an offer or more questions ("it's fine, thanks")
+SETTLED: Final = _phrases(
+    "c'est bon", "ca va", "ca va merci", "c'est parfait", "that's fine", "it's fine",
+    "that's ok", "it's ok", "that's okay", "c'est bon merci", "that's good", "that's great",
+    "ca va aller merci", "voila", "all good", "it's all good", "c'est ok",
+    "c'est correct", "c'est correct merci", "c'est beau", "c'est beau merci",
+)  # fmt: skip
+# "that's it": yes to "do you mean X?", "nothing more" after an answer
+THATS_IT: Final = _phrases("that's it", "that's it thanks", "i think that's it")
+# announcing a question: "oui, j'ai une autre question" (then: I'm listening)
+ANNOUNCE: Final = _phrases(
+    "j'ai une question", "j'ai une autre question", "une autre question", "une question",
+    "encore une question", "j'aurais une question", "j'aurais une autre question",
+    "oui une question", "j'ai encore une question", "une derniere question",
+    "i have a question", "i have another question", "another question", "one more question",
+    "a question", "i've got a question", "i've got another question", "one last question",
+    "i have one more question", "yes one more", "j'en ai une autre", "i have another one",
+    "something else", "i have something else", "there's something else", "one more",
+    "j'ai encore un truc", "il y a autre chose", "y a autre chose",
+) | frozenset(
+    # "(oui) (j'ai) encore une (petite) chose", "(yes) one more thing": the caller has
+    # more to ask; every lead × amount × noun ("petite", "quick" are dropped by ``words``)
+    tuple(f"{lead} {amount} {noun}".split())
+    for lead in ("", "j'ai", "j'aurais", "j'ai encore", "il y a", "il y a encore", "y a", "et")
+    for amount in ("une autre", "un autre", "encore une", "encore un", "une derniere",
+                   "un dernier", "une", "autre", "encore autre")
+    for noun in ("question", "chose", "demande", "truc")
+) | frozenset(
+    tuple(f"{lead} {amount} {noun}".split())
+    for lead in ("", "i have", "i've got", "i got", "there's", "there is", "just", "and")
+    for amount in ("one more", "another", "one last", "one other", "just one more", "one")
+    for noun in ("question", "thing", "request")
+)  # fmt: skip
+# function words: no topic of their own ("non, je voulais savoir" says nothing new)
+STOP: Final = _wordset(
+    """
+    je j' tu il elle on nous vous ils elles me m' moi te t' toi se s' lui leur y en
+    le la les l' un une des de du d' a au aux et mais ou que qu' qui quoi c' ce ca cela
+    est es etes suis sont etait c'est ai as avez avons ont ete etre avoir fait faire
+    pas ne n' n'ai n'est n'y plus tres bien aussi juste vraiment encore deja
+    si oui voila alors la ici mon ma mes ton ta votre vos
+    veux voudrais voulais voulait voudrait souhaite souhaiterais aimerais demande demandais
+    cherchais cherche savoir sais dire dit pense crois peux pouvez pourriez puis peut
+    question questions autre autres chose choses rien tout
+    i you he she it we they me my your our the a an to of in on at for with and but or
+    so is are was were am be been do does did have has had will would can could should
+    just that this these those it's that's i'm i'd i've i'll there here what's what comment
+    beaucoup
+    want wanted like know think need asked asking meant looking mean
+    question questions other another thing things anything something all
+    really very also too then now again still
+    comme qu'il qu'elle qu'on faut fallait
+    hein hun mate man dude buddy pal guys folks chef
+    love luv dear darling pet duck sweetheart hen lad lass
+    """
+)
+# the person words: a request for one is found by its form (below); a sentence that
+# only mentions someone is read by the rest of its words ("quelqu'un a volé mon sac")
+PERSON_WORDS: Final = _wordset(
+    """
+    conseiller agent humain quelqu'un operateur standardiste human someone somebody
+    anyone anybody
+    operator representative receptionist
+    """
+)
+# after "shall an agent call you back?": what an acceptance may carry along
+ACCEPT: Final = _wordset(
+    """
+    rappeler rappelez rappelle rappel rappele rappelee numero telephone portable
+    passer passez mettre relation transferer transferez conseiller agent quelqu'un personne
+    humain mairie ce meme call back number phone mobile put through transfer connect agent
+    someone person human same
+    """
+)
+
+# after an offer, what a refusal may carry along: "non, je rappellerai plus tard"
+DECLINE: Final = _wordset(
+    """
+    rappeler rappellerai rappelerai rappelle rappelerais rappel plus tard demain tard moi meme
+    prefere preferer attendre seul seule internet site passerai passer viendrai vais
+    debrouiller debrouillerai regarder chercher
+    call back later myself tomorrow prefer wait online website come i'll check look manage
+    will fine
+    """
+)
+
+# giving up on the matter: "tant pis", "never mind", "forget it", "laissez tomber"; alone,
+# a no; with a farewell, the end of the call
+RESIGN: Final = _phrases(
+    "tant pis", "bon tant pis", "ah tant pis", "tant pis alors", "tant pis pour moi",
+    "pas grave", "c'est pas grave", "ce n'est pas grave", "c'est pas grave merci",
+    "laissez tomber", "laisse tomber", "on laisse tomber", "je laisse tomber", "oubliez",
+    "oubliez ca", "oublie", "oublie ca", "c'est dommage", "dommage", "ne vous en faites pas",
+    "never mind", "forget it", "forget about it", "don't worry", "don't worry about it",
+    "no worries", "it doesn't matter", "doesn't matter", "no matter", "too bad",
+    "that's a shame", "that's a pity", "oh never mind", "whatever",
+)  # fmt: skip
+# what a caller says of what they will do instead ("je rappellerai", "je verrai",
+# "I'll try online", "je passerai à la mairie lundi"): the offer's refusals, and plans
+CLOSING: Final = DECLINE | _wordset(
+    """
+    verrai voir essaierai essayerai essayer essaie tenterai ligne reviendrai revenir
+    repasserai repasser renseignerai renseigner occuperai rendrai irai aller regarderai
+    chercherai rappelerai reappellerai rappellerais ailleurs autrement directement mairie
+    guichet place sur lundi mardi mercredi jeudi vendredi samedi semaine prochaine matin
+    soir
+    try again later back call ring phone come drop swing stop by go in office figure out
+    sort it then web site another time day next week morning afternoon maybe guess myself
+    instead monday tuesday wednesday thursday friday saturday city hall town
+    """
+)
+# a complaint about the bot, said on leaving: "laissez tomber, vous servez à rien, au
+# revoir" (resignation and a farewell around it end the call)
+COMPLAINT: Final = _wordset(
+    """
+    servez sert servir nul nulle inutile incomprehensible useless hopeless rubbish
+    pointless helpless ridiculous truc machin bidule robot machine systeme system bot
+    """
+)
+# the words of a plan said in the future ("je rappellerai", "I'll call back"): a
+# statement of what the caller will do, not a question ("je peux passer demain ?")
+PLAN: Final = _wordset(
+    """
+    rappellerai rappelerai reappellerai verrai passerai viendrai essaierai essayerai
+    tenterai reviendrai repasserai renseignerai occuperai rendrai irai regarderai
+    chercherai debrouillerai vais
+    i'll will gonna going
+    """
+)
+
+_CLASSES: Final[tuple[tuple[str, frozenset[tuple[str, ...]]], ...]] = (
+    # earlier classes win on equal length: "oui merci" is a yes, not a thanks
+    ("announce", ANNOUNCE),
+    ("thats_all", THATS_ALL),
+    ("resign", RESIGN),
+    ("farewell", FAREWELL),
+    ("settled", SETTLED),
+    ("thats_it", THATS_IT),
+    ("no", NO),
+    ("yes", YES),
+    ("presence", PRESENCE),
+    ("sorry", SORRY),
+    ("thanks", THANKS),
+    ("polite", POLITE),
+    ("filler", FILLER),
+)
+_LONGEST: Final = max(len(p) for _, phrases in _CLASSES for p in phrases)
+
+
+def _phrase_words() -> dict[str, frozenset[str]]:
+    """The words of the phrases, 5 letters or more, by their first two letters."""
+    by_start: dict[str, set[str]] = {}
+    for _, phrases in _CLASSES:
+        for phrase in phrases:
+            for word in phrase:
+                if len(word) >= 5 and word.isalpha():
+                    by_start.setdefault(word[:2], set()).add(word)
+    return {k: frozenset(v) for k, v in by_start.items()}
+
+
+_PHRASE_WORDS: Final = _phrase_words()
+_FOLLOWERS: Final = _followers()
+
+Segment = tuple[str, tuple[str, ...]]
+
+
+def _segments(tokens: tuple[str, ...]) -> list[Segment]:
+    """Cut the words into known phrases, longest first; other words are 'stop',
+    'person' or 'content', one by one. A content word one letter away from a phrase's
+    word ("mercie", "revoire", "journe") is read as that word where it then completes a
+    phrase: a recogniser's spelling, not a topic."""
+    segments = _exact_segments(tokens)
+    for i, token in enumerate(tokens):
+        if _kind_at(segments, i) != "content" or token in _known_words():
+            continue
+        readings = []
+        for near in sorted(_near_phrase_words(token)):
+            fixed = (*tokens[:i], near, *tokens[i + 1 :])
+            again = _exact_segments(fixed)
+            if _kind_at(again, i) not in ("content", "stop", "person"):
+                readings.append((fixed, again))
+        if len(readings) == 1:  # one reading completes a phrase; two is a guess
+            tokens, segments = readings[0]
+    return _by_as_preposition(segments)
+
+
+# the motion verbs that "by" follows as a preposition ("I'll drop by tomorrow")
+_BY_VERBS: Final = frozenset(
+    {"pass", "drop", "come", "stop", "swing", "pop", "go", "call", "stand", "get", "passing",
+     "dropping", "coming", "stopping", "swinging", "popping", "going", "calling"}
+)  # fmt: skip
+# what may follow a "by" that takes leave: more formulas, nothing of substance
+_AFTER_BYE: Final = frozenset({"farewell", "thanks", "polite", "filler", "yes", "settled"})
+
+
+def _by_as_preposition(segments: list[Segment]) -> list[Segment]:
+    """ "by"/"buy" (a recogniser's "bye") takes leave only where nothing of substance
+    follows and no motion verb leads: "thanks by" ends the call, "I'll drop by the town
+    hall tomorrow" says when the caller will come."""
+    out: list[Segment] = []
+    for i, (kind, phrase) in enumerate(segments):
+        read = kind
+        if kind == "farewell" and phrase in (("by",), ("buy",)):
+            before = out[-1][1][-1] if out else ""
+            after = {k for k, _ in segments[i + 1 :]}
+            tail = {w for _, p in segments[i + 1 :] for w in p}
+            if before in _BY_VERBS or not (after <= _AFTER_BYE or tail <= {"then", "now"}):
+                read = "stop"
+        out.append((read, phrase))
+    return out
+
+
+def _kind_at(segments: list[Segment], index: int) -> str:
+    """The kind of the segment that holds the word at ``index``."""
+    start = 0
+    for kind, phrase in segments:
+        start += len(phrase)
+        if index < start:
+            return kind
+    return "content"
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One letter changed, added or dropped."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(long) - len(short) != 1:
+        return False
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+@cache
+def _near_phrase_words(token: str) -> frozenset[str]:
+    """The phrase words (5 letters or more, same first two letters) one edit from a word
+    of 5 letters or more. Short words are left alone: "lien" is not "rien", "fines" is
+    not "fine"."""
+    if len(token) < 5 or not token.isalpha():
+        return frozenset()
+    return frozenset(w for w in _PHRASE_WORDS.get(token[:2], ()) if _one_edit_apart(token, w))
+
+
+def _exact_segments(tokens: tuple[str, ...]) -> list[Segment]:
+    out: list[Segment] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(_LONGEST, len(tokens) - i), 0, -1):
+            chunk = tokens[i : i + n]
+            kind = next((k for k, phrases in _CLASSES if chunk in phrases), None)
+            if kind is not None:
+                out.append((kind, chunk))
+                i += n
+                break
+        else:
+            token = tokens[i]
+            kind = "stop" if token in STOP else "person" if token in PERSON_WORDS else "content"
+            out.append((kind, (token,)))
+            i += 1
+    return out
+
+
+# --- requests for a person ---
+
+_PERSON_NOUN = (
+    r"(?:conseiller|agent|humain|etre humain|personne|vraie personne|personne reelle|"
+    r"quelqu'un|operateur|standardiste|standard|accueil|secretariat|employe|maire|"
+    r"responsable|fonctionnaire|interlocuteur|human|human being|person|real person|"
+    r"live person|someone|somebody|anyone|anybody|operator|representative|receptionist|"
+    r"reception|front desk|staff|member of staff|staff member|mayor|customer service|"
+    r"real human|live agent|clerk|officer|service|manager|supervisor|chef de service|"
+    r"(?:madame|monsieur|mme|mr|mrs|ms|miss) \w+|poste \d+|extension(?: \d+)?)"
+)
+_DET = (
+    r"(?:l'\s*|(?:un|une|le|la|les|des|du|au|aux|a|an|the|some|one of the|your|votre|vos|"
+    r"with|to|avec)\s+)?"
+)
+_ADJ = r"(?:(?:vrai|vraie|real|actual|live|autre|other)\s+)?"
+_PERSON = rf"{_DET}{_ADJ}{_PERSON_NOUN}\b"
+# what may follow "I want someone" for it to be a request: not "someone to collect my sofa"
+_THEN = (
+    r"(?=\s*$|\s+(?:s'il vous plait|please|maintenant|now|right now|directement|directly|"
+    r"du|de|des|d'|from|in|at|on|of|qui|who|that|pour (?:parler|discuter|m'aider|me renseigner)|"
+    r"to (?:talk|speak|help)|au telephone|on the phone|merci|thanks|thank you|svp|"
+    # on the line: "quelqu'un en ligne", "au bout du fil", "someone on the line"
+    r"en ligne|au bout du fil|on the line)\b)"
+)
+_PERSON_REQUESTS: Final = tuple(
+    re.compile(p)
+    for p in (
+        # "parler à un conseiller", "speak to someone", "talk with a human"
+        rf"\b(?:parler|parle|causer|discuter|avoir affaire)\s+(?:a|avec|au|aux)\s+{_PERSON}",
+        rf"\b(?:speak|talk|chat|speaking|talking)\s+(?:to|with)\s+{_PERSON}",
+        # "passez-moi un conseiller", "me passer quelqu'un", "transférez-moi au standard"
+        rf"\b(?:passez|passer|passe|passes|transferez|transferer|transfere|mettez|mettre|met)"
+        rf"\s+(?:moi\s+)?(?:en relation\s+|en contact\s+)?(?:avec\s+|a\s+)?{_PERSON}",
+        r"\b(?:mettre|mettez|mets|mis|mise)\s+(?:moi\s+)?en (?:relation|contact)\b",
+        # "je voudrais un conseiller", "je peux avoir quelqu'un", "joindre un agent"
+        rf"\b(?:veux|voudrais|voudrai|voudrait|souhaite|souhaiterais|aimerais|desire|"
+        rf"peux|pourrais|puis|peut|pouvez|besoin d')\s+(?:je\s+)?(?:bien\s+|mieux\s+|plutot\s+)?"
+        rf"(?:avoir\s+|joindre\s+|contacter\s+|voir\s+|appeler\s+|etre\s+(?:mis|mise)\s+"
+        rf"en\s+relation\s+avec\s+)?{_PERSON}{_THEN}",
+        rf"\b(?:joindre|contacter)\s+{_PERSON}{_THEN}",
+        # without a verb of wanting: "y a moyen d'avoir quelqu'un", "possible de parler à
+        # un agent", "besoin de joindre le standard"
+        rf"\b(?:moyen|possible|possibilite|besoin|envie)\s+(?:de\s+|d')?(?:avoir|d'avoir|"
+        rf"joindre|contacter|parler a|parler avec|causer a|causer avec)\s+{_PERSON}{_THEN}",
+        # "put me through (to someone)", "transfer me", "connect me with an agent"
+        rf"\b(?:put|transfer|connect|patch|pass)\s+me\s+(?:through|over|on)?\s*"
+        rf"(?:to|with)?\s*(?:{_PERSON})?",
+        rf"\b(?:get|have|reach|want|need|like|see)\s+(?:me\s+)?{_PERSON}{_THEN}",
+        # imperatives of giving and finding: "give me someone", "find me an agent",
+        # "trouvez-moi quelqu'un", "donnez-moi un conseiller" (not "someone to fix my roof")
+        rf"\b(?:give|find|bring|fetch|grab|get|connect|put)\s+me\s+(?:just\s+)?{_PERSON}{_THEN}",
+        rf"\b(?:donnez|donner|donne|trouvez|trouver|trouve|cherchez|chercher|cherche|"
+        rf"appelez|appeler|appelle|amenez|envoyez|mettez|mets)\s+moi\s+{_PERSON}{_THEN}",
+        rf"\b{_PERSON}\s+(?:i|we)\s+(?:can|could)\s+(?:speak|talk)",
+        r"\b(?:can|could|est ce que|est ce qu')\s+(?:someone|somebody|anyone|anybody|"
+        r"quelqu'un)\s+(?:help me|help|m'aider|me renseigner)\s*$",
+        r"\b(?:quelqu'un|une personne|someone|somebody|anyone|anybody)\s+(?:qui\s+|who\s+)?"
+        r"(?:peut|pourrait|can|could)\s+(?:m'aider|me renseigner|help me|help)\s*$",
+        # callbacks: "je voudrais être rappelé", "qu'on me rappelle", "call me back"
+        r"\b(?:etre|me faire)\s+rappele",
+        r"\bqu'(?:on|un agent|un conseiller|une personne|quelqu'un)\s+me\s+rappelle\b",
+        r"\brappelez moi\s*$",
+        r"\b(?:call|ring|phone)\s+me\s+back\b",
+        r"\b(?:a|une)\s+(?:callback|call back|demande de rappel)\b",
+    )
+)
+# "pas à un robot", "not a machine": the caller wants a human
+_NOT_A_MACHINE: Final = re.compile(
+    r"\b(?:pas|not|don't|no more|plus)\s+(?:\S+\s+){0,3}?(?:a|avec|to|with)?\s*"
+    r"(?:un|une|a|the)?\s*"
+    r"(?:robot|machine|ordinateur|computer|bot|repondeur|answering machine)\b"
+)
+# a person word alone (with politeness or a yes): "un conseiller", "agent", "a human please"
+_BARE_PERSON: Final = re.compile(
+    rf"^(?:(?:je veux|i want|parler|speak|talk)\s+(?:a|to|with|avec)?\s*)?{_PERSON}"
+    r"(?:\s+(?:du|de la|de l'|des|d'|de|from the|from|at the|in)\s*\S+(?: \S+)?)?"
+    r"(?:\s+(?:s'il vous plait|please|maintenant|now|directement|directly|merci))?$"
+)
+_NEGATION: Final = frozenset(
+    {"pas", "ne", "n'", "jamais", "not", "don't", "never", "without", "sans", "no"}
+)
+# the subjects that open a new clause before a request ("…, je veux", "…, I want")
+_CLAUSE_SUBJECTS: Final = frozenset({"je", "i", "on", "nous", "we"})
+_ZERO: Final = frozenset({"zero", "0", "le zero", "taper zero", "tapez zero", "zero please"})
+
+
+# a leading answer ("non, passez-moi quelqu'un", "no, get me a person") is not a
+# negation of the request that follows it
+_LEADING_ANSWER: Final = re.compile(
+    r"^(?:(?:no|non|nope|nah|nan|yes|oui|ouais|yeah|ok|well|uh|um|euh|heu|ben|bah|mais|"
+    r"alors|so|oh|ah)\s+)+"
+)
+
+
+def _person_request(joined: str) -> bool:
+    if _NOT_A_MACHINE.search(joined):
+        return True
+    lead = _LEADING_ANSWER.match(joined)
+    start = lead.end() if lead else 0
+    for pattern in _PERSON_REQUESTS:
+        for match in pattern.finditer(joined):
+            before = joined[start : max(start, match.start())].split()[-3:]
+            # a negation belongs to its own clause: "ça m'aide pas, je veux un conseiller"
+            # (a complaint, then the request) is read from the request's subject on
+            subjects = [i for i, w in enumerate(before) if w in _CLAUSE_SUBJECTS]
+            if subjects:
+                before = before[subjects[-1] :]
+            # "je ne veux pas parler à un agent", "j'ai déjà parlé à un agent": no request
+            if set(before) & _NEGATION or "deja" in before or before[-1:] in (["ai"], ["j'ai"]):
+                continue
+            return True
+    return False
+
+
+def _bare_person(segments: list[Segment]) -> bool:
+    """The person word with nothing but politeness or a yes/no: "un conseiller svp"."""
+    rest = [
+        w
+        for kind, phrase in segments
+        if kind not in ("filler", "polite", "thanks", "yes", "no", "sorry")
+        for w in phrase
+    ]
+    if not rest or set(rest) & _NEGATION:
+        return False
+    # "non je ne veux pas (parler à quelqu'un)": a refusal phrase that negates what follows
+    if any(k == "no" and set(p[1:]) & _NEGATION for k, p in segments):
+        return False
+    while len(rest) > 1 and rest[-1] in ("quoi", "hein", "la"):  # "un humain quoi"
+        rest.pop()
+    bare = " ".join(rest)
+    return bool(_BARE_PERSON.match(bare)) or bare in _ZERO
+
+
+# --- requests to repeat ---
+
+_REPEAT_FORM = (
+    r"(?:"
+    r"comment|quoi|hein|quoi donc|comment ca|pardon|sorry|what|huh|eh|again|come again|"
+    r"encore une fois|une nouvelle fois|encore|one more time|once more|once again|"
+    r"say again|say that again|say it again|repeat|repeat that|repeat it|"
+    r"(?:vous pouvez|pouvez vous|pourriez vous|tu peux|tu pourrais|est ce que vous pouvez|"
+    r"est ce que vous pourriez|can you|could you|would you|will you|can u|would you mind|"
+    r"vous voulez bien|voulez vous|voudriez vous|vous voudriez bien|tu veux bien|veux tu|"
+    r"veuillez|merci de|je peux vous demander de|i need you to|i'd like you to|"
+    r"do you mind)\s+"
+    r"(?:me\s+)?(?:le\s+|la\s+|les\s+|l'\s*)?(?:redire|repeter|repeat|repeating|"
+    r"say (?:that|it) again|dire a nouveau|reformuler|parler plus fort|parler moins vite|"
+    r"parler plus lentement|speak up|speak louder|speak (?:more )?slowly|say it slower|"
+    r"go slower)(?:\s+.*)?|"
+    r"(?:redites|redire|repeter|repeat|redis)(?:\s+.*)?|"
+    # "can you say the phone number again", "tell me the address again", "redites-moi
+    # l'adresse": saying a thing again is asking for the bot's last words
+    r"(?:(?:can|could|would|will) you\s+|please\s+)?(?:say|tell me|give me|read|run)"
+    r"(?:\s+\S+){1,5}\s+(?:again|one more time|once more)|"
+    r"(?:je|j')?\s*(?:n'ai|ai|n'|ne)?\s*(?:pas|rien)\s+(?:tres\s+|bien\s+|tout\s+)?"
+    # "j'ai pas noté (le numéro)": what was said did not reach the paper either
+    r"(?:compris|entendu|saisi|capte|suivi|note|ecrit|retenu|eu le temps de noter|"
+    r"pu noter|pu ecrire)(?:\s+(?:la reponse|ce que vous avez dit|"
+    r"votre reponse|ce que vous dites|ce que vous venez de dire|la fin|le debut|"
+    r"(?:le|la|les|l'|votre|vos|ce|cette)\s*\S+(?: \S+)?))?|"
+    r"je (?:ne )?vous (?:entends|entend|comprends|comprend) (?:pas|mal|plus)(?: tres)?(?: bien)?|"
+    r"je (?:ne )?(?:comprends|comprend) pas(?: bien| tout| tres bien)?|j'ai du mal a (?:vous )?"
+    r"(?:comprendre|entendre)|"
+    r"vous dites quoi|c'est a dire|"
+    # the bot's pace, as the reason to say it again: "vous parlez trop vite"
+    r"(?:vous parlez|vous allez|ca va|c'est|you're talking|you're speaking|you talk|"
+    r"you speak|you're going|that was)\s+(?:beaucoup\s+|un peu\s+|way\s+|a bit\s+|"
+    r"much\s+)?(?:trop|too) (?:vite|fast|quick|quickly|bas|quietly)|"
+    # what the bot said, asked back: "qu'est-ce que vous avez dit (pour l'heure)",
+    # "vous avez dit quelle heure", "à quelle heure vous avez dit", "c'était combien déjà"
+    # (the past tense points at the bot's last words; "à quelle heure ouvre la piscine"
+    # has no such verb and stays a question)
+    r"(?:vous avez dit|vous venez de dire|vous disiez|tu as dit|t'as dit|avez vous dit|"
+    r"vous m'avez dit|vous m'avez demande|vous me demandez|vous demandiez|"
+    r"vous me demandiez|vous avez demande)\s+"
+    r"(?:quoi|quel|quelle|quels|quelles|combien|ou|quand|qui|que|qu'\S+|a quelle)(?:\s+.*)?|"
+    r"(?:qu'est ce que|qu'est ce qu'|qu'|quoi|qu'est ce que c'est que ce que)\s*"
+    r"(?:vous avez dit|vous venez de dire|vous disiez|avez vous dit|tu as dit|t'as dit)"
+    r"(?:\s+(?:pour|sur|a propos|au sujet)\s+.*)?|"
+    r"(?:a\s+|pour\s+|de\s+)?(?:quel|quelle|quels|quelles|combien|ou|quand|qui|quoi|comment)"
+    r"(?:\s+\S+){0,3}\s+(?:vous avez dit|avez vous dit|vous venez de dire|vous disiez|"
+    r"tu as dit|t'as dit|c'etait(?: deja)?|c'etait quoi)(?:\s+deja)?|"
+    r"c'etait\s+(?:a\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou|qui)"
+    r"(?:\s+\S+){0,3}|"
+    r"(?:le|la|les|l')\s*\S+(?: \S+)?\s+(?:c'etait|vous avez dit|vous disiez)\s+"
+    r"(?:a\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou)(?:\s+deja)?|"
+    r"you said (?:what|when|where|how much|which)(?:\s+.*)?|"
+    r"qu'est ce que vous dites|vous disiez|comment vous dites|c'etait quoi|ca a coupe|"
+    r"ca coupe|vous avez coupe|plus fort|moins vite|plus lentement|doucement|"
+    r"i (?:didn't|did not|don't|can't|couldn't|could not) (?:quite )?(?:catch|get|hear|"
+    r"understand|follow)(?: (?:that|it|you|what you said|the answer|your answer|all of that|"
+    r"(?:the|your) \S+(?: \S+)?))?"
+    r"(?: very)?|"
+    r"i missed (?:that|it|what you said|(?:the|your) \S+(?: \S+)?)|"
+    r"i'm not sure i (?:got|caught) (?:that|it)|"
+    r"what (?:did you say|was that|did you just say|was it)(?: again)?|"
+    # what the bot said, asked back: "what time did you say", "did you say nine",
+    # "what was the number again" (the past tense points at the bot's last words:
+    # "what time does the pool open" has no such verb and stays a question)
+    r"(?:(?:what|when|where|which|who|how much|how many|how long)(?:\s+\S+){0,3}\s+)?"
+    r"did you (?:just )?say(?:\s+.*)?|"
+    r"(?:what|when|where|which|how much|how many)(?:\s+\S+){0,3}\s+(?:was|were)"
+    r"(?:\s+\S+){0,3}\s+again|"
+    r"slower|louder|more slowly|speak up|"
+    r"(?:you're|you are|it's|the line is|you keep|you keep on) breaking up(?: (?:there|"
+    r"a bit|again))?|"
+    r"(?:you|it|the line) (?:cut|broke|went|dropped) (?:out|up|off)(?: (?:there|a bit|for a "
+    r"(?:second|moment)|again))?|ca a coupe la|vous avez coupe la|"
+    r"i can't hear you(?: very)?|i can barely hear you|the line (?:is bad|cut out)"
+    r")"
+)
+# one form or a few in a row: "ça a coupé, vous pouvez répéter ?"
+_REPEAT_FULL: Final = re.compile(rf"^{_REPEAT_FORM}(?: {_REPEAT_FORM})*$")
+
+
+def _repeat(segments: list[Segment]) -> bool:
+    """A repeat form and nothing else (politeness, a leading yes/no, an excuse allowed)."""
+    core = [(k, p) for k, p in segments if k not in ("filler", "polite", "thanks", "sorry")]
+    while core and core[0][0] in ("yes", "no"):  # "non, j'ai pas compris"
+        core.pop(0)
+    rest = " ".join(w for _, phrase in core for w in phrase)
+    if rest in _BARE_REPEAT and any(k in ("yes", "no", "thanks") for k, _ in segments):
+        return False  # a tag after an answer or thanks: "ok merci hein", "non mais quoi"
+    return bool(rest) and bool(_REPEAT_FULL.match(rest))
+
+
+# the interjections that ask again alone ("hein ?", "quoi ?"), and end a sentence as a tag
+_BARE_REPEAT: Final = frozenset({"hein", "quoi", "eh", "huh", "comment", "what"})
+
+
+# --- the language: "English please", "en français s'il vous plaît", "do you speak English" ---
+
+_LANG_NAMES: Final[dict[str, Lang]] = {
+    "english": "en",
+    "anglais": "en",
+    "l'anglais": "en",
+    "french": "fr",
+    "francais": "fr",
+}
+_LANG_WORDS: Final = _wordset(
+    """
+    en in the le l' speak speaks speaking parle parlez parler parles talk do does can could
+    we i you vous tu on nous is there someone anyone somebody anybody quelqu'un qui who that
+    est ce que qu'est language langue prefer prefere would like want veux i'd this it
+    voudrais voudrait continue continuer switch change changer passer pourrait peut peux
+    pouvez understand comprends comprend comprenez only seulement juste un une a an
+    any speaker person personne possible ok d'accord yes oui non no go on je ne n' pas
+    have has got il y avez
+    don't not can't cannot
+    qu'on qu'il c'est de pouvons parlons pourrions pourriez est-ce to rather instead plutot
+    mieux guys let's lets into over it's possible give get find me put through bien tres
+    well very really
+    faire ca cela comme do carry conversation suite reste
+    plus facile simple pratique pour moi easier simpler for better
+    """
+)
+_LANG_NEGATION: Final = frozenset({"pas", "ne", "n'", "don't", "not", "can't", "cannot"})
+
+
+def language_choice(text: str, lang: Lang = "fr") -> Lang | None:
+    """The language a caller asks for ("English please" → en, "je ne parle pas anglais"
+    → fr), or None when the sentence is not a choice of language ("is the form in
+    English?" asks about a form)."""
+    tokens = [
+        t
+        for kind, phrase in _segments(words(text, lang))
+        if kind not in ("filler", "polite", "thanks", "sorry", "presence")
+        for t in phrase
+    ]
+    named = {_LANG_NAMES[t] for t in tokens if t in _LANG_NAMES}
+    if len(named) != 1 or any(t not in _LANG_WORDS and t not in _LANG_NAMES for t in tokens):
+        return None
+    chosen = named.pop()
+    if set(tokens) & _LANG_NEGATION:  # "I don't speak French": the other one
+        return "fr" if chosen == "en" else "en"
+    return chosen
+
+
+# --- a farewell after a question ---
+
+
+def ends_with_farewell(text: str, lang: Lang = "fr") -> bool:
+    """The sentence ends with a farewell, politeness and thanks aside ("quels sont les
+    horaires de la piscine, merci, au revoir"): a caller who asks, then means to leave.
+    The dialog answers such a question, then ends the call."""
+    segments = _segments(words(text, lang))
+    closing = [k for k, _ in segments if k not in ("filler", "polite", "thanks")]
+    return bool(closing) and closing[-1] == "farewell"
+
+
+# --- the words the classifier knows, read as themselves ---
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    """Every word of the lists and of the request forms: such a word is never read as a
+    near phrase word ("entends" is the verb of a repeat form, not "entendu")."""
+    listed = {w for _, phrases in _CLASSES for phrase in phrases for w in phrase}
+    listed |= STOP | PERSON_WORDS | ACCEPT | CLOSING | COMPLAINT | PLAN | _LANG_WORDS
+    listed |= set(_LANG_NAMES)
+    sources = [_REPEAT_FORM, _PERSON_NOUN, _NOT_A_MACHINE.pattern, _BARE_PERSON.pattern]
+    sources += [pattern.pattern for pattern in _PERSON_REQUESTS]
+    for source in sources:
+        listed |= set(re.findall(r"[a-z']{2,}", re.sub(r"\\[a-zA-Z]", " ", source)))
+    return frozenset(listed)
+
+
+# --- the decision ---
+
+
+def classify(text: str, lang: Lang, context: IntentContext) -> Intent:
+    """The caller's intent in one transcript, read whole (see the module's docstring)."""
+    tokens = words(text, lang)
+    if not tokens:
+        return "empty"
+    if tokens == ("we",):
+        return "yes"  # French "oui" heard by an English recogniser
+    segments = _segments(tokens)
+    if context != "greeting":
+        # "salut" greets at the start of a call, and takes leave later on ("allez salut")
+        segments = [("farewell", p) if p == ("salut",) else (k, p) for k, p in segments]
+        segments = _without_stray_word(segments)
+    kinds = {kind for kind, _ in segments}
+    content = [phrase[0] for kind, phrase in segments if kind == "content"]
+    # the sentence without what never carries the intent
+    core = [(k, p) for k, p in segments if k not in ("filler", "polite", "thanks")]
+    leads_yes = bool(core) and core[0][0] == "yes"
+    leads_no = bool(core) and core[0][0] == "no"
+
+    if language_choice(text, lang) is not None:
+        return "language"
+    if _person_request(" ".join(tokens)) or _bare_person(segments):
+        # "oui, un conseiller s'il vous plaît" accepts the offer (both hand the call over)
+        if leads_yes and context == "after_offer":
+            return "yes"
+        return "person"
+    if _repeat(segments):
+        return "repeat"
+    offered = context == "after_offer"
+    if offered and leads_no and "person" in kinds and all(w in _TALK for w in content):
+        return "no"  # "no, I don't want to talk to anyone": refuses the offered person
+    if content:
+        # giving up or a plan, and nothing else of substance: "tant pis, je rappellerai"
+        declines = leads_no or "resign" in kinds or (bool(core) and core[0][0] == "settled")
+        plan = bool(set(tokens) & PLAN)
+        closing = all(w in CLOSING or w in COMPLAINT for w in content) and (declines or plan)
+        if closing and "farewell" in kinds:
+            return "goodbye"  # "tant pis, je rappellerai, au revoir", "OK I'll try online, bye"
+        if leads_yes and context == "after_confirm":
+            return "yes"  # "oui, c'est pour le passeport": confirms, restating the topic
+        if leads_yes and context == "after_offer" and all(_accepts(w) for w in content):
+            return "yes"  # "oui, rappelez-moi au 06 12 34 56 78"
+        if closing and context != "greeting":
+            # "non, je rappellerai plus tard", "tant pis, je verrai", "ok I'll try online"
+            return "no"
+        return "question"
+    if context == "after_offer" and not core and _PLEASE & {p for _, p in segments}:
+        return "yes"  # "s'il vous plaît" to "shall I put you through?"
+    # "oui bonjour", "yes hello": the "yes?" of answering a phone, to the greeting
+    # ("allô oui"); a "oui" alone stays a yes
+    greeted = any(p in _GREETINGS for _, p in segments)
+    if (
+        context == "greeting"
+        and core
+        and greeted
+        and all(k in ("yes", "presence") for k, _ in core)
+    ):
+        return "empty"
+    return _short_answer(core, kinds, context, leads_no)
+
+
+# the greeting words: with a "oui" at the start of a call, nothing said yet
+_GREETINGS: Final = _phrases(
+    "bonjour", "bonsoir", "salut", "hi", "hey", "hello", "good morning", "good afternoon",
+    "good evening", "allo",
+)  # fmt: skip
+
+
+def _short_answer(
+    core: list[Segment], kinds: set[str], context: IntentContext, leads_no: bool
+) -> Intent:
+    """A sentence with nothing of substance: goodbye, yes, no, or nothing at all."""
+    if "farewell" in kinds:
+        return "goodbye"
+    if "thats_all" in kinds:
+        return "no" if leads_no else "goodbye"
+    if "announce" in kinds:  # "j'ai une autre question"
+        return "no" if context in ("after_offer", "after_confirm") else "yes"
+    if "thats_it" in kinds and context not in ("after_confirm", "after_offer"):
+        return "no" if leads_no else "goodbye"
+    last: Intent | None = None  # the last one said: "oui… non, c'est bon"
+    for kind, _ in core:
+        if kind in ("yes", "no", "resign"):
+            last = "yes" if kind == "yes" else "no"
+        elif kind in ("settled", "thats_it"):  # "c'est bon": confirms, or declines an offer
+            last = "yes" if context == "after_confirm" else "no"
+    if last is not None:
+        return last
+    if "presence" in kinds:  # "allô ?" before anything was said is nothing; later, a lost line
+        return "empty" if context == "greeting" else "repeat"
+    if "sorry" in kinds:  # "pardon ?"
+        return "repeat"
+    if "thanks" in kinds:  # "merci" alone: polite, never a reason to hang up at once
+        return "empty" if context == "greeting" else "no"
+    return "empty"
+
+
+# the verbs of talking that a refusal of a person carries along
+_TALK: Final = frozenset({"talk", "speak", "chat", "parler", "discuter", "causer"})
+_PLEASE: Final = frozenset({("please",), ("s'il", "vous", "plait")})
+
+# what a stray word may follow: thanks, politeness, a farewell, an assent
+_FORMULAS: Final = frozenset({"thanks", "polite", "farewell", "settled", "yes", "thats_all"})
+# a possessive before a form of address: "merci ma belle", "thanks my friend"
+_VOCATIVE: Final = frozenset({"ma", "mon", "my"})
+
+
+def _without_stray_word(segments: list[Segment]) -> list[Segment]:
+    """The one unknown word said after thanks or a farewell, read as a filler: a form of
+    address, an interjection or a recogniser's slip ("merci ma belle au revoir", "thanks
+    love, bye", "ok merci hein"). A topic comes first ("passeport, merci"), after a "no"
+    ("non, passeport"), or with an article ("merci, et la piscine ?"): it stays content,
+    and so does a second unknown word."""
+    content = [i for i, (kind, _) in enumerate(segments) if kind == "content"]
+    if len(content) != 1:
+        return segments
+    i = content[0]
+    if not segments[i][1][0].replace("'", "").isalpha():
+        return segments
+    j = i - 1
+    while j >= 0 and segments[j][1] in {(w,) for w in _VOCATIVE}:
+        j -= 1
+    if j < 0 or segments[j][0] not in _FORMULAS:
+        return segments
+    return [*segments[:i], ("filler", segments[i][1]), *segments[i + 1 :]]
+
+
+def _accepts(word: str) -> bool:
+    return word in ACCEPT or word.isdigit()
