@@ -135,6 +135,9 @@ class AnswerFrame(DataFrame):
     # the service that handles the topic: who to hand the caller to (a hint even
     # when the answer abstained)
     service: str | None = None
+    # the card is only put to the caller ("Vous parlez bien de … ?"); when they say yes,
+    # another AnswerFrame, not to confirm, follows for the turn that gives the answer
+    to_confirm: bool = False
 
 
 # --- control ---

@@ -95,6 +95,16 @@ class ConversationRecorder:
         )
 
     def answered_from(self, frame: AnswerFrame) -> None:
+        if frame.to_confirm:
+            # only put to the caller: answered (and recorded) when they say yes
+            log.info(
+                "call %s: turn %d asks to confirm card %s (%.2f)",
+                self.call_id,
+                frame.turn,
+                frame.card_id,
+                frame.confidence,
+            )
+            return
         self._answers[frame.turn] = frame
         if frame.abstained or frame.card_id is None:
             log.info("call %s: turn %d has no reliable answer", self.call_id, frame.turn)

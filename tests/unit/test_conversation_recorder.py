@@ -5,6 +5,7 @@ card proposed with its title and service, the abstentions. Real store and bus.""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from guichet.bus import InMemoryBus
@@ -80,4 +81,47 @@ async def test_turns_cards_and_abstentions_reach_the_case_and_the_bus(tmp_path: 
     assert stored.case.topic_title == "Demander un passeport"
     assert stored.case.service == "etat-civil"
     assert stored.case.language == "en"  # the last language heard
+    store.close()
+
+
+async def test_a_card_only_put_to_the_caller_is_recorded_once_they_say_yes(
+    tmp_path: Path,
+) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    cases = CaseRepository(store)
+    case = await cases.open_case(call_id=None, caller_number=None, language="fr")
+    recorder = ConversationRecorder(
+        call_id="c1", case_id=case.id, cases=cases, bus=InMemoryBus(), services={"etat-civil"}
+    )
+    writer = asyncio.ensure_future(recorder.writer.run())
+    band = AnswerFrame(
+        turn=1,
+        card_id="passeport-demande",
+        abstained=False,
+        confidence=0.65,
+        retrieval_ms=12.0,
+        reply_text="Vous parlez bien de : Demander un passeport ?",
+        title="Demander un passeport",
+        service="etat-civil",
+        to_confirm=True,
+    )
+    recorder.transcribed(TranscriptionFrame("Il me faut un papier pour voyager", "fr", turn=1))
+    recorder.answered_from(band)
+    recorder.said(SpeakFrame(band.reply_text, "fr", turn=1))
+    assert recorder.answered == 0  # a question to the caller, not an answer
+    recorder.transcribed(TranscriptionFrame("Oui", "fr", turn=2))
+    recorder.answered_from(replace(band, turn=2, reply_text="Sur rendez-vous…", to_confirm=False))
+    recorder.said(SpeakFrame("Sur rendez-vous…", "fr", turn=2))
+    recorder.writer.finish()
+    await asyncio.wait_for(writer, WITHIN_S)
+
+    assert recorder.answered == 1
+    stored = await cases.get_case(case.id)
+    assert [(t.speaker, t.card_id) for t in stored.turns] == [
+        ("caller", None),
+        ("bot", None),
+        ("caller", None),
+        ("bot", "passeport-demande"),
+    ]
+    assert [p.card_id for p in stored.proposals] == ["passeport-demande"]
     store.close()

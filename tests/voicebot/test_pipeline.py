@@ -226,6 +226,53 @@ async def test_an_abstention_carries_the_service_hint(config: VoicebotConfig) ->
         engines.close()
 
 
+class BandKnowledge:
+    """Every question falls in the confirm band of one card."""
+
+    def answer(self, question: str, lang: str) -> SimpleAnswer:
+        return SimpleAnswer(
+            False,
+            "passeport-demande",
+            0.65,
+            "Le passeport se demande sur rendez-vous.",
+            "la demande de passeport",
+            "etat-civil",
+            "fr",
+            to_confirm=True,
+        )
+
+
+async def test_a_card_to_confirm_is_answered_only_when_the_caller_says_yes(
+    config: VoicebotConfig,
+) -> None:
+    engines = FakeEngines(FakeAsr(["Il me faut un papier pour voyager", "Oui"]))
+    pipe = VoicebotPipeline.voicebot(
+        engines, BandKnowledge(), config, sample_rate=RATE, greet=False, paced=False
+    )
+    try:
+        async with pipe:
+            await feed(pipe, speech(0.8) + silence(0.6))
+            assert await pipe.wait_for(lambda ev: any(isinstance(f, AnswerFrame) for f in ev), 5)
+            assert await pipe.wait_for(
+                lambda ev: any(isinstance(f, BotStoppedSpeakingFrame) for f in ev), 5
+            )
+            put = pipe.of_type(AnswerFrame)
+            assert [(a.card_id, a.to_confirm) for a in put] == [("passeport-demande", True)]
+            assert any(f.text.startswith("Vous parlez bien de") for f in pipe.of_type(SpeakFrame))
+            # after the resume window (the bot's question was heard), the caller says yes
+            await feed(pipe, silence(1.0) + speech(0.5) + silence(0.6))
+            assert await pipe.wait_for(
+                lambda ev: sum(isinstance(f, AnswerFrame) for f in ev) == 2, 5
+            )
+            given = pipe.of_type(AnswerFrame)[1]
+            # the answer turn carries the card, no longer to confirm, with what is said
+            assert (given.card_id, given.to_confirm) == ("passeport-demande", False)
+            assert given.turn > put[0].turn
+            assert given.reply_text.startswith("Le passeport se demande")
+    finally:
+        engines.close()
+
+
 async def test_caller_resuming_after_a_short_pause_is_one_turn(config: VoicebotConfig) -> None:
     engines = FakeEngines(FakeAsr(["Quels sont les", "Quels sont les horaires ?"]))
     try:

@@ -80,6 +80,8 @@ class DialogStage(Stage):
         self._turn = 0
         self._snapshots: dict[int, DialogState] = {}
         self._lookup: asyncio.Task[None] | None = None
+        # the card put to the caller for confirmation, until the dialog answers from it
+        self._confirming: AnswerFrame | None = None
 
     async def start(self) -> None:
         if self.greet:
@@ -129,6 +131,13 @@ class DialogStage(Stage):
         turn = self._turn if turn is None else turn
         for action in actions:
             if isinstance(action, Say):
+                confirmed = self._confirming
+                if action.kind == "answer" and confirmed and confirmed.card_id == action.card_id:
+                    # the caller said yes to "Vous parlez bien de … ?": answered now
+                    self._confirming = None
+                    self.push(
+                        replace(confirmed, turn=turn, reply_text=action.text, to_confirm=False)
+                    )
                 self.push(SpeakFrame(action.text, action.lang, turn=turn))
             elif isinstance(action, Lookup):
                 self._lookup = self.spawn(self._look_up(action, turn), f"kb{turn}")
@@ -169,16 +178,17 @@ class DialogStage(Stage):
         event: Event = KnowledgeResult(lookup.question, answer, lookup.lang)
         actions = self.dialog.handle(event)
         reply = " ".join(a.text for a in actions if isinstance(a, Say))
-        self.push(
-            AnswerFrame(
-                turn=turn,
-                card_id=None if answer.abstained else answer.card_id,
-                abstained=answer.abstained,
-                confidence=float(answer.confidence),
-                retrieval_ms=retrieval_ms,
-                reply_text=reply,
-                title=None if answer.abstained else answer.title,
-                service=answer.service,
-            )
+        found = AnswerFrame(
+            turn=turn,
+            card_id=None if answer.abstained else answer.card_id,
+            abstained=answer.abstained,
+            confidence=float(answer.confidence),
+            retrieval_ms=retrieval_ms,
+            reply_text=reply,
+            title=None if answer.abstained else answer.title,
+            service=answer.service,
+            to_confirm=not answer.abstained and bool(getattr(answer, "to_confirm", False)),
         )
+        self._confirming = found if found.to_confirm else None
+        self.push(found)
         self._act(actions, turn)
