@@ -72,16 +72,15 @@ def text_figures(
     kb: KnowledgeBase, items: list[EvalItem], kind_of: dict[str, str]
 ) -> dict[str, Any]:
     result = evaluate(kb, items)
+    # the right rate per kind of question, and the time of one answer, in one more pass
     per_kind: dict[str, Counter[str]] = {}
+    started = time.perf_counter()
     for item in items:
         answer = kb.answer(item.q, item.lang)
         counter = per_kind.setdefault(kind_of.get(item.q, "") or "-", Counter())
         counter["n"] += 1
         right = answer.abstained if item.expect is None else answer.card_id == item.expect
         counter["right"] += right
-    started = time.perf_counter()
-    for item in items:
-        kb.answer(item.q, item.lang)
     per_question_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
     return {
         "by_lang": result.by_lang,

@@ -63,9 +63,10 @@ async def test_a_cancelled_owner_closes_every_task_it_owns() -> None:
 async def test_a_new_cancellation_of_the_owner_still_propagates() -> None:
     """Not swallowed: a cancel that comes while the owner waits for its helper (one
     that takes its time to stop) is the owner's own, and is raised."""
-    stopping, release = asyncio.Event(), asyncio.Event()
+    running, stopping, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     async def slow_to_stop() -> None:
+        running.set()
         try:
             await forever()
         finally:
@@ -73,7 +74,7 @@ async def test_a_new_cancellation_of_the_owner_still_propagates() -> None:
             await release.wait()
 
     helper = asyncio.ensure_future(slow_to_stop())
-    await asyncio.sleep(0)  # the helper starts (a turn of the loop, not a time)
+    await asyncio.wait_for(running.wait(), WITHIN_S)
     owner = asyncio.ensure_future(cancel_and_wait(helper))
     await asyncio.wait_for(stopping.wait(), WITHIN_S)
     owner.cancel()
