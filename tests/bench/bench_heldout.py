@@ -8,7 +8,9 @@ Two sets, never used to fit or tune anything (see tests/heldout/README.md):
 - the demo commune's ``test`` split (``knowledge/demo/eval.jsonl``: the calibration
   shipped was fitted on its ``fit`` split only);
 - the second commune (``tests/heldout/commune``): its own cards and questions, written
-  blind by another author.
+  blind by another author;
+- the third commune (``tests/heldout/commune3``): the same, by a third author, written
+  after the second commune's figures were known (text only).
 
 Text: each question goes through ``KnowledgeBase.answer`` (what the calls use), with the
 default calibration. Figures per language: answered-correct (of in-scope questions),
@@ -48,6 +50,7 @@ from tests.support.machine import machine  # noqa: E402
 DEMO_CARDS = ROOT / "knowledge" / "demo" / "cards"
 DEMO_EVAL = ROOT / "knowledge" / "demo" / "eval.jsonl"
 HELDOUT = ROOT / "tests" / "heldout" / "commune"
+THIRD = ROOT / "tests" / "heldout" / "commune3"
 
 
 def build_kb(cards: Path, index: Path) -> KnowledgeBase:
@@ -165,6 +168,10 @@ async def main() -> None:
     second = build_kb(HELDOUT / "cards", work / "second")
     second_items = read_questions(heldout_questions, need_expect=True)
     report["second_commune"] = text_figures(second, second_items, kinds(heldout_questions))
+    third_questions = THIRD / "questions.jsonl"
+    third = build_kb(THIRD / "cards", work / "third")
+    third_items = read_questions(third_questions, need_expect=True)
+    report["third_commune"] = text_figures(third, third_items, kinds(third_questions))
     if args.voice:
         report["second_commune_voice"] = await voice_figures(
             work / "second", second_items, args.limit
@@ -175,6 +182,8 @@ async def main() -> None:
         "demo_test_split": report["demo_test_split"]["by_lang"],
         "second_commune": report["second_commune"]["by_lang"],
         "second_commune_by_kind": report["second_commune"]["right_by_kind"],
+        "third_commune": report["third_commune"]["by_lang"],
+        "third_commune_by_kind": report["third_commune"]["right_by_kind"],
     }
     if args.voice:
         summary["second_commune_voice"] = report["second_commune_voice"]["by_lang"]
