@@ -1,83 +1,90 @@
-"""The web app shell. Every route needs authentication; later issues add the
-softphone, live assist, case files, the wallboard and the chat widget.
+"""The web app: one router per feature folder, assembled behind one session check.
 
-``/api/events`` (websocket) is the live feed of the wallboard and the softphone:
-after the handshake (Basic authentication, like every route; refused with HTTP 401
-before the websocket is accepted), the server sends one JSON text message per
-event, :meth:`guichet.events.Event.to_json`: first a ``snapshot`` (calls in
-progress, queues, agents), then every change (``call.*``, ``queue.*``,
-``agent.changed``). A browser that falls behind is sent a fresh ``snapshot``
-instead of the changes it missed; it replaces what it shows. The server reads, but
-ignores, what the browser sends. Closed with 1013 (try again later) when this
-process has no event bus.
-"""
+Every request goes through :class:`agent_softphone.auth.SessionMiddleware` (the
+session resolved once, CSRF on every state-changing request, same origin for
+websockets); every route says who may use it with
+:func:`agent_softphone.access.require`, and ``tests/web/test_access_grid.py`` fails
+for a route that has no rule. Features: ``auth`` (log in/out, ``/api/me``), the live
+feed ``/api/events`` (:mod:`agent_softphone.feed`), then the desk's folders
+(``sip``, ``desk``, ``assist``, ``cases``), each exposing ``router(state)``."""
 
-import contextlib
-import json
-import secrets
-from dataclasses import dataclass
+from __future__ import annotations
+
+from collections.abc import Callable
 from html import escape
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, WebSocket, WebSocketDisconnect, status
-from fastapi.responses import HTMLResponse
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
-from starlette.websockets import WebSocketState
 
-from guichet.bus import EventBus, EventStream
-from guichet.store import Store
+from agent_softphone import assist, auth, cases, desk, feed, sip, webcall
+from agent_softphone import chat as chat_feature  # W1
+from agent_softphone import experts as experts_feature  # E1
+from agent_softphone import kpis as kpis_feature  # E4
+from agent_softphone import supervision as supervision_feature  # E3
+from agent_softphone import wallboard as wallboard_feature  # E2
+from agent_softphone.access import Principal, current_session, require
+from agent_softphone.auth import SessionMiddleware
+from agent_softphone.state import AppState
+from guichet.accounts import WebSessions
 from guichet.store.models import Call
-from guichet.tasks import until_first_ends
 
-ADMIN_USER = "admin"
+__all__ = ["AppState", "create_app"]
+
+Feature = Callable[[AppState], APIRouter]
 
 
-@dataclass
-class AppState:
-    store: Store
-    admin_password: str
-    health: dict[str, Any]  # filled by ``guichet up``: asterisk, controller
-    bus: EventBus | None = None  # given by ``guichet up``: the live events
+def features() -> list[Feature]:
+    """The routers, one per feature folder (each imports AppState from
+    ``agent_softphone.state``, never from this module: no import cycle)."""
+    return [
+        auth.router,
+        feed.router,
+        sip.router,
+        desk.router,
+        assist.router,
+        cases.router,
+        experts_feature.router,
+        supervision_feature.router,
+        wallboard_feature.router,
+        kpis_feature.router,
+        webcall.router,
+        chat_feature.router,
+        shell_router,
+    ]
 
 
 def create_app(state: AppState) -> FastAPI:
-    basic = HTTPBasic(realm="Guichet")
+    app = FastAPI(title="Guichet", docs_url=None, redoc_url=None, openapi_url=None)
+    for feature in features():
+        app.include_router(feature(state))
+    sessions = WebSessions(state.store, idle=state.session_idle, lifetime=state.session_lifetime)
+    app.add_middleware(SessionMiddleware, sessions=sessions)
+    # outermost: the chat's cross-origin calls are answered (or refused) before the session
+    app.add_middleware(chat_feature.ChatCorsMiddleware, origins=state.settings.web_chat_origins)
+    return app
 
-    def user(credentials: Annotated[HTTPBasicCredentials, Depends(basic)]) -> str:
-        good_user = secrets.compare_digest(credentials.username.encode(), ADMIN_USER.encode())
-        good_pass = secrets.compare_digest(
-            credentials.password.encode(), state.admin_password.encode()
-        )
-        if not (good_user and good_pass):
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "wrong user or password",
-                headers={"WWW-Authenticate": 'Basic realm="Guichet"'},
-            )
-        return credentials.username
 
-    # one app-wide dependency: no route can be added without authentication (the
-    # websocket routes included: HTTPBasic reads the handshake's headers)
-    app = FastAPI(
-        title="Guichet",
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-        dependencies=[Depends(user)],
-    )
+def shell_router(state: AppState) -> APIRouter:
+    """What the app had before the desk: health, the last calls, the home page."""
+    api = APIRouter()
 
     def call_counts() -> dict[str, int]:
         with state.store.session() as session:
             rows = session.execute(select(Call.state, func.count()).group_by(Call.state))
             return {str(s): int(n) for s, n in rows}
 
-    @app.get("/api/health")
-    def health() -> dict[str, Any]:
+    @api.get("/api/health")
+    def health(
+        _who: Annotated[Principal, Depends(require("supervisor", "admin"))],
+    ) -> dict[str, Any]:
         return {"status": "ok", **state.health, "calls": call_counts()}
 
-    @app.get("/api/calls")
-    def calls(limit: int = 50) -> list[dict[str, Any]]:
+    @api.get("/api/calls")
+    def calls(
+        _who: Annotated[Principal, Depends(require("supervisor", "admin"))], limit: int = 50
+    ) -> list[dict[str, Any]]:
         with state.store.session() as session:
             rows = session.scalars(select(Call).order_by(Call.started_at.desc()).limit(limit))
             return [
@@ -91,55 +98,23 @@ def create_app(state: AppState) -> FastAPI:
                 for c in rows
             ]
 
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> str:
+    @api.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        # the one page a browser opens first: anonymous goes to the login page
+        session = current_session(request)
+        if session is None:
+            return RedirectResponse("/login", status_code=303)
+        who = Principal.of(session.account)
         counts = call_counts()
         items = "".join(
             f"<li>{escape(k)}: {escape(str(v))}</li>" for k, v in {**state.health}.items()
         )
         calls_html = "".join(f"<li>{escape(k)}: {n}</li>" for k, n in sorted(counts.items()))
-        return (
-            "<!doctype html><html lang=fr><meta charset=utf-8><title>Guichet</title>"
-            "<h1>Guichet</h1><h2>Services</h2><ul>"
-            f"{items}</ul><h2>Appels</h2><ul>{calls_html or '<li>aucun</li>'}</ul></html>"
+        return HTMLResponse(
+            f"<!doctype html><html lang={who.language}><meta charset=utf-8><title>Guichet</title>"
+            f"<h1>Guichet</h1><p>{escape(who.display_name)} ({escape(who.role)})</p>"
+            f"<h2>Services</h2><ul>{items}</ul>"
+            f"<h2>Appels</h2><ul>{calls_html or '<li>aucun</li>'}</ul></html>"
         )
 
-    @app.websocket("/api/events")
-    async def events(websocket: WebSocket) -> None:
-        await websocket.accept()
-        bus = state.bus
-        if bus is None:
-            await websocket.close(status.WS_1013_TRY_AGAIN_LATER, "no event bus")
-            return
-        async with bus.subscribe(snapshot=True) as stream:
-            try:
-                await until_first_ends(
-                    _send_events(websocket, stream), _read_until_closed(websocket)
-                )
-            finally:
-                await _close(websocket)
-
-    return app
-
-
-async def _send_events(websocket: WebSocket, stream: EventStream) -> None:
-    try:
-        async for event in stream:
-            await websocket.send_text(json.dumps(event.to_json(), ensure_ascii=False))
-    except WebSocketDisconnect:
-        return  # the browser went away while we wrote: the reader ends too
-
-
-async def _read_until_closed(websocket: WebSocket) -> None:
-    """Nothing a browser sends is acted on; reading is how its close is seen."""
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass
-
-
-async def _close(websocket: WebSocket) -> None:
-    if websocket.application_state is not WebSocketState.CONNECTED:
-        return
-    if websocket.client_state is WebSocketState.DISCONNECTED:
-        return  # the browser closed first: its close frame was answered already
-    with contextlib.suppress(WebSocketDisconnect):  # it closed at the same moment
-        await websocket.close()
+    return api

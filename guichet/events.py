@@ -28,6 +28,8 @@ __all__ = [
     "AgentRingNoAnswer",
     "AgentState",
     "AgentView",
+    "AssistLine",
+    "AssistSuggested",
     "CallAnswered",
     "CallEnded",
     "CallEscalated",
@@ -36,9 +38,20 @@ __all__ = [
     "CallRouted",
     "CallStarted",
     "CallTransferred",
+    "CallbackAttempted",
     "CallbackBooked",
+    "CallbackDialing",
     "CallerView",
     "CardProposed",
+    "CaseOffered",
+    "CaseWrappedUp",
+    "ChatEnded",
+    "ChatEvent",
+    "ChatTaken",
+    "ChatWaiting",
+    "ClosureAdded",
+    "ClosureRemoved",
+    "DeskStateChanged",
     "Event",
     "HandedOver",
     "LanguageChanged",
@@ -55,8 +68,12 @@ __all__ = [
     "QueueView",
     "QueuesSynced",
     "QueuesUnsynced",
+    "RoutingModeChanged",
     "Snapshot",
     "Speaker",
+    "SuggestedCard",
+    "SupervisionChanged",
+    "TriedCard",
     "TurnTranscribed",
 ]
 
@@ -385,6 +402,7 @@ class AgentConnected(QueueEvent):
     member: str
     member_name: str = ""
     agent_channel: str = ""
+    agent_unique_id: str = ""  # the agent leg's channel id (AMI DestUniqueid)
     wait_s: float | None = None
 
 
@@ -422,6 +440,230 @@ class QueuesUnsynced(Event):
     """The AMI connection is down: the queue state is stale until the next sync."""
 
     type: ClassVar[str] = "queue.unsynced"
+
+
+# --- desk: agent states (D3) ------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeskStateChanged(Event):
+    """A desk account's state, as its page set it (or the server: the wrap-up timer,
+    the tab closed): available | paused | wrapup | logged_out. ``until``: when a
+    wrap-up ends by itself."""
+
+    type: ClassVar[str] = "desk.state_changed"
+    username: str
+    state: str
+    reason: str = ""
+    until: dt.datetime | None = None
+    queues: tuple[str, ...] = ()
+
+
+# --- live assist (D4) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssistLine(CallEvent):
+    """A line of an agent call's live transcript, both legs heard apart (``agent``:
+    the desk account's username). An interim text (``final`` False) during a long
+    utterance shares ``seq`` with the final text that replaces it. ``speech_end_at``:
+    when the speaker stopped, as the server heard it (final lines; measurements)."""
+
+    type: ClassVar[str] = "call.assist_line"
+    agent: str
+    speaker: Speaker
+    text: str
+    final: bool
+    seq: int
+    started_at: dt.datetime
+    speech_end_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SuggestedCard:
+    """One card suggested to the agent: its calibrated ``confidence``, ``why`` it
+    matched (terms, the card question it is near), ``answer`` to read out."""
+
+    card_id: str
+    title: str
+    confidence: float
+    why: str
+    answer: str
+    service: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssistSuggested(CallEvent):
+    """Up to three cards for the caller's words so far (``query``); ``reliable`` False:
+    none reaches the operating point (the page says "no reliable card")."""
+
+    type: ClassVar[str] = "call.assist_suggested"
+    agent: str
+    query: str
+    cards: tuple[SuggestedCard, ...]
+    reliable: bool
+    for_seq: int
+
+
+# --- desk: the case on ring and its wrap-up (D5) ------------------------------------
+
+
+@dataclass(frozen=True)
+class TriedCard:
+    """A card the voicebot proposed on the case (what was already tried)."""
+
+    card_id: str
+    title: str | None
+    confidence: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseOffered(CallEvent):
+    """app_queue rings a desk account (``agent``: its username) for a call: what the
+    page shows on ring. ``caller`` masked; ``turns`` the last (speaker, text) of the
+    transcript; ``handed_over`` why the voicebot gave the call to people ("" when it
+    came straight to the queue); ``summary`` the case summary (the escalation's,
+    for an expert). ``role``: agent (reception queue) or expert (a service's)."""
+
+    type: ClassVar[str] = "desk.case_offered"
+    agent: str
+    queue: str
+    role: str = "agent"
+    caller: str = ""
+    language: str = ""
+    summary: str | None = None
+    handed_over: str = ""
+    topic: str | None = None
+    service: str | None = None
+    turns: tuple[tuple[str, str], ...] = ()
+    cards: tuple[TriedCard, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseWrappedUp(CallEvent):
+    """A desk account wrapped its part of a case up: ``action`` first_level |
+    escalated | callback | transferred, with its wrap-up ``code``; ``target`` the
+    service escalated to, the callback's reference, or whom it was transferred to."""
+
+    type: ClassVar[str] = "desk.case_wrapped_up"
+    agent: str
+    action: str
+    code: str = ""
+    target: str = ""
+    card_id: str | None = None
+
+
+# --- experts' callbacks: click-to-call and outcomes (E1) ----------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackDialing(Event):
+    """An expert clicked "call": their phone rings, then the callback's stored number
+    is dialled on the outbound trunk. No number here (events carry none)."""
+
+    type: ClassVar[str] = "callback.dialing"
+    callback_id: str
+    reference: str
+    account: str
+    service: str | None = None
+    attempt: int = 1
+    channel_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackAttempted(Event):
+    """An attempt's outcome: reached_solved | reached_follow_up | no_answer |
+    wrong_number; ``next_due_by`` after a no-answer with attempts left, ``given_up``
+    after the last one (an SMS then tells the citizen) or a wrong number."""
+
+    type: ClassVar[str] = "callback.attempted"
+    callback_id: str
+    reference: str
+    account: str
+    outcome: str
+    service: str | None = None
+    attempt: int = 1
+    next_due_by: dt.datetime | None = None
+    given_up: bool = False
+
+
+# --- opening: the operators' mode and today's closures (E2, the wallboard) --------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoutingModeChanged(Event):
+    """An operator set the day/night/auto mode (``by``: ``web:<login>``, ``cli:…``)."""
+
+    type: ClassVar[str] = "routing.mode_changed"
+    mode: str
+    by: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosureAdded(Event):
+    """An exceptional closure added without editing the flow (a strike, a snow day):
+    calls between ``starts_at`` and ``ends_at`` go to the voicebot, as closed."""
+
+    type: ClassVar[str] = "routing.closure_added"
+    closure_id: int
+    reason: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    by: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosureRemoved(Event):
+    type: ClassVar[str] = "routing.closure_removed"
+    closure_id: int
+    by: str = ""
+
+
+# --- supervision: listen, whisper, barge (E3) --------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupervisionChanged(CallEvent):
+    """A supervisor is on an agent call (``mode`` listen | whisper | barge), or no
+    longer (``off``); ``agent``: the desk account the caller talks to, whose page
+    shows a discreet indicator. Sent by the telephony side once it is true."""
+
+    type: ClassVar[str] = "call.supervision"
+    agent: str
+    supervisor: str
+    mode: str
+
+
+# --- website chat (W1) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatEvent(Event):
+    """A website chat conversation (``chat_id`` is its case id); never its text: the
+    feed goes to every desk, the transcript only to the agent who takes it."""
+
+    chat_id: str
+    lang: str = "fr"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatWaiting(ChatEvent):
+    """The bot handed a chat over: it waits for a reception agent."""
+
+    type: ClassVar[str] = "chat.waiting"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatTaken(ChatEvent):
+    type: ClassVar[str] = "chat.taken"
+    agent: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatEnded(ChatEvent):
+    type: ClassVar[str] = "chat.ended"
+    agent: str | None = None
+    by: str = "visitor"  # visitor | agent | idle
 
 
 # --- the snapshot a late subscriber starts from -----------------------------------

@@ -26,6 +26,8 @@ class Secrets:
     ari_password: str = field(default_factory=_token)
     ami_password: str = field(default_factory=_token)
     web_secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    # the first password of the first web account, ``admin`` (guichet.accounts makes
+    # it at first run); ``guichet users reset-password admin`` changes it, not this
     admin_password: str = field(default_factory=_token)
     sip_accounts: dict[str, str] = field(default_factory=dict)  # username -> password
 

@@ -10,6 +10,7 @@ import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -200,6 +201,23 @@ class Settings(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _check_web_tls(self) -> Settings:
+        # one without the other is a half-done configuration, not a choice (D2)
+        if (self.web_tls_cert is None) != (self.web_tls_key is None):
+            raise ValueError("web_tls_cert and web_tls_key go together: give both or neither")
+        if self.web_tls == "files" and self.web_tls_cert is None:
+            raise ValueError("web_tls = files needs web_tls_cert and web_tls_key")
+        return self
+
+    @model_validator(mode="after")
+    def _check_kpi_baseline(self) -> Settings:
+        # half a baseline is a typo, not a choice (E4)
+        start, end = self.kpi_baseline_from, self.kpi_baseline_to
+        if (start is None) != (end is None) or (start and end and end < start):
+            raise ValueError("kpi_baseline_from and kpi_baseline_to: both, first day first")
+        return self
+
     @field_validator("queues")
     @classmethod
     def _check_queues(cls, value: list[str]) -> list[str]:
@@ -279,6 +297,61 @@ class Settings(BaseModel):
         "network numbers are refused whatever the country",
     )
 
+    # --- outbound trunk and click-to-call (E1) ---
+    # The experts' callbacks leave through this SIP trunk: the expert's own phone rings
+    # first, then Guichet dials the number stored on the callback (never one from the
+    # browser). No host: no outbound trunk, click-to-call answers 503.
+    outbound_trunk_host: str | None = Field(
+        default=None, description="the provider's SIP host or IP (none: no outbound calls)"
+    )
+    outbound_trunk_port: int = Field(default=5060, ge=1, le=65535)
+    outbound_trunk_username: str | None = Field(
+        default=None, description="user for digest authentication (none: an IP-based trunk)"
+    )
+    outbound_trunk_password: str | None = Field(default=None, description="its password")
+    outbound_trunk_register: bool = Field(
+        default=False, description="send REGISTER to the provider (with username/password)"
+    )
+    outbound_caller_id: str | None = Field(
+        default=None, description="the number presented to citizens (the city hall's)"
+    )
+    outbound_dial_rules: list[str] = Field(
+        default_factory=lambda: ["+33=0", "+=00"],
+        description="how an E.164 number is dialled on the trunk: 'PREFIX=REPLACEMENT', "
+        "the longest matching prefix wins ('+33=0': French numbers in national form)",
+    )
+    outbound_ring_expert_s: int = Field(default=30, ge=5, le=120)
+    outbound_dial_timeout_s: int = Field(default=45, ge=5, le=180)
+    callback_max_attempts: int = Field(
+        default=3, ge=1, le=10, description="failed attempts before the callback is given up"
+    )
+    callback_retry_working_hours: float = Field(
+        default=2.0,
+        ge=0,
+        description="after no answer, the next attempt within this many opening hours",
+    )
+
+    @field_validator("outbound_trunk_host")
+    @classmethod
+    def _check_outbound_host(cls, value: str | None) -> str | None:
+        return None if value is None else _conf_host(value)
+
+    @field_validator("outbound_trunk_username", "outbound_trunk_password", "outbound_caller_id")
+    @classmethod
+    def _check_outbound_values(cls, value: str | None) -> str | None:
+        # written into pjsip.conf / the dialplan: one line, no comment, no variable
+        if value is not None and not re.fullmatch(r"[^\x00-\x1f\x7f;$\[\]\s]{1,80}", value):
+            raise ValueError("1 to 80 characters, without spaces, ';', '$', brackets")
+        return value
+
+    @field_validator("outbound_dial_rules")
+    @classmethod
+    def _check_dial_rules(cls, value: list[str]) -> list[str]:
+        for rule in value:
+            if not re.fullmatch(r"\+\d{0,6}=\d{0,6}", rule):
+                raise ValueError(f"dial rule {rule!r}: '+PREFIX=DIGITS', e.g. '+33=0'")
+        return value
+
     # --- queues (AMI) ---
     queues: list[str] = Field(
         default_factory=lambda: [
@@ -306,6 +379,77 @@ class Settings(BaseModel):
     # --- web app ---
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # TLS (D2): browsers give a page microphone access and keep a Secure cookie only
+    # over HTTPS, except on a loopback address, where development runs plain http
+    web_tls: Literal["auto", "off", "files"] = Field(
+        default="auto",
+        description="auto: plain http on a loopback web_host, otherwise HTTPS with "
+        "web_tls_cert/web_tls_key when given, else a self-signed certificate generated "
+        "at first start into <home>/tls; files: those two files (required); off: http",
+    )
+    web_tls_cert: Path | None = Field(default=None, description="PEM certificate (chain)")
+    web_tls_key: Path | None = Field(default=None, description="PEM private key")
+    # web sessions (D1): logged out after this long without a request, and after the
+    # lifetime whatever happens (a desk shift, so nobody logs in twice a day)
+    web_session_idle_min: int = Field(default=30, ge=1, le=24 * 60, description="idle log-out")
+    web_session_max_h: int = Field(default=12, ge=1, le=7 * 24, description="session lifetime")
+    # the agent desk (D3): a wrap-up ends by itself after this; a desk account with no
+    # page open this long is logged out of its queues (a reload must not log out)
+    desk_wrapup_s: float = Field(default=30.0, gt=0, le=3600, description="agent wrap-up")
+    desk_presence_grace_s: float = Field(
+        default=10.0, gt=0, le=600, description="closed desk page: log out after this"
+    )
+    # the KPIs (E4): the period the city compares its transfers to specialised
+    # services with (both days included; none: no comparison shown)
+    kpi_baseline_from: date | None = Field(default=None, description="KPI baseline: first day")
+    kpi_baseline_to: date | None = Field(default=None, description="KPI baseline: last day")
+    # the supervisor wallboard (E2): a call answered within this many seconds of
+    # joining a queue counts as answered within the service level
+    service_level_s: int = Field(
+        default=30, ge=1, le=3600, description="wallboard: answered within the service level"
+    )
+
+    # the website's call button (W2): WebRTC from the visitor's browser to Guichet
+    # (aiortc); only the web app's HTTPS is public, never Asterisk's SIP/WebRTC ports
+    webcall_max_concurrent: int = Field(default=4, ge=0, description="web calls at once")
+    webcall_per_ip_per_hour: int = Field(default=10, ge=1, description="calls per visitor IP")
+    webcall_max_duration_s: float = Field(default=900.0, gt=0, description="longest web call")
+    webcall_ice_servers: list[str] = Field(
+        default_factory=list,
+        description="STUN/TURN URLs for visitors outside the city's network "
+        "(turn:host:3478?transport=udp); none needed on the same network",
+    )
+    webcall_turn_username: str = ""
+    webcall_turn_password: str = ""
+
+    # the website's chat widget (W1): public visitor routes, answered by the voicebot's
+    # dialog in text; called from the city's site, so CORS names the site's origins
+    web_chat_origins: list[str] = Field(
+        default_factory=list,
+        description="origins (https://www.ville.fr) whose pages may use the chat widget",
+    )
+    web_chat_per_ip_per_min: int = Field(default=30, ge=1, description="chat requests per IP")
+    web_chat_per_conversation_per_min: int = Field(
+        default=12, ge=1, description="messages one chat visitor may send per minute"
+    )
+    web_chat_starts_per_ip_per_hour: int = Field(
+        default=20, ge=1, description="new chat conversations per visitor IP"
+    )
+    web_chat_max_chars: int = Field(default=500, ge=20, le=4000, description="one message")
+    web_chat_max_open: int = Field(default=500, ge=1, description="chats held at once")
+    web_chat_idle_min: int = Field(default=30, ge=1, le=24 * 60, description="chat idle end")
+    web_chat_agent_seen_s: float = Field(
+        default=60.0, gt=0, description="an agent's chat panel counts as open this long"
+    )
+    web_chat_card_url: str = Field(
+        default="",
+        description="a card's page on the city's site, {card_id} replaced "
+        "(https://www.ville.fr/demarches/{card_id}); empty: the card is named, not linked",
+    )
+    web_chat_hours_cards: dict[str, str] = Field(
+        default_factory=lambda: {"fr": "horaires-mairie", "en": "town-hall-opening-hours"},
+        description="per language, the card with the opening hours and the address",
+    )
 
     # --- knowledge ---
     kb_index: Path | None = Field(default=None, description="default: <home>/kb-index")

@@ -7,6 +7,7 @@ AstDB mirror of the mode are telephony and live in ``pbx``.
 """
 
 from ivr_flows.calendar import is_open, next_opening, opening_slots
+from ivr_flows.closures import TimedClosure, add_closure, current_closures, remove_closure
 from ivr_flows.decision import Mode, Reason, RoutingDecision, Target, route
 from ivr_flows.errors import FlowError, ModeError, RoutingError
 from ivr_flows.loader import DEFAULT_FLOW, flow_path, load_flow, load_flow_for, parse_flow
@@ -24,6 +25,9 @@ __all__ = [
     "RoutingDecision",
     "RoutingError",
     "Target",
+    "TimedClosure",
+    "add_closure",
+    "current_closures",
     "flow_path",
     "is_open",
     "load_flow",
@@ -32,6 +36,7 @@ __all__ = [
     "opening_slots",
     "parse_flow",
     "read_mode",
+    "remove_closure",
     "route",
     "write_mode",
 ]

@@ -4,8 +4,10 @@ day/night mode and whether a reception agent is logged in."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from ivr_flows.calendar import DayKind, closing_time, is_open, next_opening, schedule
 from ivr_flows.model import Flow, Language
@@ -55,8 +57,26 @@ class RoutingDecision:
         return self.desk_open
 
 
-def route(flow: Flow, now: dt.datetime, mode: Mode, agents_available: bool) -> RoutingDecision:
-    """Decide the next call's first destination. ``now`` must be timezone-aware."""
+class Period(Protocol):
+    """A closure added while the flow runs (:class:`ivr_flows.closures.TimedClosure`)."""
+
+    @property
+    def reason(self) -> str: ...
+    @property
+    def ends_at(self) -> dt.datetime: ...
+    def covers(self, now: dt.datetime) -> bool: ...
+
+
+def route(
+    flow: Flow,
+    now: dt.datetime,
+    mode: Mode,
+    agents_available: bool,
+    closures: Sequence[Period] = (),
+) -> RoutingDecision:
+    """Decide the next call's first destination. ``now`` must be timezone-aware.
+    ``closures``: those an operator added (a strike); like the flow's own closures
+    they hold in ``auto`` mode, and ``day``/``night`` override them."""
     language = flow.languages.default
     queue = flow.when_open.queue
     upcoming = next_opening(flow, now)
@@ -71,6 +91,21 @@ def route(flow: Flow, now: dt.datetime, mode: Mode, agents_available: bool) -> R
             queue=queue,
             offer_callback=flow.when_closed.offer_callback,
             next_opening=None,  # the operators decide when it ends, not the hours
+        )
+
+    closed_now = [c for c in closures if c.covers(now)] if mode is Mode.AUTO else []
+    if closed_now:
+        # the desk opens again at the first opening moment once every closure ends
+        ends = max(c.ends_at for c in closed_now)
+        return RoutingDecision(
+            Target.VOICEBOT,
+            Reason.CLOSURE,
+            "; ".join(c.reason for c in closed_now),
+            language,
+            desk_open=False,
+            queue=queue,
+            offer_callback=flow.when_closed.offer_callback,
+            next_opening=next_opening(flow, ends),
         )
 
     if mode is Mode.DAY or is_open(flow, now):

@@ -17,6 +17,7 @@ Errors derive from :class:`knowledge.errors.KnowledgeError`.
 made of the ingested cards' own words (place names, topics).
 """
 
+from knowledge.assist import CardHit, CardHits, suggest_cards
 from knowledge.base import Answer, KnowledgeBase, Suggestion
 from knowledge.cards import Card, load_cards, parse_card
 from knowledge.errors import CardError, IndexNotFound, KnowledgeError
@@ -27,6 +28,8 @@ __all__ = [
     "Answer",
     "Card",
     "CardError",
+    "CardHit",
+    "CardHits",
     "IndexNotFound",
     "IngestReport",
     "KnowledgeBase",
@@ -37,4 +40,5 @@ __all__ = [
     "ingest",
     "load_cards",
     "parse_card",
+    "suggest_cards",
 ]

@@ -227,6 +227,9 @@ BM25_GRID = (0.0, 0.02, 0.04)
 SAME_LANG_GRID = (0.0, 0.01, 0.02)
 CROSS_LANG_GRID = (0.0, 0.3, 0.5, 0.7)
 SOFT_GRID = (0.0, 0.05)
+# Fusion settings whose top-1 is within this share of in-scope questions of the best
+# count as tied (1 %: two questions in 200).
+TOP1_TOLERANCE = 0.01
 
 
 def fit_calibration(
@@ -266,8 +269,19 @@ def fit_calibration(
             COVERAGE_GRID, BM25_GRID, SAME_LANG_GRID, CROSS_LANG_GRID, SOFT_GRID
         )
     ]
-    # Ties go to the smallest weights: the least tuned choice generalises best.
-    best = max(grid, key=lambda w: (top1(w), -(w.coverage + w.bm25 + w.same_lang), -w.soft))
+    # Near-ties go to the smallest weights: the least tuned choice generalises best. A
+    # setting that wins by a question or two has learnt those questions, not a rule
+    # (measured on the dev sets plus tests/knowledge/paraphrases/more_*: coverage 0.08
+    # won by two questions of 233 over 0.02, and its decision answered fewer, at lower
+    # precision, with each dev group held out in turn). On the shipped fit's questions
+    # this picks what the strict maximum picked: the refit is unchanged.
+    scores = {w: top1(w) for w in grid}
+    in_scope_count = sum(1 for item, _, _ in rows if item.expect is not None)
+    good_enough = max(scores.values()) - TOP1_TOLERANCE * in_scope_count
+    best = min(
+        (w for w in grid if scores[w] >= good_enough),
+        key=lambda w: (w.coverage + w.bm25 + w.same_lang, -scores[w], w.soft),
+    )
     x, y = [], []
     for item, raw, cards in rows:
         retrieval = fuse(raw, item.lang, cards, best)
@@ -283,7 +297,7 @@ def fit_calibration(
         "knowledge_bases": len(sets),
         "refit_trust": refit_trust(everything).to_json(),
         "positives": int(ya.sum()),
-        "fusion_top1": round(top1(best) / max(1, int(in_scope.sum())), 4),
+        "fusion_top1": round(scores[best] / max(1, int(in_scope.sum())), 4),
         "fit_reliability": reliability(p, ya),
         # How the operating point trades answers for precision on these questions:
         # choose the setting from this table, never from held-out figures.

@@ -18,11 +18,12 @@ if TYPE_CHECKING:
     from pbx.asterisk_process import load_secrets, make_runtime
     from pbx.fastagi import serve_fastagi
     from pbx.queues import fetch_queue_state, format_queues
-    from pbx.service import serve_controller
+    from pbx.service import load_knowledge, serve_controller
 
 __all__ = [
     "fetch_queue_state",
     "format_queues",
+    "load_knowledge",
     "load_secrets",
     "make_runtime",
     "serve_controller",
@@ -33,6 +34,7 @@ __all__ = [
 _FACE = {
     "fetch_queue_state": "pbx.queues",
     "format_queues": "pbx.queues",
+    "load_knowledge": "pbx.service",
     "load_secrets": "pbx.asterisk_process",
     "make_runtime": "pbx.asterisk_process",
     "serve_controller": "pbx.service",

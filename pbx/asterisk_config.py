@@ -6,17 +6,25 @@ never used, and a changed setting takes effect on the next start.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
+from guichet.accounts import USERNAME, Account, AccountRepository
 from guichet.errors import ConfigError
 from guichet.secrets_store import Secrets
 from guichet.settings import Settings
+from guichet.store import open_store
 from pbx.dialplan import render_context as flow_context
+
+if TYPE_CHECKING:
+    from pbx.click_to_call.dialing import OutboundTrunk
 
 # asterisk-config/ sits at the top of the checkout, next to the packages.
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "asterisk-config"
@@ -59,6 +67,51 @@ def _refuse_control_characters(value: object) -> object:
     return value
 
 
+log = logging.getLogger(__name__)
+
+# The roles that use the browser softphone, hence get a WebRTC endpoint (an admin
+# administers, and has no phone).
+SOFTPHONE_ROLES = frozenset({"agent", "expert", "supervisor"})
+# pjsip.conf's own sections: an account by one of these names would merge into them
+# (a "trunk" endpoint with a password section…); the accounts refuse them, and so does
+# the renderer
+RESERVED_ENDPOINTS = frozenset(
+    {"trunk", "transport-udp", "transport-ws", "global", "system", "outbound-trunk"}
+)
+
+
+@dataclass(frozen=True)
+class DeskEndpoint:
+    """One account's WebRTC endpoint: its name (the username) and SIP password."""
+
+    user: str
+    password: str
+
+
+def desk_endpoints(accounts: Iterable[Account]) -> list[DeskEndpoint]:
+    """The endpoints to render: the enabled accounts of a softphone role, named so
+    they cannot take another section's place (a name that could is left out, logged)."""
+    endpoints = []
+    for account in accounts:
+        if account.disabled or account.role not in SOFTPHONE_ROLES:
+            continue
+        name = account.username
+        if not USERNAME.fullmatch(name) or name in RESERVED_ENDPOINTS or not account.sip_secret:
+            log.error("account %r not rendered as a SIP endpoint: reserved or invalid", name)
+            continue
+        endpoints.append(DeskEndpoint(name, account.sip_secret))
+    return sorted(endpoints, key=lambda e: e.user)
+
+
+def stored_desk_endpoints(settings: Settings) -> list[DeskEndpoint]:
+    """The endpoints of the accounts in the store (``guichet users``)."""
+    store = open_store(settings.store_url)
+    try:
+        return desk_endpoints(AccountRepository(store).active())
+    finally:
+        store.close()
+
+
 @dataclass(frozen=True)
 class RenderContext:
     instance_dir: str  # as Asterisk sees it (inside the root, when chrooted)
@@ -83,11 +136,25 @@ def queue_names(settings: Settings) -> list[str]:
     return list(settings.queues)
 
 
+def _outbound_trunk(settings: Settings) -> OutboundTrunk | None:
+    # imported here: pbx.click_to_call reads credentials, which import this module
+    from pbx.click_to_call.dialing import OutboundTrunk  # noqa: PLC0415
+
+    return OutboundTrunk.from_settings(settings)
+
+
 def template_names() -> list[str]:
     return sorted(p.name for p in TEMPLATE_DIR.glob("*.conf"))
 
 
-def render_all(settings: Settings, secrets: Secrets, ctx: RenderContext) -> dict[str, str]:
+def render_all(
+    settings: Settings,
+    secrets: Secrets,
+    ctx: RenderContext,
+    desk: Sequence[DeskEndpoint] = (),
+) -> dict[str, str]:
+    """Every file of ``asterisk-config/``; ``desk``: the accounts' WebRTC endpoints
+    (:func:`stored_desk_endpoints`)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,
@@ -96,6 +163,12 @@ def render_all(settings: Settings, secrets: Secrets, ctx: RenderContext) -> dict
         finalize=_refuse_control_characters,
     )
     accounts = [(u, secrets.sip_accounts[u]) for u in sip_usernames(settings)]
+    # an account named like a test account, a section of pjsip.conf or a queue (an
+    # extension of the agents' context) is left out rather than merged into it
+    taken = {u for u, _ in accounts} | RESERVED_ENDPOINTS | set(queue_names(settings))
+    desk_accounts = [(e.user, e.password) for e in desk if e.user not in taken]
+    for clash in sorted({e.user for e in desk} & taken):
+        log.error("account %r not rendered: its name is taken (test account, queue…)", clash)
     values = {
         "inst": ctx.instance_dir,
         "moddir": ctx.module_dir,
@@ -117,6 +190,7 @@ def render_all(settings: Settings, secrets: Secrets, ctx: RenderContext) -> dict
         "sip_port": settings.sip_port,
         "trunk_addresses": settings.trunk_addresses,
         "sip_accounts": accounts,
+        "desk_accounts": desk_accounts,
         "city_number": settings.city_number,
         "echo_number": settings.echo_number,
         # the call flow, for the controller-down dialplan (pbx.dialplan)
@@ -127,6 +201,8 @@ def render_all(settings: Settings, secrets: Secrets, ctx: RenderContext) -> dict
         "queue_wrapup_s": settings.queue_wrapup_s,
         "queue_announce_every_s": settings.queue_announce_every_s,
         "never_loaded": NEVER_LOADED,
+        # the outbound trunk for the experts' callbacks (E1, pbx.click_to_call); None: none
+        "outbound": _outbound_trunk(settings),
     }
     files = {}
     for name in template_names():

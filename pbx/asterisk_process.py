@@ -25,7 +25,13 @@ from typing import Protocol
 from guichet.secrets_store import Secrets, load_or_create_secrets
 from guichet.settings import Settings
 from pbx import asterisk_root
-from pbx.asterisk_config import RenderContext, render_all, sip_usernames, write_config
+from pbx.asterisk_config import (
+    RenderContext,
+    render_all,
+    sip_usernames,
+    stored_desk_endpoints,
+    write_config,
+)
 from pbx.credentials import credentials
 from pbx.errors import AsteriskRuntimeError
 
@@ -126,7 +132,8 @@ class ChrootAsterisk:
         self._ensure_layout()
         uid, gid = self._ids()
         ctx = RenderContext(instance_dir=self.inst_in_root, module_dir=self._module_dir())
-        files = render_all(self.settings, load_secrets(self.settings), ctx)
+        desk = stored_desk_endpoints(self.settings)  # the accounts' WebRTC endpoints
+        files = render_all(self.settings, load_secrets(self.settings), ctx, desk)
         write_config(files, self.inst_dir / "etc", uid, gid)
 
     # --- lifecycle ---

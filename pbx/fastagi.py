@@ -15,11 +15,12 @@ import contextlib
 import datetime as dt
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from guichet.settings import Settings
 from guichet.store import Store
+from ivr_flows.closures import TimedClosure, current_closures
 from ivr_flows.decision import Mode, RoutingDecision, Target, route
 from ivr_flows.loader import load_flow_for
 from ivr_flows.mode import read_mode
@@ -35,6 +36,7 @@ CONNECTION_TIMEOUT_S = 5.0
 
 Clock = Callable[[], dt.datetime]
 ModeReader = Callable[[], Awaitable[Mode]]
+ClosureReader = Callable[[dt.datetime], Awaitable[Sequence[TimedClosure]]]
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,11 @@ class FastAgiServer:
         read: ModeReader,
         clock: Clock = _utcnow,
         limits: AgiLimits | None = None,
+        closures: ClosureReader | None = None,
     ) -> None:
         self.flow = flow
         self.read_mode = read
+        self.read_closures = closures  # the operators' closures (the wallboard's)
         self.clock = clock
         self.limits = limits or AgiLimits()
         self.active = 0  # connections being served now
@@ -188,7 +192,14 @@ class FastAgiServer:
 
     async def _route(self, session: AgiSession) -> None:
         mode = await self.read_mode()
-        decision = route(self.flow, self.clock(), mode, agents_available=True)
+        now = self.clock()
+        closures: Sequence[TimedClosure] = ()
+        if self.read_closures is not None:
+            try:
+                closures = await self.read_closures(now)
+            except Exception as exc:  # the hours still decide rather than nobody
+                log.warning("FastAGI: closures unreadable (%s); routing by the hours", exc)
+        decision = route(self.flow, now, mode, agents_available=True, closures=closures)
         answer = dialplan_route(decision)
         await session.set_variable(REASON_VARIABLE, decision.reason.value)
         await session.set_variable(ROUTE_VARIABLE, answer)
@@ -260,6 +271,9 @@ async def serve_fastagi(
     async def current_mode() -> Mode:
         return await asyncio.to_thread(read_mode, store)
 
-    await FastAgiServer(flow, current_mode).serve(
+    async def closures(now: dt.datetime) -> Sequence[TimedClosure]:
+        return await asyncio.to_thread(current_closures, store, now)
+
+    await FastAgiServer(flow, current_mode, closures=closures).serve(
         settings.agi_host, settings.agi_port, ready, sock=sock
     )

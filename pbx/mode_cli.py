@@ -8,6 +8,7 @@ import click
 
 from guichet.commands import get_settings
 from guichet.store import open_store
+from ivr_flows.closures import current_closures
 from ivr_flows.decision import Mode, RoutingDecision, Target, route
 from ivr_flows.loader import flow_path, load_flow_for
 from ivr_flows.mode import read_mode
@@ -47,6 +48,8 @@ def mode(ctx: click.Context, new_mode: str | None) -> None:
             where = "stored and set in Asterisk" if mirrored else "stored (Asterisk not running)"
             click.echo(f"mode {new_mode}: {where}")
         current = read_mode(store)
+        now = dt.datetime.now(dt.UTC)
+        closures = current_closures(store, now)  # added from the wallboard
     finally:
         store.close()
     click.echo(f"mode        {_MEANING[current]}")
@@ -54,5 +57,5 @@ def mode(ctx: click.Context, new_mode: str | None) -> None:
     if astdb is not None and astdb != current.value:
         click.echo(f"warning     Asterisk's AstDB says '{astdb}'; `guichet up` re-syncs it")
     click.echo(f"flow        {flow.name} ({flow_path(settings)})")
-    decision = route(flow, dt.datetime.now(dt.UTC), current, agents_available=True)
+    decision = route(flow, now, current, agents_available=True, closures=closures)
     click.echo(f"next call   {describe(decision)}")

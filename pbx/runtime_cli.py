@@ -10,7 +10,7 @@ import click
 
 from guichet.commands import get_settings
 from pbx import asterisk_root
-from pbx.asterisk_config import RenderContext, render_all, write_config
+from pbx.asterisk_config import RenderContext, render_all, stored_desk_endpoints, write_config
 from pbx.asterisk_process import load_secrets, make_runtime
 
 
@@ -90,7 +90,8 @@ def render(ctx: click.Context, out_dir: str, instance_dir: str, module_dir: str)
     secrets), e.g. the compose service. Its asterisk.conf expects OUT_DIR to be
     mounted at <instance-dir>/etc."""
     settings = get_settings(ctx)
-    files = render_all(settings, load_secrets(settings), RenderContext(instance_dir, module_dir))
+    ctx_ = RenderContext(instance_dir, module_dir)
+    files = render_all(settings, load_secrets(settings), ctx_, stored_desk_endpoints(settings))
     target = Path(out_dir)
     write_config(files, target, os.getuid(), os.getgid())
     click.echo(f"wrote {len(files)} files to {target}")

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from guichet.bus import EventBus
 from guichet.casefile.callbacks import CallbackBook
+from guichet.casefile.handling import CaseAgents, track_desk_cases
 from guichet.casefile.outbox import SmsOutbox
 from guichet.casefile.repository import CaseRepository
 from guichet.casefile.summary import Summarizer
@@ -19,11 +21,13 @@ from guichet.runner import run_together
 from guichet.settings import Settings
 from guichet.store import Store
 from ivr_flows.calendar import opening_slots
+from ivr_flows.closures import TimedClosure, current_closures
 from ivr_flows.decision import Mode
 from ivr_flows.loader import load_flow_for
 from ivr_flows.mode import read_mode
 from pbx.ami import AmiConfig
 from pbx.ari.rest import AriRest
+from pbx.assist import AssistConnection, AssistService, suggest_with
 from pbx.callbacks import CallbackStep
 from pbx.calls import (
     AnswerStep,
@@ -47,7 +51,9 @@ from pbx.queues import (
     serve_queue_monitor,
     track_queued_cases,
 )
+from pbx.supervision import PbxSupervision
 from pbx.voicebot_call import VoicebotStep
+from pbx.webcall import PbxWebCalls
 from voicebot import (
     Frame,
     Knowledge,
@@ -87,15 +93,27 @@ def load_knowledge(settings: Settings) -> Knowledge:
 
 
 async def serve_controller(
-    settings: Settings, store: Store, bus: EventBus, ready: asyncio.Event | None = None
+    settings: Settings,
+    store: Store,
+    bus: EventBus,
+    ready: asyncio.Event | None = None,
+    *,
+    knowledge: Knowledge | None = None,
+    supervision: PbxSupervision | None = None,
+    webcalls: PbxWebCalls | None = None,
 ) -> None:
     """Run the call side until cancelled; ``ready`` once the controller is connected
-    with its engines loaded and the queue state is known."""
+    with its engines loaded and the queue state is known. ``knowledge``: the one the
+    shell opened (shared with the web app), else opened here. ``supervision``: the
+    listen/whisper/barge side the shell handed to the web app, else made here.
+    ``webcalls``: the web app's call button, bound here to the queues (its calls
+    join them as callers)."""
     creds = credentials(settings)
     flow = load_flow_for(settings)
     # speech models and the index load once, off the event loop
     engines = await asyncio.to_thread(shared_engines, settings)
-    knowledge = await asyncio.to_thread(load_knowledge, settings)
+    if knowledge is None:
+        knowledge = await asyncio.to_thread(load_knowledge, settings)
     voicebot_config = VoicebotConfig.from_settings(settings)
     # the flow's privacy notice is said with the voicebot's greeting (fr/en)
     voicebot_config = dataclasses.replace(
@@ -121,6 +139,9 @@ async def serve_controller(
 
     async def current_mode() -> Mode:
         return await asyncio.to_thread(read_mode, store)
+
+    async def current_closures_at(now: dt.datetime) -> Sequence[TimedClosure]:
+        return await asyncio.to_thread(current_closures, store, now)
 
     def make_pipeline(
         *,
@@ -153,7 +174,9 @@ async def serve_controller(
     hand_over = HandOver(flow, settings.queues, agents_available)
     steps: dict[CallState, CallStep] = {
         CallState.NEW: AnswerStep(cases, flow.languages.default),
-        CallState.ANSWERED: RouteStep(flow, current_mode, agents_available),
+        CallState.ANSWERED: RouteStep(
+            flow, current_mode, agents_available, read_closures=current_closures_at
+        ),
         CallState.VOICEBOT: VoicebotStep(make_pipeline, cases, bus, hand_over),
         CallState.CALLBACK: CallbackStep(
             callbacks,
@@ -182,6 +205,33 @@ async def serve_controller(
         steps=steps,
         timeouts=CallTimeouts.from_settings(settings),
     )
+    if webcalls is not None:
+        webcalls.bind(
+            rest=rest,
+            app=settings.ari_app,
+            ari_base_url=settings.ari_base_url,
+            calls=controller.calls,
+            hand_over=hand_over,
+        )
+    # live assist: agent calls heard in the same Whisper workers, after the voicebot's turns
+    assist = AssistService(
+        ari=AssistConnection(
+            settings.ari_base_url,
+            f"{settings.ari_app}-assist",
+            creds.ari_user,
+            creds.ari_password,
+            initial_backoff_s=settings.reconnect_initial_s,
+            max_backoff_s=settings.reconnect_max_s,
+        ),
+        rest=rest,
+        bus=bus,
+        cases=cases,
+        engines=engines,
+        config=voicebot_config,
+        suggest=suggest_with(knowledge),
+        kb_pool=engines.kb_pool,
+        reception_queue=flow.when_open.queue,
+    )
     queues_ready = asyncio.Event()
     controller_ready = asyncio.Event()
 
@@ -202,6 +252,11 @@ async def serve_controller(
             serve_queue_monitor(settings, store, bus, queues_ready, monitor=monitor),
             run_controller(controller, ready=controller_ready),
             track_queued_cases(bus, cases, flow.when_open.queue),
+            # the desk: who was rung for which call (case_agents), the case pop on ring
+            track_desk_cases(bus, CaseAgents(store, flow.when_open.queue), cases),
+            assist.run(),
+            # listen, whisper, barge: the supervisor's phone bridged with a snoop
+            (supervision or PbxSupervision.from_settings(settings, bus)).run(),
             announce(),
         )
     finally:

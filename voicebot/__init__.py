@@ -22,12 +22,24 @@ Inside:
 - ``ear``: written text → text for the ear (fr, en). ``say``: the ``Voice`` facade.
 """
 
+from voicebot.audio import pcm16_to_float, resample
 from voicebot.chat import TextChat
 from voicebot.config import VoicebotConfig
-from voicebot.dialog import DialogConfig
+
+# the dialog's actions, for the website's text chat (agent_softphone.chat, W1)
+from voicebot.dialog import Action, Callback, DialogConfig, Hangup, Say, SwitchLanguage, Transfer
 from voicebot.ear import for_the_ear
+from voicebot.engines.asr import AsrEngine, AsrResult
 from voicebot.engines.tts import TtsEngine
 from voicebot.errors import AudioInputError, EngineUnavailable, ModelError, VoicebotError
+from voicebot.executors import (
+    ASR_ASSIST_FINAL,
+    ASR_ASSIST_INTERIM,
+    ASR_VOICEBOT,
+    AsrLane,
+    Dropped,
+    PriorityPool,
+)
 from voicebot.frames import (
     AnswerFrame,
     AudioFrame,
@@ -68,8 +80,15 @@ from voicebot.stages.tts_stage import TtsConfig
 from voicebot.stages.vad_stage import VadConfig
 
 __all__ = [
+    "ASR_ASSIST_FINAL",
+    "ASR_ASSIST_INTERIM",
+    "ASR_VOICEBOT",
+    "Action",
     "AnswerFrame",
     "AsrConfig",
+    "AsrEngine",
+    "AsrLane",
+    "AsrResult",
     "AudioFrame",
     "AudioInputError",
     "BargeInFrame",
@@ -77,17 +96,20 @@ __all__ = [
     "BotHangupFrame",
     "BotStartedSpeakingFrame",
     "BotStoppedSpeakingFrame",
+    "Callback",
     "ControlFrame",
     "DTMFFrame",
     "DataFrame",
     "DialogActionFrame",
     "DialogConfig",
+    "Dropped",
     "EngineFailed",
     "EngineIncidentFrame",
     "EngineSet",
     "EngineUnavailable",
     "Engines",
     "Frame",
+    "Hangup",
     "HangupFrame",
     "Knowledge",
     "KnowledgeAnswer",
@@ -95,11 +117,15 @@ __all__ = [
     "LanguageFrame",
     "ListeningEngines",
     "ModelError",
+    "PriorityPool",
+    "Say",
     "SilenceConfig",
     "SimpleAnswer",
     "SpeakFrame",
+    "SwitchLanguage",
     "TextChat",
     "TranscriptionFrame",
+    "Transfer",
     "TtsConfig",
     "TtsEngine",
     "TurnCancelledFrame",
@@ -112,6 +138,8 @@ __all__ = [
     "VoicebotPipeline",
     "for_the_ear",
     "open_knowledge",
+    "pcm16_to_float",
+    "resample",
     "shared_engines",
     "transcribe_pipeline",
     "voicebot_pipeline",

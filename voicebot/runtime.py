@@ -47,7 +47,9 @@ class Engines:
     asr: AsrEngine
     tts: dict[Lang, TtsEngine]
     vad_factory: Callable[[], VadEngine]
-    asr_pool: ThreadPoolExecutor
+    # the one ASR scheduler: voicebot turns (plain ``submit``) before live assist's
+    # finals and interims (``voicebot.executors.AsrLane``)
+    asr_pool: PriorityPool
     tts_pool: PriorityPool = field(default_factory=lambda: PriorityPool(2, "tts"))
     kb_pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="kb")
@@ -123,7 +125,7 @@ def load_engines(settings: Settings) -> Engines:
         asr=asr,
         tts=load_tts(settings),
         vad_factory=vad_factory(settings),
-        asr_pool=ThreadPoolExecutor(workers, thread_name_prefix="asr"),
+        asr_pool=PriorityPool(workers, "asr"),
     )
 
 

@@ -232,9 +232,19 @@ class CallbackBook:
         language: str | None,
         now: datetime,
         send_sms: bool,
+        due: datetime | None = None,
     ) -> CallbackRecord:
         e164 = self.normalize(number)
-        due_by = as_utc(compute_due_by(now, self.open_slots, self.working_hours))
+        if due is None:
+            due_by = as_utc(compute_due_by(now, self.open_slots, self.working_hours))
+        else:
+            due_by = as_utc(due)
+            if due_by <= as_utc(now):
+                raise InvalidCaseUpdate("the callback's due time is already past")
+            if due_by > as_utc(now) + timedelta(days=_DUE_BY_HORIZON_DAYS):
+                raise InvalidCaseUpdate(
+                    f"the callback's due time is more than {_DUE_BY_HORIZON_DAYS} days away"
+                )
         for _ in range(3):
             try:
                 with self._store.session() as session:
@@ -361,6 +371,7 @@ class CallbackBook:
         language: str | None = None,
         now: datetime | None = None,
         send_sms: bool = True,
+        due: datetime | None = None,
     ) -> CallbackRecord:
         """Book a callback, durably, with its confirmation SMS queued in the same commit.
 
@@ -369,10 +380,12 @@ class CallbackBook:
         the same case and number returns the first booking. No SMS is queued for
         numbers that take none (French landlines, 09): ``sms_id`` is then None. Past
         a cap (:class:`SmsCaps`) the SMS is written refused: ``sms_id`` is None and
-        ``sms_refused`` says which cap; the callback stands all the same.
+        ``sms_refused`` says which cap; the callback stands all the same. ``due``: the
+        time agreed with the caller (a desk agent's booking), instead of the
+        working-hours rule; InvalidCaseUpdate when past or beyond the horizon.
         """
         record = await asyncio.to_thread(
-            self._book, case_id, number, service, language, now or utcnow(), send_sms
+            self._book, case_id, number, service, language, now or utcnow(), send_sms, due
         )
         if record.sms_id is not None and self._on_sms_queued is not None:
             self._on_sms_queued()

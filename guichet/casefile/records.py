@@ -12,6 +12,7 @@ class Channel(StrEnum):
     PHONE = "phone"
     CHAT = "chat"
     DESK = "desk"
+    WEB = "web"  # the city's website: the chat widget and the call button (issue 14)
 
 
 class Speaker(StrEnum):
@@ -26,6 +27,7 @@ class Outcome(StrEnum):
     OPEN = "open"
     ANSWERED_BY_BOT = "answered_by_bot"
     ANSWERED_BY_RECEPTION = "answered_by_reception"
+    ANSWERED_BY_EXPERT = "answered_by_expert"  # after an escalation (the desk, 0011)
     ESCALATED = "escalated"
     CALLBACK = "callback"
     ABANDONED = "abandoned"
@@ -34,7 +36,12 @@ class Outcome(StrEnum):
 # outcomes that end the conversation: the case gets its closed_at. 'escalated' and
 # 'callback' still have a person to act, so they stay open until that person is done.
 CLOSING_OUTCOMES = frozenset(
-    {Outcome.ANSWERED_BY_BOT, Outcome.ANSWERED_BY_RECEPTION, Outcome.ABANDONED}
+    {
+        Outcome.ANSWERED_BY_BOT,
+        Outcome.ANSWERED_BY_RECEPTION,
+        Outcome.ANSWERED_BY_EXPERT,
+        Outcome.ABANDONED,
+    }
 )
 
 
@@ -84,6 +91,56 @@ class ProposalRecord:
     turn_seq: int | None = None
 
 
+class WrapUpAction(StrEnum):
+    """How a desk agent ended their part of a case, in one click."""
+
+    FIRST_LEVEL = "first_level"  # answered by the agent, with the card used
+    ESCALATED = "escalated"  # to a service's queue, with a summary
+    CALLBACK = "callback"  # booked, SMS through the outbox
+    TRANSFERRED = "transferred"  # to a queue or a colleague (no summary)
+
+
+class DeskRole(StrEnum):
+    AGENT = "agent"  # rung from the reception queue
+    EXPERT = "expert"  # rung from a service's queue
+
+
+@dataclass(frozen=True)
+class DeskRecord:
+    """What the desk recorded on a case: who answered, the wrap-up and its times
+    (the KPIs: answered at first level, transfers to services, handle and wrap-up
+    time). ``handle_s``: answered to the end of the first agent's leg; ``wrapup_s``:
+    that end to the wrap-up (0 when wrapped up during the call)."""
+
+    handled_by: str | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    action: WrapUpAction | None = None
+    code: str | None = None
+    first_level: bool | None = None
+    card_used: str | None = None
+    escalated_to: str | None = None
+    transferred_to: str | None = None
+    wrapped_up_at: datetime | None = None
+    wrapped_up_by: str | None = None
+    handle_s: float | None = None
+    wrapup_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CaseAgentRecord:
+    """One desk account rung for one queued call (``case_agents``)."""
+
+    call_id: str
+    case_id: str
+    username: str
+    queue: str
+    role: DeskRole
+    rung_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class CaseRecord:
     id: str
@@ -99,6 +156,7 @@ class CaseRecord:
     service: str | None = None
     summary: str | None = None
     closed_at: datetime | None = None
+    desk: DeskRecord = field(default_factory=DeskRecord)  # the desk's part (0011)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,12 @@ from guichet.casefile.records import (
     CaseFile,
     CaseRecord,
     Channel,
+    DeskRecord,
     Outcome,
     ProposalRecord,
     Speaker,
     TurnRecord,
+    WrapUpAction,
     as_utc,
     as_utc_opt,
 )
@@ -46,6 +48,25 @@ def case_record(case: Case) -> CaseRecord:
         service=case.service,
         summary=case.summary,
         closed_at=as_utc_opt(case.closed_at),
+        desk=desk_record(case),
+    )
+
+
+def desk_record(case: Case) -> DeskRecord:
+    return DeskRecord(
+        handled_by=case.handled_by,
+        answered_at=as_utc_opt(case.desk_answered_at),
+        ended_at=as_utc_opt(case.desk_ended_at),
+        action=WrapUpAction(case.wrapup_action) if case.wrapup_action else None,
+        code=case.wrapup_code,
+        first_level=case.first_level,
+        card_used=case.card_used,
+        escalated_to=case.escalated_to,
+        transferred_to=case.transferred_to,
+        wrapped_up_at=as_utc_opt(case.wrapped_up_at),
+        wrapped_up_by=case.wrapped_up_by,
+        handle_s=case.handle_s,
+        wrapup_s=case.wrapup_s,
     )
 
 

@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "queues": "pbx.queues.cli:queues",
     "mode": "pbx.mode_cli:mode",
     "privacy": "guichet.privacy.cli:privacy",
+    "users": "guichet.shell.users:users",  # the accounts, then Asterisk follows
 }
 
 

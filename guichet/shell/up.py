@@ -21,29 +21,42 @@ import click
 import httpx
 import uvicorn
 
-from agent_softphone.app import ADMIN_USER, AppState, create_app
+from agent_softphone.app import AppState, create_app
+from agent_softphone.webcall import WebCalls
+from guichet.accounts import FIRST_ADMIN, ensure_first_admin
 from guichet.bus import InMemoryBus
+from guichet.casefile.repository import CaseRepository
 from guichet.casefile.sms import describe_sms
 from guichet.commands import get_settings
+from guichet.desk import DeskPolicy
 from guichet.errors import GuichetError
 from guichet.incidents import STATUS_WINDOW, count_incidents, incident_lines
 from guichet.privacy import serve_privacy_purge
 from guichet.runner import InstanceLock, bind_tcp, check_port_free, run_until_signal
 from guichet.settings import Settings
+from guichet.shell.tls import WebTls, web_tls
 from guichet.store import open_store
 from guichet.store.models import utcnow
-from ivr_flows import Mode, read_mode
+from ivr_flows import Mode, load_flow_for, read_mode
+from knowledge import KnowledgeBase
 from pbx import (
     fetch_queue_state,
     format_queues,
+    load_knowledge,
     load_secrets,
     make_runtime,
     serve_controller,
     serve_fastagi,
     sip_usernames,
 )
+from pbx.ami import AmiConfig
 from pbx.asterisk_process import AsteriskRuntime, AsteriskStatus
+from pbx.click_to_call import PbxClickToCall, callback_attempts
 from pbx.credentials import credentials
+from pbx.desk import PbxDesk, desk_queues
+from pbx.opening import PbxOpening
+from pbx.supervision import PbxSupervision
+from pbx.webcall import PbxWebCalls, WebPipelines
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +104,12 @@ class UpRecord:
 
 
 def _banner(settings: Settings, mode: Mode) -> str:
-    web = f"http://{settings.web_host}:{settings.web_port}/"
+    web = f"{_scheme(settings)}://{settings.web_host}:{settings.web_port}/"
     secrets_file = settings.home_dir / "secrets.json"
     lines = [
         "Guichet is ready.",
-        f"  web app      {web}  (user {ADMIN_USER}, password in {secrets_file})",
+        f"  web app      {web}  (first admin {FIRST_ADMIN}: its first password is"
+        f" admin_password in {secrets_file}; guichet users add|list|reset-password)",
         f"  city hall    dial sip:{settings.city_number}@{settings.sip_bind_host}:"
         f"{settings.sip_port} from {', '.join(settings.trunk_addresses)} (the trunk)",
         f"  echo test    sip:{settings.echo_number}@{settings.sip_bind_host}:{settings.sip_port}",
@@ -123,8 +137,16 @@ class WebServerError(GuichetError):
     """The web app's server stopped while starting."""
 
 
+def _scheme(settings: Settings) -> str:
+    return "https" if web_tls(settings) is not None else "http"
+
+
 async def _serve_web(
-    settings: Settings, app_state: AppState, ready: asyncio.Event, sock: socket.socket
+    settings: Settings,
+    app_state: AppState,
+    ready: asyncio.Event,
+    sock: socket.socket,
+    tls: WebTls | None = None,
 ) -> None:
     config = uvicorn.Config(
         create_app(app_state),
@@ -132,6 +154,9 @@ async def _serve_web(
         port=settings.web_port,
         log_level="warning",
         lifespan="off",
+        # the page, its API and the SIP websocket (/sip) on one port: one certificate
+        ssl_certfile=str(tls.cert) if tls else None,
+        ssl_keyfile=str(tls.key) if tls else None,
     )
     server = _QuietServer(config)
 
@@ -235,16 +260,44 @@ def _run(
     record.save(settings)
     store = open_store(settings.store_url)
     try:
+        # first run: the admin account, with the password generated in secrets.json
+        ensure_first_admin(store, load_secrets(settings).admin_password)
         runtime.start()
         record = replace(record, asterisk_pid=runtime.status().pid)
         record.save(settings)
         health: dict[str, Any] = {"asterisk": runtime.status().detail, "controller": "starting"}
-        admin_password = load_secrets(settings).admin_password
+        tls = web_tls(settings)  # made here the first time, when self-signed
 
         async def main() -> None:
             # one bus: the call side publishes on it, the web app's browsers follow it
             bus = InMemoryBus()
-            app_state = AppState(store, admin_password, health, bus=bus)
+            app_state = AppState(store, health, bus=bus, settings=settings, tls=tls is not None)
+            # the desk's call side: agent states (and escalations) over AMI
+            app_state.desk = PbxDesk(AmiConfig.from_settings(settings))
+            # the wallboard's day/night switch and today's closures (E2)
+            app_state.opening = PbxOpening(settings, store, load_flow_for(settings), bus)
+            # listen, whisper, barge (ARI snoop): run by the call side, used by the web
+            supervision = PbxSupervision.from_settings(settings, bus)
+            app_state.supervision = supervision
+            # the experts' callbacks (E1): click-to-call on the outbound trunk, the next
+            # attempt within the flow's opening hours
+            app_state.click_to_call = PbxClickToCall.from_settings(settings)
+            app_state.callback_attempts = callback_attempts(settings, store)
+            app_state.desk_policy = DeskPolicy(
+                desk_queues(settings), settings.desk_wrapup_s, settings.desk_presence_grace_s
+            )
+            # one knowledge base: the voicebot's, live assist's, the desk's card search
+            knowledge = await asyncio.to_thread(load_knowledge, settings)
+            app_state.knowledge = knowledge if isinstance(knowledge, KnowledgeBase) else None
+            # the website's call button: the web app holds the call (aiortc + the
+            # voicebot), the call side puts it in a queue when a person is asked for
+            webcall_bridge = PbxWebCalls()
+            app_state.webcalls = WebCalls(
+                settings=settings,
+                cases=CaseRepository(store),
+                make_pipeline=WebPipelines(settings, knowledge),
+                bridge=webcall_bridge,
+            )
             controller_ready = asyncio.Event()
             web_ready = asyncio.Event()
             agi_ready = asyncio.Event()
@@ -261,8 +314,17 @@ def _run(
 
             await run_until_signal(
                 serve_fastagi(settings, store, agi_ready, agi_socket),
-                serve_controller(settings, store, bus, controller_ready),
-                _serve_web(settings, app_state, web_ready, web_socket),
+                serve_controller(
+                    settings,
+                    store,
+                    bus,
+                    controller_ready,
+                    knowledge=knowledge,
+                    supervision=supervision,
+                    webcalls=webcall_bridge,
+                ),
+                app_state.webcalls.serve(),
+                _serve_web(settings, app_state, web_ready, web_socket, tls),
                 serve_privacy_purge(settings, store),  # at start, then daily
                 announce(),
             )
@@ -306,10 +368,12 @@ def status(ctx: click.Context) -> None:
     if not connected:
         problems.append("controller")
     try:
+        # the login page answers without a session: up, with no password sent
+        # (a self-signed certificate is not checked: nothing is sent, only whether it answers)
         reply = httpx.get(
-            f"http://{settings.web_host}:{settings.web_port}/api/health",
-            auth=(ADMIN_USER, load_secrets(settings).admin_password),
+            f"{_scheme(settings)}://{settings.web_host}:{settings.web_port}/login",
             timeout=3,
+            verify=False,  # noqa: S501
         )
         web_ok = reply.status_code == 200
     except httpx.HTTPError:

@@ -71,8 +71,13 @@ def private_file(path: Path) -> None:
     (SQLite takes an empty file for a new database). One another account owns is
     left as it is: only that account may change its mode."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE)
-        os.close(fd)
+        # opened only when missing: closing any descriptor of a file drops every POSIX
+        # lock this process holds on it, so a second store opened in a process that
+        # has one (a render inside `guichet up`) would strip the first store's SQLite
+        # locks (on -shm: its WAL read snapshot), and it would read stale rows
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE)
+            os.close(fd)
         info = path.stat()
         if info.st_mode & 0o077 and info.st_uid == os.geteuid():
             path.chmod(PRIVATE_FILE_MODE)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Dialect,
     Float,
@@ -130,7 +131,10 @@ class Call(Base):
     """
 
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_state", "state"),)
+    __table_args__ = (
+        Index("ix_calls_state", "state"),
+        Index("ix_calls_started_at", "started_at"),  # the KPIs' periods (migration 0015)
+    )
 
     # Asterisk's channel id, kept exactly as given (ARI is addressed by it): no bound,
     # as Asterisk and an originate's caller put none that Guichet could rely on
@@ -179,6 +183,8 @@ class Case(Base):
         Index("ix_cases_outcome", "outcome"),
         # a citizen's export and erasure find their cases by number (migration 0006)
         Index("ix_cases_caller_number", "caller_number"),
+        Index("ix_cases_wrapup_action", "wrapup_action"),  # the desk KPIs (migration 0011)
+        Index("ix_cases_created_at", "created_at"),  # the KPIs' periods (migration 0015)
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -196,6 +202,20 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # --- the desk's wrap-up (agent_softphone.cases, migration 0011): the KPIs' data ---
+    handled_by: Mapped[str | None] = mapped_column(String(64))  # the first to answer
+    desk_answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    desk_ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # that leg's end
+    wrapup_action: Mapped[str | None] = mapped_column(String(16))  # first_level, escalated…
+    wrapup_code: Mapped[str | None] = mapped_column(String(64))
+    first_level: Mapped[bool | None] = mapped_column(Boolean)
+    card_used: Mapped[str | None] = mapped_column(String(128))
+    escalated_to: Mapped[str | None] = mapped_column(Text)  # a service slug
+    transferred_to: Mapped[str | None] = mapped_column(OutsideText)  # a queue, a colleague
+    wrapped_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    wrapped_up_by: Mapped[str | None] = mapped_column(String(64))
+    handle_s: Mapped[float | None] = mapped_column(Float)  # answered -> leg ended
+    wrapup_s: Mapped[float | None] = mapped_column(Float)  # leg ended -> wrapped up
 
     turns: Mapped[list[CaseTurn]] = relationship(
         back_populates="case", order_by="CaseTurn.seq", cascade="all, delete-orphan"
@@ -209,7 +229,11 @@ class CaseTurn(Base):
     """One utterance, in order. ``card_id``/``confidence`` say what a bot turn answered from."""
 
     __tablename__ = "case_turns"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_turns_case_seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_case_turns_case_seq"),
+        # the KPIs: bot answers and abstentions of a period (migration 0015)
+        Index("ix_case_turns_speaker_at", "speaker", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -248,6 +272,7 @@ class Callback(Base):
         Index("ix_callbacks_status_due", "status", "due_by"),
         Index("ix_callbacks_case_id", "case_id"),
         Index("ix_callbacks_number", "number"),  # export and erasure (migration 0006)
+        Index("ix_callbacks_due_by", "due_by"),  # the KPIs' periods (migration 0015)
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -273,6 +298,7 @@ class SmsOutboxRow(Base):
     __table_args__ = (
         Index("ix_sms_outbox_status_next", "status", "next_attempt_at"),
         Index("ix_sms_outbox_to_sent", "to_number", "sent_at"),
+        Index("ix_sms_outbox_sent_at", "sent_at"),  # the KPIs' periods (migration 0015)
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -298,7 +324,12 @@ class QueueEvent(Base):
     the queue KPIs. No phone numbers: callers are their channel id."""
 
     __tablename__ = "queue_events"
-    __table_args__ = (Index("ix_queue_events_queue_at", "queue", "at"),)
+    __table_args__ = (
+        Index("ix_queue_events_queue_at", "queue", "at"),
+        # the KPIs: a period's events of a kind; a call's joins (migration 0015)
+        Index("ix_queue_events_kind_at", "kind", "at"),
+        Index("ix_queue_events_caller_kind", "caller_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -350,3 +381,146 @@ class EngineIncident(Base):
     lang: Mapped[str | None] = mapped_column(String(MAX_LANGUAGE))
     # the call's channel id (no foreign key: the count outlives the call's row)
     call_id: Mapped[str | None] = mapped_column(OutsideText)
+
+
+# --- accounts (guichet.accounts: the desk's people, their web sessions) ---
+
+
+class StaffAccount(Base):
+    """A person who logs in to the web app: agent, expert, supervisor or admin. The
+    username is its own PJSIP endpoint as well; ``sip_secret`` is that endpoint's
+    generated password (the browser gets it after login, nobody types it)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    sip_secret: Mapped[str] = mapped_column(String(64))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # lock-out: failures counted from the first one of the current window
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class WebSession(Base):
+    """A logged-in browser. Only a hash of its cookie's token is kept, so that a copy
+    of the store logs nobody in; the CSRF token is the page's to send back."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_account", "account_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256, hex
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- who handled which call (guichet.casefile.handling, migration 0011) ---
+
+
+class CaseAgent(Base):
+    """One desk account rung for one queued call: when app_queue rang it, when it
+    answered, when its leg ended. The per-object rules read it (an agent sees the
+    calls they were rung for or handled) and the KPIs count from it."""
+
+    __tablename__ = "case_agents"
+    __table_args__ = (
+        # one row per account and call: a second ring of the same phone keeps the first
+        UniqueConstraint("call_id", "username", name="uq_case_agents_call_username"),
+        Index("ix_case_agents_username", "username"),
+        Index("ix_case_agents_case_id", "case_id"),
+        Index("ix_case_agents_call_id", "call_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # the caller's channel id; no foreign key: a call straight from a queue has no
+    # row in ``calls`` (the controller never saw it)
+    call_id: Mapped[str] = mapped_column(OutsideText)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(OutsideText)  # the member's endpoint name
+    queue: Mapped[str] = mapped_column(OutsideText)
+    role: Mapped[str] = mapped_column(String(16))  # agent | expert
+    rung_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# --- desk agent states (agent_softphone.desk, migration 0010) ---
+
+
+class DeskStatePeriod(Base):
+    """One stretch of one desk account in one state (available, paused with its
+    reason, wrap-up, logged out): from ``started_at`` until ``ended_at`` (None while
+    it lasts). The KPIs add the stretches up; the wrap-up's planned end is ``until``."""
+
+    __tablename__ = "agent_states"
+    __table_args__ = (
+        Index("ix_agent_states_username_started", "username", "started_at"),
+        Index("ix_agent_states_open", "username", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))  # available | paused | wrapup | logged_out
+    reason: Mapped[str] = mapped_column(ProseString(120), default="")
+    queues: Mapped[str] = mapped_column(Text, default="")  # comma-separated, as applied
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# --- live assist: cards pinned or used by the desk (agent_softphone.assist, migration 0012) ---
+
+
+class CardUse(Base):
+    """A knowledge card a desk account pinned (``kind`` "pinned") or marked as the one
+    they answered with ("used") on a call; for the KPIs and the knowledge editors."""
+
+    __tablename__ = "card_uses"
+    __table_args__ = (
+        Index("ix_card_uses_case", "case_id"),
+        Index("ix_card_uses_card", "card_id", "kind"),
+        Index("ix_card_uses_at", "at"),  # the KPIs' periods (migration 0015)
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    call_id: Mapped[str] = mapped_column(OutsideText)
+    card_id: Mapped[str] = mapped_column(String(128))
+    username: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))  # pinned | used
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- callback attempts: the experts' click-to-call (guichet.casefile.attempts, migration 0013) ---
+
+
+class CallbackAttempt(Base):
+    """One call an expert made (or tried) for a callback, and its outcome:
+    reached_solved | reached_follow_up | no_answer | wrong_number (None while the
+    call is on). ``next_due_by``: after a no-answer, when the next attempt is due."""
+
+    __tablename__ = "callback_attempts"
+    __table_args__ = (
+        UniqueConstraint("callback_id", "seq", name="uq_callback_attempts_seq"),
+        Index("ix_callback_attempts_callback", "callback_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    callback_id: Mapped[str] = mapped_column(ForeignKey("callbacks.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    next_due_by: Mapped[datetime | None] = mapped_column(UtcDateTime)

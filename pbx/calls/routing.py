@@ -8,10 +8,11 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from guichet.casefile.repository import CaseRepository
 from guichet.events import CallAnswered, CallRouted
+from ivr_flows.closures import TimedClosure
 from ivr_flows.decision import Mode, RoutingDecision, Target, route
 from ivr_flows.model import Flow
 from pbx.calls.errors import describe_failure
@@ -60,11 +61,13 @@ class RouteStep:
         read_mode: Callable[[], Awaitable[Mode]],
         agents_available: Callable[[str], bool],
         clock: Callable[[], dt.datetime] = _utcnow,
+        read_closures: Callable[[dt.datetime], Awaitable[Sequence[TimedClosure]]] | None = None,
     ) -> None:
         self.flow = flow
         self.read_mode = read_mode
         self.agents_available = agents_available
         self.clock = clock
+        self.read_closures = read_closures  # added by operators (the wallboard), per call
 
     async def run(self, call: CallSession) -> None:
         step = call.record.step
@@ -73,8 +76,13 @@ class RouteStep:
             await call.fill_silence()  # a new Stasis entry: the earlier silence went
         mode = await self._mode(call)
         reception = self.flow.when_open.queue
+        now = self.clock()
         decision: RoutingDecision = route(
-            self.flow, self.clock(), mode, self.agents_available(reception)
+            self.flow,
+            now,
+            mode,
+            self.agents_available(reception),
+            closures=await self._closures(call, now),
         )
         # back from the queue: the caller chose the voicebot (or the queue gave up)
         target = Target.VOICEBOT if came_back else decision.target
@@ -104,6 +112,20 @@ class RouteStep:
         if not came_back:
             facts = facts.with_lang(decision.language, known=facts.lang_known)
         await call.go(Voicebot(link_id=new_link_id(), desk_open=decision.desk_open), facts=facts)
+
+    async def _closures(self, call: CallSession, now: dt.datetime) -> Sequence[TimedClosure]:
+        """The operators' closures; unreadable: none (the hours decide)."""
+        if self.read_closures is None:
+            return ()
+        try:
+            return await call.store(self.read_closures(now), "reading the closures")
+        except Exception as exc:
+            log.warning(
+                "call %s: closures unreadable (%s); routing by the hours",
+                call.call_id,
+                describe_failure(exc),
+            )
+            return ()
 
     async def _mode(self, call: CallSession) -> Mode:
         """The operators' mode; unreadable (a store fault, a value no version wrote):

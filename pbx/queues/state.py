@@ -461,6 +461,7 @@ class QueueState:
             member=interface,
             member_name=e.get("MemberName", ""),
             agent_channel=e.get("DestChannel", ""),
+            agent_unique_id=e.get("DestUniqueid", ""),
             wait_s=wait_s,
         )
         kpi = QueueKpi(

@@ -154,7 +154,9 @@ class ConversationRecorder:
         # the bot's own words (cards, prompts): no personal data
         log.info("call %s: bot says: %s", self.call_id, text[:70])
         card_id = answer.card_id if answer is not None and not answer.abstained else None
-        confidence = answer.confidence if card_id is not None and answer is not None else None
+        # an abstention keeps its confidence (and no card): the KPIs' "questions abstained
+        # most" reads a bot turn with a confidence but no card as one
+        confidence = answer.confidence if answer is not None else None
         self.writer.put(
             lambda: cases.add_turn(case_id, "bot", text, card_id=card_id, confidence=confidence)
         )

@@ -8,7 +8,6 @@ directory needs no step before it."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import signal
@@ -26,6 +25,7 @@ from tests.integration.stack import GUICHET, shared_asterisk_root, stack_env
 from tests.support.processes import WatchedProcess
 from tests.support.sip_caller import place_call
 from tests.support.transcribe import transcribe, transcribe_words
+from tests.web.login import session_cookie
 
 pytestmark = pytest.mark.asterisk
 
@@ -42,10 +42,12 @@ UP_PORTS = {
 SIP = f"127.0.0.1:{UP_PORTS['sip_port']}"
 
 
-def basic_auth(home: Path) -> dict[str, str]:
+async def admin_session(home: Path) -> dict[str, str]:
+    """The first admin, made at first run with the password in secrets.json, logs in
+    through the login form as a browser does."""
     password = json.loads((home / "secrets.json").read_text())["admin_password"]
-    token = base64.b64encode(f"admin:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+    base = f"http://127.0.0.1:{UP_PORTS['web_port']}"
+    return {"Cookie": await session_cookie(base, "admin", password)}
 
 
 async def events_until(ws: ClientConnection, last: str, within_s: float) -> list[dict[str, Any]]:
@@ -122,9 +124,11 @@ async def test_up_status_call_and_clean_stop(tmp_path: Path, demo_kb_index: Path
         status = subprocess.run([GUICHET, "status"], env=env, capture_output=True, text=True)
         assert status.returncode == 0, status.stdout + status.stderr
         assert "controller  connected" in status.stdout
+        assert "web app     up" in status.stdout
+        assert f"first admin admin: its first password is admin_password in {home}" in up.output
 
         feed = f"ws://127.0.0.1:{UP_PORTS['web_port']}/api/events"
-        async with connect(feed, additional_headers=basic_auth(home)) as ws:
+        async with connect(feed, additional_headers=await admin_session(home)) as ws:
             snapshot = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert snapshot["type"] == "snapshot" and snapshot["calls"] == []
             result = await place_call(f"3000@{SIP}", listen_s=8, workdir=tmp_path)

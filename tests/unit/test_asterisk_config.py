@@ -163,6 +163,10 @@ AMI_ACTION_CLASS = {
     "Filter": "system",
     "DBPut": "system",
     "DBGet": "system",
+    # the desk's escalation (pbx.desk.escalate): Status takes system, call or reporting
+    "Status": "system",
+    "Setvar": "call",
+    "Redirect": "call",
 }
 AMI_EVENT_CLASS = {"Queue": "agent", "Agent": "agent", "DeviceStateChange": "call"}
 
@@ -190,7 +194,7 @@ def test_ami_account_has_exactly_the_classes_the_code_uses(tmp_path: Path) -> No
     files, _ = render(tmp_path)
     account = sections(files["manager.conf"])["guichet"][0]
     # no "command": the secret must not be a way to run any CLI command (issue 10)
-    assert set(account["write"].split(",")) == needed_write == {"agent", "system"}
+    assert set(account["write"].split(",")) == needed_write == {"agent", "system", "call"}
     assert set(account["read"].split(",")) == needed_read
 
 
