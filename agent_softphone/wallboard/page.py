@@ -14,9 +14,35 @@ from agent_softphone.wallboard.strings import STRINGS
 
 __all__ = ["wallboard_page"]
 
+# the supervisor's softphone (supervisor_phone.js): its words, kept with its markup
+PHONE_STRINGS: dict[str, dict[str, str]] = {
+    "fr": {
+        "phone": "Mon téléphone (écoute, chuchotement, intervention)",
+        "phone_registered": "Connecté",
+        "phone_registering": "Connexion…",
+        "phone_unregistered": "Non connecté",
+        "phone_disconnected": "Déconnecté",
+        "phone_failed": "Échec de connexion",
+        "phone_in_call": "Supervision en cours",
+        "phone_stopped": "Supervision arrêtée",
+        "phone_stop": "Arrêter la supervision",
+    },
+    "en": {
+        "phone": "My phone (listen, whisper, barge)",
+        "phone_registered": "Connected",
+        "phone_registering": "Connecting…",
+        "phone_unregistered": "Not connected",
+        "phone_disconnected": "Disconnected",
+        "phone_failed": "Connection failed",
+        "phone_in_call": "Supervising",
+        "phone_stopped": "Supervision stopped",
+        "phone_stop": "Stop supervising",
+    },
+}
+
 
 def wallboard_page(who: Principal, lang: str, *, big: bool, service_level_s: int) -> str:
-    s = STRINGS[lang]
+    s = {**STRINGS[lang], **PHONE_STRINGS[lang]}
     other = "en" if lang == "fr" else "fr"
 
     def t(key: str) -> str:
@@ -50,6 +76,22 @@ def wallboard_page(who: Principal, lang: str, *, big: bool, service_level_s: int
     <button type="submit">{t("add")}</button></fieldset>
   </form>"""
     )
+    # a supervisor's own softphone rings on listen/whisper/barge (an admin has none)
+    has_phone = not big and who.role == "supervisor"
+    jssip = '<script src="/static/vendor/jssip.js" defer></script>\n' if has_phone else ""
+    phone = (
+        f"""
+<section aria-labelledby="h-phone" class="panel">
+  <h2 id="h-phone">{t("phone")}</h2>
+  <p role="status"><span id="conn-phone" data-state="unregistered">{
+            t("phone_unregistered")
+        }</span></p>
+  <audio id="supervision-audio" autoplay></audio>
+  <button type="button" id="supervision-stop" disabled>{t("phone_stop")}</button>
+</section>"""
+        if has_phone
+        else ""
+    )
     name = escape(who.display_name or who.username)
     links = (
         f"· {t('logged_in_as')} <strong>{name}</strong>"
@@ -65,7 +107,7 @@ def wallboard_page(who: Principal, lang: str, *, big: bool, service_level_s: int
 <title>{t("title")}</title>
 <link rel="stylesheet" href="/wallboard/assets/wallboard.css">
 <script type="application/json" id="wallboard-boot">{boot}</script>
-<script type="module" src="/wallboard/assets/wallboard.js"></script>
+{jssip}<script type="module" src="/wallboard/assets/wallboard.js"></script>
 </head>
 <body class="{"big" if big else "normal"}">
 <a class="skip" href="#h-queues">{t("skip")}</a>
@@ -75,7 +117,7 @@ def wallboard_page(who: Principal, lang: str, *, big: bool, service_level_s: int
   {"" if big else links}</p>
 </header>
 <div id="announce" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>
-<main>
+<main>{phone}
 <section aria-labelledby="h-queues" class="panel wide">
   <h2 id="h-queues" tabindex="-1">{t("queues")}</h2>
   <div class="scroll"><table id="queues">

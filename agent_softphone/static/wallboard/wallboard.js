@@ -7,6 +7,7 @@ const S = boot.strings;
 const BIG = boot.big;
 let offset = 0; // server clock - this clock, seconds
 let csrf = null;
+let phone = null; // the supervisor's softphone (not on the big screen, not for an admin)
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const nowS = () => Date.now() / 1000 + offset;
@@ -126,12 +127,14 @@ function supervisionButtons(call) {
 }
 
 async function supervise(callId, action, button) {
+  phone?.expect(callId); // its ring is answered by the page (supervisor_phone.js)
   try {
     await post(`/api/supervision/${encodeURIComponent(callId)}/${action}`, {});
     announce(`${S[action]}: ${S.saved}`);
   } catch (err) {
+    phone?.failed(callId);
     announce(`${S.error}: ${err.message}`);
-    button.setAttribute("aria-invalid", "true");
+    button?.setAttribute("aria-invalid", "true");
   }
 }
 
@@ -329,6 +332,15 @@ function connect(delay = 500) {
   });
 }
 
+async function startPhone() {
+  if (BIG || boot.role !== "supervisor") return;
+  const { startSupervisorPhone } = await import("./supervisor_phone.js");
+  phone = startSupervisorPhone(S, announce, post);
+  // what a row's button does, by call id (browser tests, console)
+  phone.supervise = (callId, action) => supervise(callId, action, null);
+}
+
 wireControls();
 connect();
+startPhone().catch((err) => console.error("wallboard: no softphone", err));
 setInterval(tick, 1000);

@@ -1,0 +1,129 @@
+"""The supervisor's softphone on the wallboard, all real: a supervisor account whose
+WebRTC endpoint is rendered into Asterisk 22, the web app (uvicorn) relaying its SIP,
+the wallboard in Debian's headless Chromium registering through it, the call side
+(:class:`pbx.supervision.PbxSupervision`) in this process, and a baresip caller put
+through the reception queue to a baresip agent phone (1001).
+
+The supervisor clicks Listen on the agent's call: pbx/supervision rings the
+supervisor's own endpoint and the page, which asked for it, answers by itself; the
+supervision is on (``SupervisionChanged`` listen, ``supervision.sessions()``) and the
+page's <audio> element plays the call. Stop ends it (``off``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from agent_softphone.app import AppState, create_app
+from guichet.accounts import AccountRepository
+from guichet.bus import InMemoryBus
+from guichet.events import AgentConnected, SupervisionChanged
+from guichet.runner import bind_tcp
+from guichet.settings import load_settings
+from guichet.store import Store, open_store
+from pbx.asterisk_process import load_secrets
+from pbx.supervision import PbxSupervision
+from tests.integration.stack import Stack, stack_env, start_stack
+from tests.integration.test_supervision import AGENT, Seen, agent_call, call_side, in_mode
+from tests.support.audio import tone
+from tests.support.browser import browser_pages
+
+pytestmark = pytest.mark.asterisk
+
+PASSWORD = "correct horse battery staple"
+SUPERVISOR = "sam"  # a supervisor account: its own WebRTC endpoint PJSIP/sam
+UI_MS = 20_000
+
+
+@dataclass
+class Board:
+    stack: Stack
+    store: Store
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.stack.settings.web_port}"
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory: pytest.TempPathFactory, demo_kb_index: Path) -> Iterator[Board]:
+    """The account first, then Asterisk renders its endpoint at its start."""
+    home = tmp_path_factory.mktemp("wallboard-phone-home")
+    settings = load_settings(stack_env(home, kb_index=str(demo_kb_index)))
+    store = open_store(settings.store_url)
+    AccountRepository(store).add(SUPERVISOR, "supervisor", password=PASSWORD)
+    stack = start_stack(home, kb_index=str(demo_kb_index))
+    try:
+        yield Board(stack, store)
+    finally:
+        stack.asterisk.stop()
+        store.close()
+
+
+@contextlib.asynccontextmanager
+async def web_app(board: Board, state: AppState) -> AsyncIterator[None]:
+    """The web app on the stack's web port (its /sip relay is what JsSIP is given)."""
+    sock = bind_tcp("127.0.0.1", board.stack.settings.web_port, "web app")
+    sock.listen(64)
+    server = uvicorn.Server(uvicorn.Config(create_app(state), log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+
+
+async def test_the_wallboard_answers_the_supervision_it_asked_for(
+    board: Board, tmp_path: Path
+) -> None:
+    stack = board.stack
+    stack.guichet("mode", "day")
+    tone(500.0, 90.0, path=tmp_path / "caller.wav")
+    tone(1100.0, 90.0, path=tmp_path / "agent.wav")
+    mic = tmp_path / "supervisor-mic.wav"
+    tone(1900.0, 30.0, 48000, amplitude=0.3, path=mic)
+    passwords = load_secrets(stack.settings).sip_accounts
+    bus = InMemoryBus()
+    supervision = PbxSupervision.from_settings(stack.settings, bus)
+    state = AppState(board.store, bus=bus, settings=stack.settings)
+    state.supervision = supervision
+    async with (
+        call_side(stack, bus, supervision),
+        bus.subscribe(types=(AgentConnected, SupervisionChanged)) as events,
+        web_app(board, state),
+        browser_pages(tmp_path) as open_page,
+    ):
+        seen = Seen(events)
+        page = await open_page(board.base_url, SUPERVISOR, PASSWORD, microphone=mic)
+        await page.goto(f"{board.base_url}/wallboard")
+        # the page registered the supervisor's own endpoint, through the app's relay
+        await page.wait_for_selector('#conn-phone[data-state="registered"]', timeout=UI_MS)
+        assert SUPERVISOR in stack.asterisk.cli("pjsip show contacts")
+        stack.guichet("queues", "login", AGENT, "reception")
+        async with agent_call(stack, tmp_path, passwords[AGENT], seen) as (_, _caller, call_id):
+            # what the call row's Listen button does (a call put straight into the
+            # queue, with no CallStarted on this bus, has no row on the board)
+            await page.evaluate("(id) => window.guichetWallboard.supervise(id, 'listen')", call_id)
+            # the ring was answered by the page: the supervision is on
+            on = await seen.first(SupervisionChanged, in_mode("listen"), 20)
+            assert (on.agent, on.supervisor) == (AGENT, SUPERVISOR)
+            assert [(s.call_id, s.mode) for s in supervision.sessions()] == [(call_id, "listen")]
+            await page.wait_for_selector("#supervision-stop:not([disabled])", timeout=UI_MS)
+            # the call's audio reaches the page's <audio> element
+            await page.wait_for_function(
+                "() => (document.getElementById('supervision-audio').srcObject"
+                "?.getAudioTracks().length ?? 0) > 0",
+                timeout=UI_MS,
+            )
+            await page.click("#supervision-stop")
+            await seen.first(SupervisionChanged, in_mode("off"), 20)
+            await page.wait_for_selector("#supervision-stop[disabled]", timeout=UI_MS)
+            assert supervision.sessions() == []
