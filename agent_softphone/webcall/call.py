@@ -38,6 +38,20 @@ __all__ = ["CallEnd", "PipelineMaker", "WebCall"]
 
 log = logging.getLogger(__name__)
 
+# aiortc's close() can wait forever for a transport that never reports it stopped
+# (aiortc issue #283, seen here once in a full test run): a call's end must not hang
+# the service that owns it, so the close gets this long, then the call goes on ending
+PEER_CLOSE_S = 5.0
+
+
+async def close_peer(pc: RTCPeerConnection) -> None:
+    """Close ``pc``, giving up after :data:`PEER_CLOSE_S` (logged)."""
+    try:
+        await asyncio.wait_for(pc.close(), PEER_CLOSE_S)
+    except TimeoutError:
+        log.warning("web call: the peer connection did not close in %.0f s", PEER_CLOSE_S)
+
+
 CallEnd = Literal[
     "caller_hangup", "bot_hangup", "person_done", "max_duration", "no_person", "engine_failed"
 ]
@@ -132,7 +146,7 @@ class WebCall:
             if self.leg is not None:
                 await self.leg.aclose()
             await self._tasks.aclose()
-            await self.pc.close()
+            await close_peer(self.pc)
             await self._close_case()
         log.info("web call %s ended (%s)", self.call_id, self.end)
         return self.end or "caller_hangup"

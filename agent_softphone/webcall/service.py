@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 
-from agent_softphone.webcall.call import PipelineMaker, WebCall
+from agent_softphone.webcall.call import PipelineMaker, WebCall, close_peer
 from agent_softphone.webcall.limits import CallLimits, Refusal
 from guichet.casefile.records import Channel
 from guichet.casefile.repository import CaseRepository
@@ -113,11 +113,11 @@ class WebCalls:
             await pc.setLocalDescription(await pc.createAnswer())
         except ValueError as exc:  # aiortc's word for an SDP it cannot use
             self.limits.release()
-            await pc.close()
+            await close_peer(pc)
             raise WebCallRefused(400, "sdp", f"unusable SDP offer: {exc}") from exc
         except BaseException:
             self.limits.release()
-            await pc.close()
+            await close_peer(pc)
             raise
         self.calls[call_id] = call
         self._tasks.spawn(self._run(call), f"webcall-{call_id}")
