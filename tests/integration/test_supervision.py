@@ -205,6 +205,10 @@ def levels(path: Path | None, start: int, end: int) -> dict[str, float]:
     }
 
 
+# baresip 1.0.0 now and then writes no recording for a whole call (its log says why);
+# the test already places an agent call again for that, and the whole test gets a
+# second try for the other phones
+@pytest.mark.flaky(reruns=1)
 async def test_listen_whisper_barge_each_heard_by_the_right_people(
     stack: Stack, tmp_path: Path
 ) -> None:
