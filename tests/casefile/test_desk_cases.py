@@ -101,8 +101,9 @@ async def test_the_tracker_writes_rows_and_pops_the_case(
     task = asyncio.create_task(track_desk_cases(bus, agents, cases))
     try:
         async with bus.subscribe(types=(CaseOffered,)) as offers:
-            while bus.subscribers < 2:  # the tracker has subscribed
-                await asyncio.sleep(0)
+            async with asyncio.timeout(10):
+                while bus.subscribers < 2:  # the tracker has subscribed
+                    await asyncio.sleep(0)
             bus.publish(AgentCalled(queue="reception", unique_id="chan-t", member="PJSIP/alice"))
             offer = await asyncio.wait_for(offers.get(), 10)
             bus.publish(AgentConnected(queue="reception", unique_id="chan-t", member="PJSIP/alice"))

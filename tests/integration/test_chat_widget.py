@@ -90,10 +90,7 @@ async def serve(app: Any, sock: socket.socket) -> AsyncIterator[None]:
     server = uvicorn.Server(config)
     running = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.02)  # uvicorn has no started event to await
-        yield
+        yield  # the socket listens already: a request waits in its backlog until uvicorn serves
     finally:
         server.should_exit = True
         try:

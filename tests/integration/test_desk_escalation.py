@@ -49,6 +49,7 @@ from pbx.errors import AmiError
 from pbx.queues import QueueEventRepository, QueueMonitor
 from tests.integration.stack import Stack
 from tests.support.audio import band_energy_ratio, read_wav, tone
+from tests.support.recordings import recorded_more
 from tests.support.sip_caller import AgentPhone, CallSession
 from tests.web.login import form_token
 
@@ -266,8 +267,8 @@ async def test_escalation_moves_the_caller_to_the_expert_with_the_case(
             )
             assert carried[0].get("Value") == case_id
 
-            # the conversation with the expert: a duration to hear, not a wait on an event
-            await asyncio.sleep(TALK_S)
+            # the conversation with the expert: until the caller has heard TALK_S of it
+            await recorded_more(caller, TALK_S, TALK_S + 20)
             caller.hangup()
             await caller.wait_closed(10)
         await feed.event(AgentCompleted, lambda e: e.unique_id == call_id and e.queue == SERVICE)

@@ -35,6 +35,8 @@ from pbx.service import serve_controller
 from pbx.supervision import SUPERVISION_PREFIX, PbxSupervision
 from tests.integration.stack import Stack
 from tests.support.audio import band_energy_ratio, read_wav, to_db, tone
+from tests.support.recordings import heard, recorded_more
+from tests.support.recordings import recorded_samples as samples
 from tests.support.sip_caller import AgentPhone, CallSession
 
 pytestmark = pytest.mark.asterisk
@@ -162,26 +164,6 @@ async def agent_call(
 
 def in_mode(mode: str) -> Callable[[SupervisionChanged], bool]:
     return lambda event: event.mode == mode
-
-
-def heard(session: CallSession) -> Path | None:
-    found = sorted(session.dumps.glob("dump-*-dec.wav"))
-    return found[-1] if found else None
-
-
-def samples(session: CallSession) -> int:
-    """What the phone has recorded so far (8 kHz s16 after a 44-byte header)."""
-    path = heard(session)
-    return max(0, (path.stat().st_size - 44) // 2) if path is not None else 0
-
-
-async def recorded_more(session: CallSession, seconds: float, timeout: float) -> None:
-    """Until ``session`` has recorded ``seconds`` more audio (a condition polled with a
-    time-out: the RTP it receives is the clock)."""
-    target = samples(session) + int(seconds * RATE)
-    async with asyncio.timeout(timeout):
-        while samples(session) < target:
-            await asyncio.sleep(0.05)
 
 
 def tone_db(x: np.ndarray, hz: float) -> float:
