@@ -11,9 +11,10 @@ generated in 23.0-23.2 was taken out upstream (its format switching broke transc
 RTP) and 22 never had it; only forcing the softmix technology on the bridge would
 (a bridge type this module does not own, and one more mixing interval each way).
 So the link fills the gaps itself, on the same 20 ms clock Asterisk plays at: once
-what it sent has been played out, it sends silence, a frame every 20 ms, until
-there is speech again. Speech never waits behind that silence: the first frame of
-speech flushes whatever silence Asterisk still has queued.
+what it sent has been played out (or a barge-in dropped it), it queues silence and
+keeps :data:`LEAD_S` of it ahead of the playout, a frame every 20 ms, until there
+is speech again. Speech never waits behind that silence: the first frame of speech
+flushes whatever silence Asterisk still has queued.
 
 Before a link feeds the caller and after it is closed, Asterisk's own silence
 generator fills the line (:mod:`pbx.calls.line_silence`): the link stops it once it
@@ -38,9 +39,13 @@ FRAME_S = 0.02  # Asterisk's ptime for slin on chan_websocket
 # how long after the last frame of speech has been played the silence starts (the
 # bot's own audio comes paced; a frame a little late must not be taken for its end)
 START_AFTER_S = 0.02
-# once filling, each frame goes this much before the previous one has been played,
-# so that a late wake-up of ours does not leave Asterisk a tick without a frame
-LEAD_S = 0.01
+# once filling, this much silence stays queued in Asterisk ahead of what it plays.
+# The controller is a Python process: a thread synthesizing or resampling can hold
+# the GIL, and the loop then wakes 100-150 ms late (measured at the callback step,
+# tests/integration/test_rtp_between_steps.py) with no callback of its own slow. A
+# frame sent just in time would leave the caller that long without RTP; a queue
+# ahead rides it out. It delays nothing: speech flushes the queued silence first.
+LEAD_S = 0.2
 
 
 class SteadyLink(MediaLink):
@@ -97,8 +102,12 @@ class SteadyLink(MediaLink):
     async def flush(self) -> None:
         async with self._lock:
             await super().flush()
+            # Asterisk's queue is empty now: silence goes in at once, in the same turn
+            # of the loop (a stall that starts here must find something to play)
             self._filling = False
             self._played_at = asyncio.get_running_loop().time()
+            with contextlib.suppress(MediaError):  # gone: the filler ends on its own
+                await self._top_up()
             self._rescheduled.set()
 
     async def aclose(self) -> None:
@@ -108,13 +117,27 @@ class SteadyLink(MediaLink):
         await self._filler.aclose()
         await super().aclose()
 
+    @property
+    def _silence(self) -> bytes:
+        return bytes(2 * round(self.sample_rate * FRAME_S))
+
     def _fill_due(self) -> float:
         if self._filling:
             return self._played_at - LEAD_S
         return self._played_at + START_AFTER_S
 
+    async def _top_up(self) -> None:
+        """Queue silence until :data:`LEAD_S` of it is ahead of the playout (with the
+        lock held). A media that is gone raises MediaError."""
+        now = asyncio.get_running_loop().time()
+        self._played_at = max(self._played_at, now)
+        while self._played_at < now + LEAD_S:
+            await super().send(self._silence)
+            self._filling = True
+            self.silence_frames += 1
+            self._played_at += FRAME_S
+
     async def _fill(self) -> None:
-        silence = bytes(2 * round(self.sample_rate * FRAME_S))
         loop = asyncio.get_running_loop()
         while True:
             self._rescheduled.clear()
@@ -126,13 +149,9 @@ class SteadyLink(MediaLink):
                         await self._rescheduled.wait()
                 continue
             async with self._lock:
-                now = loop.time()
-                if now < self._fill_due():
+                if loop.time() < self._fill_due():
                     continue  # speech went out meanwhile
                 try:
-                    await super().send(silence)
+                    await self._top_up()
                 except MediaError:
                     return  # the media is gone: there is no caller left to keep alive
-                self._filling = True
-                self.silence_frames += 1
-                self._played_at = max(self._played_at, now) + FRAME_S

@@ -35,8 +35,10 @@ def answer_and_bye(signalling: list[Packet]) -> tuple[float, float]:
     return answered, bye
 
 
-# Under load a controller stall can still leave a 140 ms gap at a step change (known,
-# open); a second try tells that apart from a regression, which fails every time
+# The 140 ms gap a controller stall left after a key press at the callback step is
+# gone (pbx/calls/steady_link.py queues silence ahead); speech itself is still sent
+# just in time, so a stall of over 100 ms mid-sentence would show here: a second try
+# tells that apart from a regression, which fails every time
 @pytest.mark.flaky(reruns=1)
 async def test_the_caller_receives_rtp_from_answer_to_hang_up_across_steps(
     stack: Stack, tmp_path: Path

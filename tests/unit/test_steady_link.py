@@ -1,17 +1,21 @@
 """The call's media link keeps the caller's RTP flowing: against a fake chan_websocket,
-silence goes out every 20 ms while there is nothing to say, speech never waits behind
-it (the queued silence is flushed first), and silence comes back when speech ends."""
+silence is kept queued ahead of Asterisk's playout while there is nothing to say,
+speech never waits behind it (the queued silence is flushed first), silence comes
+back when speech ends, and a controller that stalls after a barge-in leaves the
+caller no tick without a frame."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+import time
 from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
 
-from pbx.calls.steady_link import SteadyLink
+from pbx.calls.steady_link import LEAD_S, SteadyLink
 from tests.support.fake_chan_websocket import FakeChanWebSocket, Received, fake_chan_websocket
 from voicebot.stages.output import Pacer
 
@@ -50,6 +54,26 @@ async def link(asterisk: FakeChanWebSocket) -> AsyncIterator[SteadyLink]:
         await steady.aclose()
 
 
+def starved_ticks(messages: list[Received], since: float) -> list[float]:
+    """Asterisk's side, simulated: from the first frame it gets, chan_websocket takes
+    one frame off its queue every 20 ms and sends the caller nothing on a tick that
+    finds it empty; FLUSH_MEDIA empties it. The ticks after ``since`` that found
+    nothing to play (the moments the caller got no RTP)."""
+    tick = next(m.at for m in messages if m.is_audio)
+    end = messages[-1].at
+    queued, i, starved = 0, 0, []
+    while tick <= end:
+        while i < len(messages) and messages[i].at <= tick:
+            queued = 0 if messages[i].command == "FLUSH_MEDIA" else queued + messages[i].is_audio
+            i += 1
+        if queued:
+            queued -= 1
+        elif tick > since:
+            starved.append(round(tick - since, 3))
+        tick += FRAME_S
+    return starved
+
+
 def gaps(messages: list[Received]) -> list[float]:
     audio = [m.at for m in messages if m.is_audio]
     return [b - a for a, b in itertools.pairwise(audio)]
@@ -66,13 +90,17 @@ async def speak(link: SteadyLink, frames: int) -> None:
 async def test_silence_flows_while_there_is_nothing_to_say(
     asterisk: FakeChanWebSocket, link: SteadyLink
 ) -> None:
-    await asterisk.wait_for(25, WITHIN_S)
-    first = asterisk.received[:25]
+    ahead = round(LEAD_S / FRAME_S)
+    await asterisk.wait_for(ahead + 25, WITHIN_S)
+    first = asterisk.received[: ahead + 25]
     assert all(m.is_silence for m in first)
     assert {len(m.data) for m in first} == {320}  # 20 ms at the link's 8 kHz
     assert max(gaps(first)) < MAX_GAP_S
-    # paced, not a burst: 25 frames take about half a second
-    assert first[-1].at - first[0].at > 0.7 * 24 * FRAME_S
+    # LEAD_S of it at once, queued ahead; then paced, not a burst: 25 more frames take
+    # about half a second
+    assert first[ahead - 1].at - first[0].at < 0.1
+    assert first[-1].at - first[ahead].at > 0.7 * 24 * FRAME_S
+    assert not starved_ticks(first, since=first[0].at)
 
 
 async def test_speech_does_not_wait_behind_the_silence(
@@ -150,3 +178,37 @@ async def test_silence_resumes_at_once_when_a_barge_in_drops_queued_speech(
     assert after[0].command == "FLUSH_MEDIA"
     assert all(m.is_silence for m in after[1:])
     assert after[1].at - after[0].at < MAX_GAP_S, after[1].at - after[0].at
+
+
+async def test_a_stalled_controller_after_a_barge_in_leaves_no_tick_without_a_frame(
+    asterisk: FakeChanWebSocket, link: SteadyLink
+) -> None:
+    """The callback step's 140 ms gap (CI, tests/integration/test_rtp_between_steps.py):
+    a key press flushed the prompt, then the controller's loop woke 100-150 ms late
+    (a thread holding the GIL). The silence queued with the flush covers that.
+
+    Asterisk is another process and keeps playing while the controller stalls; the
+    fake here shares the test's loop and would stall with it, so what Asterisk gets is
+    timed where it leaves the link (a local socket: the same moment, give or take)."""
+    sent: list[Received] = []
+    media = link.media
+    assert media is not None
+    send_audio, command = media.send_audio, media.command
+
+    async def timed_send_audio(pcm: bytes) -> None:
+        sent.append(Received(time.monotonic(), pcm))
+        await send_audio(pcm)
+
+    async def timed_command(name: str, **params: str) -> None:
+        sent.append(Received(time.monotonic(), json.dumps({"command": name, **params})))
+        await command(name, **params)
+
+    media.send_audio = timed_send_audio  # type: ignore[method-assign]
+    media.command = timed_command  # type: ignore[method-assign]
+    await speak(link, 10)
+    await link.flush()
+    time.sleep(0.15)  # the stall itself (the whole loop blocked), not a wait for an event
+    count = len(asterisk.received)
+    await asterisk.wait_for(count + 10, WITHIN_S)
+    flush = next(m for m in reversed(sent) if m.command == "FLUSH_MEDIA")
+    assert not starved_ticks(sent, since=flush.at)
