@@ -12,15 +12,14 @@ this process has no event bus."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect, status
 from sqlalchemy import select
-from starlette.websockets import WebSocketState
 
 from agent_softphone.access import Principal, require
+from agent_softphone.browser_socket import close_quietly, read_until_closed
 from agent_softphone.feed_filter import FeedFilter
 from agent_softphone.state import AppState
 from guichet.bus import EventStream
@@ -49,10 +48,10 @@ def router(state: AppState) -> APIRouter:
             try:
                 await until_first_ends(
                     _send_events(websocket, stream, FeedFilter(who, theirs)),
-                    _read_until_closed(websocket),
+                    read_until_closed(websocket),
                 )
             finally:
-                await _close(websocket)
+                await close_quietly(websocket)
 
     return api
 
@@ -76,18 +75,3 @@ async def _send_events(websocket: WebSocket, stream: EventStream, shown: FeedFil
                 await websocket.send_text(json.dumps(visible.to_json(), ensure_ascii=False))
     except WebSocketDisconnect:
         return  # the browser went away while we wrote: the reader ends too
-
-
-async def _read_until_closed(websocket: WebSocket) -> None:
-    """Nothing a browser sends is acted on; reading is how its close is seen."""
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass
-
-
-async def _close(websocket: WebSocket) -> None:
-    if websocket.application_state is not WebSocketState.CONNECTED:
-        return
-    if websocket.client_state is WebSocketState.DISCONNECTED:
-        return  # the browser closed first: its close frame was answered already
-    with contextlib.suppress(WebSocketDisconnect):  # it closed at the same moment
-        await websocket.close()

@@ -12,11 +12,11 @@ caller is shown masked.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, ClassVar, Literal
+
+from guichet.jsonable import dataclass_json
 
 __all__ = [
     "EVENT_TYPES",
@@ -104,19 +104,7 @@ class Event:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: ``type`` first, datetimes in ISO 8601, enums by value."""
-        return {"type": self.type, **_plain(dataclasses.asdict(self))}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
+        return {"type": self.type, **dataclass_json(self)}
 
 
 # --- calls ------------------------------------------------------------------------

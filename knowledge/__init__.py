@@ -17,7 +17,7 @@ Errors derive from :class:`knowledge.errors.KnowledgeError`.
 made of the ingested cards' own words (place names, topics).
 """
 
-from knowledge.assist import CardHit, CardHits, suggest_cards
+from knowledge.assist import CardHit, CardHits, Lookup, Suggest, cards_for, suggest_cards
 from knowledge.base import Answer, KnowledgeBase, Suggestion
 from knowledge.cards import Card, load_cards, parse_card
 from knowledge.errors import CardError, IndexNotFound, KnowledgeError
@@ -34,8 +34,11 @@ __all__ = [
     "IngestReport",
     "KnowledgeBase",
     "KnowledgeError",
+    "Lookup",
+    "Suggest",
     "Suggestion",
     "asr_hints",
+    "cards_for",
     "index_asr_hints",
     "ingest",
     "load_cards",

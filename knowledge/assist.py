@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from knowledge.base import KnowledgeBase
 from knowledge.cards import Card
 
-__all__ = ["CardHit", "CardHits", "suggest_cards"]
+__all__ = ["CardHit", "CardHits", "Lookup", "Suggest", "cards_for", "suggest_cards"]
 
 # words too common to say why a card matched
 _STOP_WORDS = """
@@ -93,3 +94,32 @@ def suggest_cards(kb: KnowledgeBase, text: str, lang: str = "fr", top: int = 3) 
         )
     reliable = not answer.abstained and not answer.to_confirm
     return CardHits(query, tuple(hits), reliable)
+
+
+Suggest = Callable[[str, str], CardHits]  # (text, lang) -> cards; blocking
+
+
+@dataclass(frozen=True)
+class Lookup:
+    hits: CardHits
+    # the newest line alone was enough: it starts a topic (the lines before it are
+    # no context for the lines after it)
+    alone: bool
+
+
+def cards_for(suggest: Suggest, context: Sequence[str], newest: str, lang: str) -> Lookup:
+    """The cards for the caller's ``newest`` line: the newest line decides (blocking
+    CPU work: run it in an executor).
+
+    A caller moves from topic to topic; the cards of their last lines joined are a mix
+    of the old topic and the new one. So the newest line is looked up alone first, and
+    when the knowledge base is confident on it by its own rule (``reliable``: the top
+    card reaches the operating point, as for the voicebot) those are the cards."""
+    alone = suggest(newest, lang)
+    if alone.reliable or not context:
+        return Lookup(alone, alone.reliable)
+    # Not confident on the newest line alone: it is likely not a question on its own
+    # (a follow-up, or the end of a sentence cut by a pause), so its meaning comes
+    # from what the caller said just before. Those cards are used even when they are
+    # not confident either: the event says so (``reliable``) and the agent judges.
+    return Lookup(suggest(" ".join((*context, newest)), lang), False)

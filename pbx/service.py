@@ -26,12 +26,12 @@ from ivr_flows.decision import Mode
 from ivr_flows.loader import load_flow_for
 from ivr_flows.mode import read_mode
 from pbx.ami import AmiConfig
+from pbx.ari.application import AriConnection
 from pbx.ari.rest import AriRest
-from pbx.assist import AssistConnection, AssistService, suggest_with
+from pbx.assist import AssistService, suggest_with
 from pbx.callbacks import CallbackStep
 from pbx.calls import (
     AnswerStep,
-    AriConnection,
     CallController,
     CallRepository,
     CallState,
@@ -190,13 +190,8 @@ async def serve_controller(
     }
     rest = AriRest(settings.ari_base_url, creds.ari_user, creds.ari_password)
     controller = CallController(
-        ari=AriConnection(
-            settings.ari_base_url,
-            settings.ari_app,
-            creds.ari_user,
-            creds.ari_password,
-            initial_backoff_s=settings.reconnect_initial_s,
-            max_backoff_s=settings.reconnect_max_s,
+        ari=AriConnection.from_settings(
+            settings, app=settings.ari_app, user=creds.ari_user, password=creds.ari_password
         ),
         rest=rest,
         calls=CallRepository(store),
@@ -215,13 +210,11 @@ async def serve_controller(
         )
     # live assist: agent calls heard in the same Whisper workers, after the voicebot's turns
     assist = AssistService(
-        ari=AssistConnection(
-            settings.ari_base_url,
-            f"{settings.ari_app}-assist",
-            creds.ari_user,
-            creds.ari_password,
-            initial_backoff_s=settings.reconnect_initial_s,
-            max_backoff_s=settings.reconnect_max_s,
+        ari=AriConnection.from_settings(
+            settings,
+            app=f"{settings.ari_app}-assist",
+            user=creds.ari_user,
+            password=creds.ari_password,
         ),
         rest=rest,
         bus=bus,

@@ -12,18 +12,18 @@ The transcript and the suggestions themselves reach the page on ``/api/events``.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from agent_softphone.access import Principal, require
+from agent_softphone.assist.cards import hits_json
 from agent_softphone.assist.objects import handles_call
 from agent_softphone.state import AppState
 from guichet.casefile.repository import CaseRepository
 from guichet.events import AssistSuggested, SuggestedCard
 from guichet.store.models import CardUse
-from knowledge import CardHits, KnowledgeBase, suggest_cards
+from knowledge import CardHits, KnowledgeBase, cards_for, suggest_cards
 
 __all__ = ["ASSIST_ROLES", "ROLLING_LINES", "assist_router"]
 
@@ -31,24 +31,6 @@ ASSIST_ROLES = ("agent", "expert")
 ROLLING_LINES = 3  # as the call side: the caller's last final lines
 # module level: the routes' annotations are strings, resolved in this module's namespace
 Desk = Annotated[Principal, Depends(require(*ASSIST_ROLES))]
-
-
-def _hits_json(hits: CardHits) -> dict[str, Any]:
-    return {
-        "query": hits.query,
-        "reliable": hits.reliable,
-        "cards": [
-            {
-                "card_id": c.card_id,
-                "title": c.title,
-                "confidence": c.confidence,
-                "why": c.why,
-                "answer": c.answer,
-                "service": c.service,
-            }
-            for c in hits.cards
-        ],
-    }
 
 
 def assist_router(state: AppState) -> APIRouter:
@@ -72,7 +54,7 @@ def assist_router(state: AppState) -> APIRouter:
         lang: Literal["fr", "en"] = "fr",
     ) -> dict[str, Any]:
         hits = await asyncio.to_thread(suggest_cards, knowledge(), q, lang)
-        return _hits_json(hits)
+        return hits_json(hits)
 
     @router.post("/api/assist/{call_id}/refresh")
     async def refresh(who: Desk, call_id: str) -> dict[str, Any]:
@@ -82,9 +64,17 @@ def assist_router(state: AppState) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no case for this call")
         case_file = await cases.get_case(case.id)
         callers = [t for t in case_file.turns if t.speaker == "caller"]
-        lines: deque[str] = deque((t.text for t in callers), maxlen=ROLLING_LINES)
+        lines = [t.text for t in callers[-ROLLING_LINES:]] or [""]  # "": no cards
         lang = "en" if case.language == "en" else "fr"
-        hits = await asyncio.to_thread(suggest_cards, knowledge(), " ".join(lines), lang)
+        kb = knowledge()
+
+        def suggest(text: str, lang: str) -> CardHits:
+            return suggest_cards(kb, text, lang)
+
+        # the call side's rule: the newest line decides, the ones before help only
+        # when it is not enough on its own
+        lookup = await asyncio.to_thread(cards_for, suggest, lines[:-1], lines[-1], lang)
+        hits = lookup.hits
         if state.bus is not None:
             state.bus.publish(
                 AssistSuggested(
@@ -107,7 +97,7 @@ def assist_router(state: AppState) -> APIRouter:
                     for_seq=len(callers),
                 )
             )
-        return _hits_json(hits)
+        return hits_json(hits)
 
     async def mark(who: Principal, call_id: str, card_id: str, kind: str) -> dict[str, Any]:
         await handled(who, call_id)

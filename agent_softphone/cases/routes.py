@@ -17,11 +17,9 @@ one callback is booked. CSRF is checked by the session middleware on every POST.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Awaitable
 from datetime import datetime
-from enum import Enum
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -40,6 +38,7 @@ from guichet.casefile.summary import Summarizer
 from guichet.casefile.wrapup import MAX_CODE, MAX_SUMMARY, WrapUpResult, WrapUps
 from guichet.errors import GuichetError
 from guichet.events import CallbackBooked, CallEscalated, CaseWrappedUp
+from guichet.jsonable import dataclass_json
 
 __all__ = ["case_json", "cases_router"]
 
@@ -78,25 +77,13 @@ class TransferredRequest(BaseModel):
     code: str = Field(default="", max_length=MAX_CODE)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
 def case_json(case_file: CaseFile) -> dict[str, Any]:
     """The whole case file, JSON-ready."""
-    return dict(_plain(dataclasses.asdict(case_file)))
+    return dataclass_json(case_file)
 
 
 def _desk_json(desk: DeskRecord) -> dict[str, Any]:
-    return dict(_plain(dataclasses.asdict(desk)))
+    return dataclass_json(desk)
 
 
 def _role(who: Principal) -> DeskRole:

@@ -129,16 +129,16 @@ class Conversation:
 
     async def wait_past(self, seq: int, timeout_s: float) -> None:
         """Until there is a message after ``seq`` or the state changes, or the time-out."""
-        if timeout_s <= 0 or len(self.messages) > seq:
-            return
-        waiter = self._changed
-        try:
-            await asyncio.wait_for(waiter.wait(), timeout_s)
-        except TimeoutError:
-            return
+        if len(self.messages) <= seq:
+            await self._next_change(timeout_s)
 
     async def wait_version(self, version: int, timeout_s: float) -> None:
-        if timeout_s <= 0 or self.version != version:
+        if self.version == version:
+            await self._next_change(timeout_s)
+
+    async def _next_change(self, timeout_s: float) -> None:
+        """Until the next change, or the time-out (none when ``timeout_s`` <= 0)."""
+        if timeout_s <= 0:
             return
         waiter = self._changed
         try:

@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field
 
 from agent_softphone.access import Principal, require
 from agent_softphone.chat.conversation import ChatState, Conversation
-from agent_softphone.chat.hub import ChatError, ChatHub
+from agent_softphone.chat.hub import ChatHub
 from agent_softphone.chat.polling import unless_gone
-from agent_softphone.chat.visitor import http_error
+from agent_softphone.chat.visitor import refusal_as_http
 
 __all__ = ["CHAT_DESK_ROLES", "desk_chat_router"]
 
@@ -82,28 +82,19 @@ def desk_chat_router(hub: ChatHub) -> APIRouter:
     @router.post("/api/chat/desk/chats/{chat_id}/take")
     async def take(who: Agent, chat_id: str) -> dict[str, Any]:
         conv = visible(who, chat_id)
-        try:
-            await hub.take(conv, who.username)
-        except ChatError as exc:
-            raise http_error(exc) from exc
+        await refusal_as_http(hub.take(conv, who.username))
         return chat_json(conv, 0)
 
     @router.post("/api/chat/desk/chats/{chat_id}/messages")
     async def answer(who: Agent, chat_id: str, body: AgentMessage) -> dict[str, Any]:
         conv = visible(who, chat_id)
-        try:
-            await hub.agent_says(conv, who.username, body.text)
-        except ChatError as exc:
-            raise http_error(exc) from exc
+        await refusal_as_http(hub.agent_says(conv, who.username, body.text))
         return chat_json(conv, 0)
 
     @router.post("/api/chat/desk/chats/{chat_id}/close")
     async def close(who: Agent, chat_id: str) -> dict[str, Any]:
         conv = visible(who, chat_id)
-        try:
-            await hub.close(conv, who.username)
-        except ChatError as exc:
-            raise http_error(exc) from exc
+        await refusal_as_http(hub.close(conv, who.username))
         return chat_json(conv, 0)
 
     return router

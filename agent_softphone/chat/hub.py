@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from agent_softphone.assist.cards import hits_json
 from agent_softphone.chat.conversation import ChatState, Conversation, Source, Topic, UnsavedTurn
 from agent_softphone.chat.language import written_in
 from agent_softphone.chat.limits import Refused, SlidingWindow
@@ -466,20 +467,7 @@ class ChatHub:
             return
         lines = [m.text for m in conv.messages if m.author == "visitor"][-_SUGGEST_LINES:]
         hits = await asyncio.to_thread(suggest_cards, kb, " ".join(lines), conv.lang)
-        conv.suggestions = {
-            "query": hits.query,
-            "reliable": hits.reliable,
-            "cards": [
-                {
-                    "card_id": c.card_id,
-                    "title": c.title,
-                    "confidence": c.confidence,
-                    "why": c.why,
-                    "answer": c.answer,
-                }
-                for c in hits.cards
-            ],
-        }
+        conv.suggestions = hits_json(hits, with_service=False)
         conv.touch()
 
     async def _end(self, conv: Conversation, *, by_agent: bool) -> None:

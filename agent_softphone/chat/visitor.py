@@ -16,7 +16,8 @@ conversation's; a refusal says so in the visitor's language (429, ``Retry-After`
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -30,6 +31,7 @@ from agent_softphone.chat.strings import chat_lang
 __all__ = ["visitor_router"]
 
 _MAX_WAIT_S = 25.0
+T = TypeVar("T")
 Token = Annotated[str | None, Header(alias=TOKEN_HEADER, max_length=100)]
 
 
@@ -50,6 +52,15 @@ class NumberRequest(BaseModel):
 def http_error(exc: ChatError) -> HTTPException:
     headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
     return HTTPException(exc.status, exc.message, headers=headers)
+
+
+async def refusal_as_http(action: Awaitable[T]) -> T:
+    """Await the hub's ``action``; its refusal (:class:`ChatError`) is raised as the
+    HTTP error that says why."""
+    try:
+        return await action
+    except ChatError as exc:
+        raise http_error(exc) from exc
 
 
 def client_ip(request: Request) -> str:
@@ -91,10 +102,7 @@ def visitor_router(hub: ChatHub) -> APIRouter:
         request: Request, body: MessageRequest, token: Token = None, after: int = 0
     ) -> dict[str, Any]:
         conv = visitor(request, token)
-        try:
-            await hub.visitor_says(conv, body.text)
-        except ChatError as exc:
-            raise http_error(exc) from exc
+        await refusal_as_http(hub.visitor_says(conv, body.text))
         return view(hub, conv, after)
 
     @router.get("/api/chat/messages")
@@ -120,10 +128,7 @@ def visitor_router(hub: ChatHub) -> APIRouter:
         request: Request, body: NumberRequest, token: Token = None, after: int = 0
     ) -> dict[str, Any]:
         conv = visitor(request, token)
-        try:
-            await hub.book_callback(conv, body.number)
-        except ChatError as exc:
-            raise http_error(exc) from exc
+        await refusal_as_http(hub.book_callback(conv, body.number))
         return view(hub, conv, after)
 
     @router.post("/api/chat/hours")

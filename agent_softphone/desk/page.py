@@ -6,33 +6,21 @@ below a width, relative units), and announced: ringing and state changes go to
 
 from __future__ import annotations
 
-import json
 from html import escape
 
 from agent_softphone.access import Principal
 from agent_softphone.desk.strings import STRINGS
+from agent_softphone.pages import boot_json, head_start, other_lang, words
 
 __all__ = ["desk_page"]
 
 
 def desk_page(who: Principal, lang: str) -> str:
     s = STRINGS[lang]
-    other = "en" if lang == "fr" else "fr"
-
-    def t(key: str) -> str:
-        return escape(s[key])
-
-    # the script's words and who is signed in: JSON inside a non-executed script
-    # element, "<" escaped so no text can close it
-    boot = json.dumps(
-        {
-            "lang": lang,
-            "strings": s,
-            "username": who.username,
-            "role": who.role,
-        },
-        ensure_ascii=False,
-    ).replace("<", "\\u003c")
+    other = other_lang(lang)
+    t = words(s)
+    # the script's words and who is signed in
+    boot = boot_json({"lang": lang, "strings": s, "username": who.username, "role": who.role})
     states = "".join(
         f'<label class="choice"><input type="radio" name="state" value="{v}"> {t(v)}</label>'
         for v in ("available", "paused", "wrapup", "logged_out")
@@ -40,12 +28,8 @@ def desk_page(who: Principal, lang: str) -> str:
     keys = "".join(
         f'<button type="button" class="key" data-dtmf="{k}">{k}</button>' for k in "123456789*0#"
     )
-    return f"""<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{t("title")}</title>
+    return f"""{head_start(lang, t("title"))}
+<link rel="stylesheet" href="/desk/assets/base.css">
 <link rel="stylesheet" href="/desk/assets/desk.css">
 <script type="application/json" id="desk-boot">{boot}</script>
 <script src="/static/vendor/jssip.js" defer></script>

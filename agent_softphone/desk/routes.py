@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from agent_softphone.access import Principal, require
 from agent_softphone.desk.page import desk_page
 from agent_softphone.desk.states import DeskStateError, DeskStates, DeskUnavailable
+from agent_softphone.pages import asset_file, page_lang
 from agent_softphone.state import AppState
 from guichet.accounts import AccountRepository
 from guichet.desk import DeskPolicy, DeskQueues
@@ -26,7 +27,6 @@ from guichet.desk import DeskPolicy, DeskQueues
 __all__ = ["ASSETS", "desk_policy", "desk_router", "desk_states"]
 
 ASSETS = Path(__file__).resolve().parent.parent / "static" / "desk"
-_ASSET_TYPES = {".js": "text/javascript", ".css": "text/css"}
 DESK_ROLES = ("agent", "expert")
 # module level: the routes' annotations are strings, resolved in this module's names
 Desk = Annotated[Principal, Depends(require(*DESK_ROLES))]
@@ -61,16 +61,11 @@ def desk_router(state: AppState, states: DeskStates | None = None) -> APIRouter:
 
     @router.get("/desk", response_class=HTMLResponse)
     def page(who: Desk, lang: Literal["fr", "en"] | None = None) -> str:
-        return desk_page(who, lang or ("en" if who.language == "en" else "fr"))
+        return desk_page(who, page_lang(lang, who))
 
     @router.get("/desk/assets/{name}")
     def asset(who: Desk, name: str) -> FileResponse:
-        # only the files of the folder, by their plain name: no path climbs out
-        path = ASSETS / name
-        kind = _ASSET_TYPES.get(path.suffix)
-        if kind is None or "/" in name or name.startswith(".") or not path.is_file():
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
-        return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})
+        return asset_file(ASSETS, name)
 
     @router.get("/api/desk/state")
     async def get_state(who: Desk) -> dict[str, Any]:

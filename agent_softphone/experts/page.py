@@ -5,39 +5,29 @@ relative units), announcements in ``aria-live`` regions."""
 
 from __future__ import annotations
 
-import json
 from html import escape
 
 from agent_softphone.access import Principal
 from agent_softphone.experts.strings import STRINGS
+from agent_softphone.pages import boot_json, head_start, other_lang, words
 
 __all__ = ["experts_page"]
 
 
 def experts_page(who: Principal, lang: str) -> str:
     s = STRINGS[lang]
-    other = "en" if lang == "fr" else "fr"
-
-    def t(key: str) -> str:
-        return escape(s[key])
-
+    other = other_lang(lang)
+    t = words(s)
     # "desk-boot": the desk's i18n module reads it (shared with the desk page)
-    boot = json.dumps(
-        {"lang": lang, "strings": s, "username": who.username, "role": who.role},
-        ensure_ascii=False,
-    ).replace("<", "\\u003c")
+    boot = boot_json({"lang": lang, "strings": s, "username": who.username, "role": who.role})
     desk = (
         f'<p>{t("desk_link")} <a href="/desk?lang={lang}">{t("desk_open")}</a> {t("one_page")}</p>'
         if who.role == "expert"
         else ""
     )
     phone = "on" if who.role in ("expert", "supervisor") else "off"  # an admin has none
-    return f"""<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{t("title")}</title>
+    return f"""{head_start(lang, t("title"))}
+<link rel="stylesheet" href="/experts/assets/base.css">
 <link rel="stylesheet" href="/experts/assets/desk.css">
 <link rel="stylesheet" href="/experts/assets/experts.css">
 <script type="application/json" id="desk-boot">{boot}</script>

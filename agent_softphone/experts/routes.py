@@ -18,10 +18,7 @@ answer alike (403) to an expert. CSRF is checked by the session middleware."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from datetime import datetime
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,6 +29,7 @@ from pydantic import BaseModel
 from agent_softphone.access import Principal, require
 from agent_softphone.experts.objects import may_work_callback, services_seen
 from agent_softphone.experts.page import experts_page
+from agent_softphone.pages import asset_file, page_lang
 from agent_softphone.state import AppState
 from guichet.casefile.attempts import AttemptOutcome, CallbackAttempts, CallbackItem
 from guichet.casefile.errors import CallbackNotFound, InvalidCaseUpdate, InvalidNumber
@@ -39,6 +37,7 @@ from guichet.casefile.phone_numbers import format_national
 from guichet.click_to_call import CallbackDial, ClickToCallUnavailable
 from guichet.errors import GuichetError
 from guichet.events import CallbackAttempted, CallbackDialing
+from guichet.jsonable import dataclass_json
 
 __all__ = ["experts_router"]
 
@@ -48,7 +47,6 @@ ASSETS = Path(__file__).resolve().parent.parent / "static" / "experts"
 DESK_ASSETS = ASSETS.parent / "desk"
 # the desk's modules this page reuses (the phone, the API, the DOM helpers, the words)
 SHARED = frozenset({"api.js", "dom.js", "i18n.js", "phone.js", "desk.css"})
-_ASSET_TYPES = {".js": "text/javascript", ".css": "text/css"}
 
 # module level: the routes' annotations are strings, resolved in this module's names
 Reader = Annotated[Principal, Depends(require("expert", "supervisor", "admin"))]
@@ -57,18 +55,6 @@ Caller = Annotated[Principal, Depends(require("expert", "supervisor"))]
 
 class OutcomeRequest(BaseModel):
     outcome: Literal["reached_solved", "reached_follow_up", "no_answer", "wrong_number"]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
 
 
 def _masked(e164: str) -> str:
@@ -94,7 +80,7 @@ def _item_json(item: CallbackItem) -> dict[str, Any]:
         "number": _masked(cb.number),
         "summary": item.summary,
         "topic": item.topic,
-        "transcript": [_plain(dataclasses.asdict(t)) for t in item.transcript],
+        "transcript": [dataclass_json(t) for t in item.transcript],
     }
 
 
@@ -111,17 +97,11 @@ def experts_router(state: AppState) -> APIRouter:
 
     @router.get("/experts", response_class=HTMLResponse)
     def page(who: Reader, lang: Literal["fr", "en"] | None = None) -> str:
-        return experts_page(who, lang or ("en" if who.language == "en" else "fr"))
+        return experts_page(who, page_lang(lang, who))
 
     @router.get("/experts/assets/{name}")
     def asset(who: Reader, name: str) -> FileResponse:
-        # only the files of the folders, by their plain name: no path climbs out
-        folder = DESK_ASSETS if name in SHARED else ASSETS
-        path = folder / name
-        kind = _ASSET_TYPES.get(path.suffix)
-        if kind is None or "/" in name or name.startswith(".") or not path.is_file():
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
-        return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})
+        return asset_file(DESK_ASSETS if name in SHARED else ASSETS, name)
 
     async def workable(who: Principal, callback_id: str) -> str | None:
         """The callback's service, when ``who`` may work it; else 403 (404 for a

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from agent_softphone.access import Principal
 from agent_softphone.kpis.charts import Series, line_chart
 from agent_softphone.kpis.strings import CHANNEL_NAMES, SPAN_NAMES, STRINGS
+from agent_softphone.pages import head_start, other_lang, words
 from guichet.kpis import DEFINITIONS, Cell, KpiReport, Table, definition, label
 
 __all__ = ["PAGE_ROWS", "format_cell", "kpi_page"]
@@ -201,11 +202,9 @@ def _charts(report: KpiReport, lang: str, services: Sequence[str]) -> str:
 def kpi_page(who: Principal, report: KpiReport, lang: str, query: dict[str, str]) -> str:
     """``query``: the page's own parameters (the period asked), kept in the links."""
     s = STRINGS[lang]
-    other = "en" if lang == "fr" else "fr"
+    other = other_lang(lang)
     period = report.period
-
-    def t(key: str) -> str:
-        return escape(s[key])
+    t = words(s)
 
     def link(path: str, **extra: str) -> str:
         params = {**query, **extra}
@@ -250,12 +249,8 @@ def kpi_page(who: Principal, report: KpiReport, lang: str, query: dict[str, str]
         for name in captions
     }
     no_baseline = "" if report.baseline else f'<p class="note">{t("no_baseline")}</p>'
-    return f"""<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{t("title")}</title>
+    return f"""{head_start(lang, t("title"))}
+<link rel="stylesheet" href="/kpis/assets/base.css">
 <link rel="stylesheet" href="/kpis/assets/kpis.css">
 </head>
 <body>

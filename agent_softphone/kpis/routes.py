@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from agent_softphone.access import Principal, require
 from agent_softphone.desk import desk_policy
 from agent_softphone.kpis.page import kpi_page
+from agent_softphone.pages import asset_file, page_lang
 from agent_softphone.state import AppState
 from guichet.kpis import (
     TABLES,
@@ -118,16 +119,12 @@ def kpis_router(state: AppState) -> APIRouter:
 
     @router.get("/kpis", response_class=HTMLResponse)
     async def page(who: Reader, asked: AskedPeriod, lang: Literal["fr", "en"] | None = None) -> str:
-        chosen = lang or ("en" if who.language == "en" else "fr")
+        chosen = page_lang(lang, who)
         return kpi_page(who, await report(asked), chosen, asked.query())
 
     @router.get("/kpis/assets/{name}")
     def asset(who: Reader, name: str) -> FileResponse:
-        # only the folder's stylesheet(s), by plain name: no path climbs out
-        path = ASSETS / name
-        if path.suffix != ".css" or "/" in name or name.startswith(".") or not path.is_file():
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
-        return FileResponse(path, media_type="text/css", headers={"Cache-Control": "no-cache"})
+        return asset_file(ASSETS, name, {".css": "text/css"})  # its stylesheet(s) only
 
     @router.get("/api/kpis")
     async def as_json(who: Reader, asked: AskedPeriod) -> dict[str, Any]:

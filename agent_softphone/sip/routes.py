@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, status
 from fastapi.responses import FileResponse
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.typing import Subprotocol
 
 from agent_softphone.access import Principal, require
+from agent_softphone.browser_socket import close_quietly
 from agent_softphone.sip.frames import RefusedFrame, check_frame
 from agent_softphone.state import AppState
 from guichet.accounts import AccountRepository
@@ -109,7 +110,7 @@ def router(state: AppState) -> APIRouter:
             )
         finally:
             await upstream.close()
-            await _close(websocket)
+            await close_quietly(websocket, also=(RuntimeError, asyncio.CancelledError))
 
     return api
 
@@ -143,12 +144,3 @@ async def _asterisk_to_browser(upstream: ClientConnection, websocket: WebSocket)
             await websocket.send_text(text)
     except (ConnectionClosed, WebSocketDisconnect):
         return
-
-
-async def _close(websocket: WebSocket) -> None:
-    if websocket.application_state is not WebSocketState.CONNECTED:
-        return
-    if websocket.client_state is WebSocketState.DISCONNECTED:
-        return
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError, asyncio.CancelledError):
-        await websocket.close()

@@ -6,10 +6,10 @@ big-screen mode (``?screen=big``) has large type and no controls."""
 
 from __future__ import annotations
 
-import json
 from html import escape
 
 from agent_softphone.access import Principal
+from agent_softphone.pages import boot_json, head_start, other_lang, words
 from agent_softphone.wallboard.strings import STRINGS
 
 __all__ = ["wallboard_page"]
@@ -43,15 +43,9 @@ PHONE_STRINGS: dict[str, dict[str, str]] = {
 
 def wallboard_page(who: Principal, lang: str, *, big: bool, service_level_s: int) -> str:
     s = {**STRINGS[lang], **PHONE_STRINGS[lang]}
-    other = "en" if lang == "fr" else "fr"
-
-    def t(key: str) -> str:
-        return escape(s[key])
-
-    boot = json.dumps(
-        {"lang": lang, "strings": s, "big": big, "role": who.role},
-        ensure_ascii=False,
-    ).replace("<", "\\u003c")
+    other = other_lang(lang)
+    t = words(s)
+    boot = boot_json({"lang": lang, "strings": s, "big": big, "role": who.role})
     modes = "".join(
         f'<label class="choice"><input type="radio" name="mode" value="{m}"> {t("mode_" + m)}'
         "</label>"
@@ -99,12 +93,8 @@ def wallboard_page(who: Principal, lang: str, *, big: bool, service_level_s: int
         f' · <a href="/wallboard?lang={lang}&amp;screen=big">{t("big_screen")}</a>'
     )
     sl = escape(s["sl_definition"].format(s=service_level_s))
-    return f"""<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{t("title")}</title>
+    return f"""{head_start(lang, t("title"))}
+<link rel="stylesheet" href="/wallboard/assets/base.css">
 <link rel="stylesheet" href="/wallboard/assets/wallboard.css">
 <script type="application/json" id="wallboard-boot">{boot}</script>
 {jssip}<script type="module" src="/wallboard/assets/wallboard.js"></script>

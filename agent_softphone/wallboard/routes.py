@@ -9,7 +9,6 @@ and the opening controls (``GET /api/wallboard/opening``, ``POST
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -22,9 +21,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
-from starlette.websockets import WebSocketState
 
 from agent_softphone.access import Principal, require
+from agent_softphone.browser_socket import close_quietly, read_until_closed
+from agent_softphone.pages import asset_file, page_lang
 from agent_softphone.state import AppState
 from agent_softphone.wallboard.fold import Wallboard
 from agent_softphone.wallboard.page import wallboard_page
@@ -39,7 +39,6 @@ __all__ = ["ASSETS", "SUPERVISORS", "router"]
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parent.parent / "static" / "wallboard"
-_ASSET_TYPES = {".js": "text/javascript", ".css": "text/css"}
 SUPERVISORS = ("supervisor", "admin")
 Supervisor = Annotated[Principal, Depends(require(*SUPERVISORS))]
 _OPENING_EVENTS = (RoutingModeChanged, ClosureAdded, ClosureRemoved)
@@ -75,16 +74,12 @@ def router(state: AppState) -> APIRouter:
         lang: Literal["fr", "en"] | None = None,
         screen: Literal["big", "normal"] = "normal",
     ) -> str:
-        chosen = lang or ("en" if who.language == "en" else "fr")
+        chosen = page_lang(lang, who)
         return wallboard_page(who, chosen, big=screen == "big", service_level_s=sl_s)
 
     @api.get("/wallboard/assets/{name}")
     def asset(who: Supervisor, name: str) -> FileResponse:
-        path = ASSETS / name
-        kind = _ASSET_TYPES.get(path.suffix)
-        if kind is None or "/" in name or name.startswith(".") or not path.is_file():
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
-        return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})
+        return asset_file(ASSETS, name)
 
     @api.get("/api/wallboard/opening")
     async def get_opening(who: Supervisor) -> dict[str, Any]:
@@ -139,11 +134,11 @@ def router(state: AppState) -> APIRouter:
             try:
                 await until_first_ends(
                     _pump(sender, stream, board, state.opening),
-                    _read_until_closed(websocket),
+                    read_until_closed(websocket),
                     _refresh_opening(sender, state.opening),
                 )
             finally:
-                await _close(websocket)
+                await close_quietly(websocket, also=(RuntimeError,))
 
     return api
 
@@ -218,17 +213,3 @@ async def _refresh_opening(sender: _Sender, control: OpeningControl | None) -> N
             await _send_opening(sender, control, "refresh")
         except WebSocketDisconnect:
             return
-
-
-async def _read_until_closed(websocket: WebSocket) -> None:
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass
-
-
-async def _close(websocket: WebSocket) -> None:
-    if websocket.application_state is not WebSocketState.CONNECTED:
-        return
-    if websocket.client_state is WebSocketState.DISCONNECTED:
-        return
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        await websocket.close()

@@ -8,6 +8,8 @@ first, as ``guichet up`` does."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -29,6 +31,19 @@ def _store(settings: Settings) -> Store:
     return store
 
 
+@contextmanager
+def _accounts(settings: Settings) -> Iterator[AccountRepository]:
+    """The accounts, on a store closed afterwards; an :class:`AccountError` is the
+    command's error message."""
+    store = _store(settings)
+    try:
+        yield AccountRepository(store)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+
+
 def _password_from_stdin(wanted: bool) -> str | None:
     if not wanted:
         return None
@@ -38,8 +53,10 @@ def _password_from_stdin(wanted: bool) -> str | None:
     return line
 
 
-def _fail(exc: AccountError) -> None:
-    raise click.ClickException(str(exc)) from exc
+def _show_once(password: str, *, given: str | None) -> None:
+    """A generated password (never one given on standard input)."""
+    if given is None:
+        click.echo(f"password: {password}  (shown once: hand it to its person)")
 
 
 @click.group()
@@ -69,9 +86,8 @@ def add(
     """Make an account; prints its generated password once."""
     settings = get_settings(ctx)
     password = _password_from_stdin(password_stdin)
-    store = _store(settings)
-    try:
-        made = AccountRepository(store).add(
+    with _accounts(settings) as accounts:
+        made = accounts.add(
             username,
             role,
             display_name=display_name,
@@ -80,26 +96,17 @@ def add(
             password=password,
             known_services=[q for q in settings.queues if q != RECEPTION],
         )
-    except AccountError as exc:
-        _fail(exc)
-        return
-    finally:
-        store.close()
     click.echo(f"added {made.account.username} ({made.account.role})")
-    if password is None:
-        click.echo(f"password: {made.password}  (shown once: hand it to its person)")
+    _show_once(made.password, given=password)
 
 
 @users.command(name="list")
 @click.pass_context
 def list_users(ctx: click.Context) -> None:
     """The accounts (never their secrets)."""
-    store = _store(get_settings(ctx))
-    try:
-        accounts = AccountRepository(store).list()
-    finally:
-        store.close()
-    for a in accounts:
+    with _accounts(get_settings(ctx)) as accounts:
+        listed = accounts.list()
+    for a in listed:
         services = ",".join(a.services) or "-"
         state = "disabled" if a.disabled else "active"
         click.echo(
@@ -112,13 +119,8 @@ def list_users(ctx: click.Context) -> None:
 @click.pass_context
 def disable(ctx: click.Context, username: str) -> None:
     """Refuse the account's logins from now on; ends its web sessions."""
-    store = _store(get_settings(ctx))
-    try:
-        AccountRepository(store).disable(username)
-    except AccountError as exc:
-        _fail(exc)
-    finally:
-        store.close()
+    with _accounts(get_settings(ctx)) as accounts:
+        accounts.disable(username)
     click.echo(f"disabled {username}")
 
 
@@ -130,14 +132,7 @@ def reset_password(ctx: click.Context, username: str, password_stdin: bool) -> N
     """A new password (printed once unless given) and a new SIP secret; lifts a
     lock-out and ends the account's web sessions."""
     password = _password_from_stdin(password_stdin)
-    store = _store(get_settings(ctx))
-    try:
-        made = AccountRepository(store).reset_password(username, password)
-    except AccountError as exc:
-        _fail(exc)
-        return
-    finally:
-        store.close()
+    with _accounts(get_settings(ctx)) as accounts:
+        made = accounts.reset_password(username, password)
     click.echo(f"reset {made.account.username}: new password and SIP secret")
-    if password is None:
-        click.echo(f"password: {made.password}  (shown once: hand it to its person)")
+    _show_once(made.password, given=password)

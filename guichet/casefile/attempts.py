@@ -152,6 +152,14 @@ def _lock(session: Session, callback_id: str, now: datetime) -> Callback:
     return callback
 
 
+def _lock_open(session: Session, callback_id: str, now: datetime) -> Callback:
+    """:func:`_lock`, for a callback still to be worked (else InvalidCaseUpdate)."""
+    callback = _lock(session, callback_id, now)
+    if callback.status not in OPEN_STATUSES:
+        raise InvalidCaseUpdate(f"callback {callback.reference} is {callback.status}")
+    return callback
+
+
 def _open_attempt(session: Session, callback_id: str) -> CallbackAttempt | None:
     return session.scalars(
         select(CallbackAttempt)
@@ -165,6 +173,20 @@ def _next_seq(session: Session, callback_id: str) -> int:
         select(func.max(CallbackAttempt.seq)).where(CallbackAttempt.callback_id == callback_id)
     )
     return (last or 0) + 1
+
+
+def _new_attempt(
+    session: Session, callback_id: str, username: str, now: datetime
+) -> CallbackAttempt:
+    """The callback's next attempt, by ``username``, started ``now`` (added)."""
+    attempt = CallbackAttempt(
+        callback_id=callback_id,
+        seq=_next_seq(session, callback_id),
+        username=username,
+        started_at=now,
+    )
+    session.add(attempt)
+    return attempt
 
 
 class CallbackAttempts:
@@ -253,9 +275,7 @@ class CallbackAttempts:
         self, callback_id: str, username: str, now: datetime
     ) -> tuple[CallbackRecord, AttemptRecord]:
         with self._store.session() as session:
-            callback = _lock(session, callback_id, now)
-            if callback.status not in OPEN_STATUSES:
-                raise InvalidCaseUpdate(f"callback {callback.reference} is {callback.status}")
+            callback = _lock_open(session, callback_id, now)
             if _open_attempt(session, callback_id) is not None:
                 raise InvalidCaseUpdate(
                     f"callback {callback.reference}: a call is on; record its outcome first"
@@ -265,13 +285,7 @@ class CallbackAttempts:
             number = self.book.normalize(callback.number)
             if number != callback.number:
                 raise InvalidCaseUpdate(f"callback {callback.reference}: stored number altered")
-            attempt = CallbackAttempt(
-                callback_id=callback_id,
-                seq=_next_seq(session, callback_id),
-                username=username,
-                started_at=now,
-            )
-            session.add(attempt)
+            attempt = _new_attempt(session, callback_id, username, now)
             callback.status = CallbackStatus.IN_PROGRESS.value
             callback.done_by = username
             session.flush()
@@ -299,18 +313,10 @@ class CallbackAttempts:
         self, callback_id: str, outcome: AttemptOutcome, username: str, now: datetime
     ) -> OutcomeResult:
         with self._store.session() as session:
-            callback = _lock(session, callback_id, now)
-            if callback.status not in OPEN_STATUSES:
-                raise InvalidCaseUpdate(f"callback {callback.reference} is {callback.status}")
+            callback = _lock_open(session, callback_id, now)
             attempt = _open_attempt(session, callback_id)
             if attempt is None:  # called from another phone: the attempt is this outcome
-                attempt = CallbackAttempt(
-                    callback_id=callback_id,
-                    seq=_next_seq(session, callback_id),
-                    username=username,
-                    started_at=now,
-                )
-                session.add(attempt)
+                attempt = _new_attempt(session, callback_id, username, now)
             attempt.outcome = outcome.value
             attempt.ended_at = now
             session.flush()

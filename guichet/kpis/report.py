@@ -217,6 +217,13 @@ def _queue_cells(s: Mapping[str, float]) -> dict[str, Cell]:
     }
 
 
+def _add_to(sums: Iterable[Sums], figures: Mapping[str, float]) -> None:
+    """``figures`` added into each of ``sums`` (a row's bucket and the total)."""
+    for s in sums:
+        for key, value in figures.items():
+            s[key] += value
+
+
 def _add_queue_row(s: Sums, prefix: str, row: q.QueueRow) -> None:
     match row.kind:
         case q.JOIN:
@@ -310,23 +317,29 @@ def compute_kpis(
                 per[key]["service_joins"] += row.count
         _add_queue_row(services[(b, row.queue)], "", row)
     for bot in bot_rows:
-        for key in (period.bucket(bot.day), "total"):
-            s = per[key]
-            s["bot_handled"] += bot.handled
-            s["bot_contained"] += bot.contained
-            s["bot_abandoned"] += bot.abandoned
-            s["bot_transfers"] += bot.transfers
-            s["bot_handle_sum"] += bot.handle_sum
-            s["bot_handle_n"] += bot.handle_n
+        _add_to(
+            (per[period.bucket(bot.day)], per["total"]),
+            {
+                "bot_handled": bot.handled,
+                "bot_contained": bot.contained,
+                "bot_abandoned": bot.abandoned,
+                "bot_transfers": bot.transfers,
+                "bot_handle_sum": bot.handle_sum,
+                "bot_handle_n": bot.handle_n,
+            },
+        )
     for c in case_rows:
-        for key in (period.bucket(c.day), "total"):
-            s = per[key]
-            s["cases"] += c.cases
-            s["case_abandoned"] += c.abandoned
-            s["by_bot"] += c.by_bot
-            s["case_first_level"] += c.first_level
-            s["reception_wrapped"] += c.reception_wrapped
-            s["reception_escalated"] += c.reception_escalated
+        _add_to(
+            (per[period.bucket(c.day)], per["total"]),
+            {
+                "cases": c.cases,
+                "case_abandoned": c.abandoned,
+                "by_bot": c.by_bot,
+                "case_first_level": c.first_level,
+                "reception_wrapped": c.reception_wrapped,
+                "reception_escalated": c.reception_escalated,
+            },
+        )
 
     spans: list[tuple[str, date, date, int, int]] = []
     if options.baseline is not None and baseline_counts is not None:

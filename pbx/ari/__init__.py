@@ -1,5 +1,7 @@
-"""Asterisk REST Interface: typed events, the REST client, the events websocket."""
+"""Asterisk REST Interface: typed events, the REST client, the events websocket, one
+application's channels and its clean-up after a restart."""
 
+from pbx.ari.application import AppChannels, AriConnection
 from pbx.ari.events import (
     AriEvent,
     Caller,
@@ -21,6 +23,8 @@ from pbx.ari.rest import AriRest
 from pbx.ari.socket import AriEventSocket
 
 __all__ = [
+    "AppChannels",
+    "AriConnection",
     "AriEvent",
     "AriEventSocket",
     "AriRest",

@@ -151,6 +151,11 @@ class AriRest:
             "DELETE", f"/bridges/{bridge_id}", not_found=AriNotFound("bridge", bridge_id)
         )
 
+    async def bridge_ids(self) -> list[str]:
+        """Every bridge Asterisk has now, whichever application made it."""
+        result = await self._request("GET", "/bridges", not_found=AriNotFound("bridges", ""))
+        return [str(bridge.get("id", "")) for bridge in result or []]
+
 
 def _message(reply: httpx.Response) -> str:
     try:

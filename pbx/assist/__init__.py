@@ -8,17 +8,17 @@ words looked up in the knowledge base (``AssistSuggested``).
 - ``flow``: one assisted call (its two legs).
 - ``leg``: one leg: snoop, media link, pipeline, interim texts.
 - ``events``: what is published and stored.
+- ``topic``: which of the caller's words the cards are looked up from.
 """
 
 from pbx.assist.events import AssistRecorder, suggested_event
 from pbx.assist.flow import AssistCall, AssistTarget
 from pbx.assist.leg import ASSIST_PREFIX, AssistLeg, HeardLine
-from pbx.assist.stasis import AssistConnection, AssistService, agent_of_member, suggest_with
+from pbx.assist.stasis import AssistService, agent_of_member, suggest_with
 
 __all__ = [
     "ASSIST_PREFIX",
     "AssistCall",
-    "AssistConnection",
     "AssistLeg",
     "AssistRecorder",
     "AssistService",

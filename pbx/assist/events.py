@@ -1,13 +1,12 @@
 """What live assist tells: each heard line on the bus (``AssistLine``), the final ones
 on the call's case as turns (same retention as the voicebot's), and after each final
-caller line the cards for the caller's last words (``AssistSuggested``)."""
+caller line the cards for what the caller just said (``AssistSuggested``; the newest
+line decides, the lines before it help only when it is not enough: ``topic``)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Executor
 
 from guichet.bus import EventBus
@@ -16,13 +15,15 @@ from guichet.events import AssistLine, AssistSuggested, Speaker, SuggestedCard
 from guichet.tasks import TaskOwner
 from knowledge import CardHits
 from pbx.assist.leg import HeardLine
+from pbx.assist.topic import CallerLines, Suggest, cards_for
 
 __all__ = ["ROLLING_LINES", "AssistRecorder", "Suggest", "suggested_event"]
 
 log = logging.getLogger(__name__)
 
-ROLLING_LINES = 3  # the caller's last final lines the cards are looked up from
-Suggest = Callable[[str, str], CardHits]  # (text, lang) → cards; blocking
+# the caller's last final lines (the newest included) kept as context for a newest
+# line the knowledge base is not confident on alone
+ROLLING_LINES = 3
 
 
 def suggested_event(
@@ -68,7 +69,7 @@ class AssistRecorder:
         self.cases = cases
         self.suggest = suggest
         self.kb_pool = kb_pool
-        self.caller_lines: deque[str] = deque(maxlen=ROLLING_LINES)
+        self.caller_lines = CallerLines(ROLLING_LINES)
         self._turns: asyncio.Queue[tuple[Speaker, str] | None] = asyncio.Queue()
         self._tasks = TaskOwner(f"assist-{call_id}")
         self._suggesting: asyncio.Task[None] | None = None
@@ -95,30 +96,47 @@ class AssistRecorder:
             return
         self._turns.put_nowait((speaker, line.text))
         if speaker == "caller":
-            self.caller_lines.append(line.text)
+            self.caller_lines.add(line.text)
             self.refresh(line.seq, line.lang)
 
     def refresh(self, for_seq: int, lang: str = "fr") -> None:
-        """Cards for the rolling caller text; a newer line supersedes a lookup still
-        running (the agent wants the cards for what was just said)."""
+        """Cards for the caller's newest line (with the lines before it as context
+        when it is not enough alone); a newer line supersedes a lookup still running
+        (the agent wants the cards for what was just said)."""
         if self.suggest is None or not self.caller_lines:
             return
         if self._suggesting is not None and not self._suggesting.done():
             self._suggesting.cancel()
-        text = " ".join(self.caller_lines)
-        self._suggesting = self._tasks.spawn(self._suggest(text, lang, for_seq), "suggest")
+        number, newest = self.caller_lines.newest
+        context = self.caller_lines.context(number)
+        self._suggesting = self._tasks.spawn(
+            self._suggest(self.suggest, number, context, newest, lang, for_seq), "suggest"
+        )
 
-    async def _suggest(self, text: str, lang: str, for_seq: int) -> None:
-        assert self.suggest is not None
+    async def _suggest(
+        self,
+        suggest: Suggest,
+        number: int,
+        context: tuple[str, ...],
+        newest: str,
+        lang: str,
+        for_seq: int,
+    ) -> None:
         loop = asyncio.get_running_loop()
         try:
-            hits = await loop.run_in_executor(self.kb_pool, self.suggest, text, lang)
+            # both lookups (the newest line alone, then with its context) are one
+            # job in the kb pool: the CPU stays there, off the event loop
+            found = await loop.run_in_executor(
+                self.kb_pool, cards_for, suggest, context, newest, lang
+            )
         except Exception:
             log.exception("call %s: assist cards not looked up", self.call_id)
             return
+        if found.alone:
+            self.caller_lines.starts_topic(number)
         self.bus.publish(
             suggested_event(
-                hits,
+                found.hits,
                 call_id=self.call_id,
                 case_id=self.case_id,
                 agent=self.agent,

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import TypeVar
 
 from guichet.bus import EventBus
@@ -25,9 +24,9 @@ from guichet.casefile.repository import CaseRepository
 from guichet.events import CallResumed, CallStarted
 from guichet.logs import mask_number
 from guichet.tasks import TaskOwner
+from pbx.ari.application import AriConnection
 from pbx.ari.events import AriEvent, StasisEnd, StasisStart
 from pbx.ari.rest import AriRest
-from pbx.ari.socket import AriEventSocket
 from pbx.calls.errors import describe_failure
 from pbx.calls.session import (
     CallSession,
@@ -47,18 +46,6 @@ __all__ = ["AriConnection", "CallController", "run_controller"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class AriConnection:
-    """Where and how the controller reaches Asterisk's ARI."""
-
-    base_url: str
-    app: str
-    user: str
-    password: str
-    initial_backoff_s: float = 0.5
-    max_backoff_s: float = 10.0
 
 
 class CallController:
@@ -280,17 +267,7 @@ async def run_controller(controller: CallController, *, ready: asyncio.Event | N
         if ready is not None:
             ready.set()
 
-    ari = controller.ari
-    socket = AriEventSocket(
-        ari.base_url,
-        ari.app,
-        ari.user,
-        ari.password,
-        controller.on_event,
-        connected,
-        initial_backoff_s=ari.initial_backoff_s,
-        max_backoff_s=ari.max_backoff_s,
-    )
+    socket = controller.ari.socket(controller.on_event, connected)
     try:
         await socket.run()
     finally:

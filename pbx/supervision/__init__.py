@@ -8,7 +8,7 @@ agent's channel bridged with the supervisor's own softphone.
 """
 
 from pbx.supervision.modes import SNOOP_WHISPER, snoop_params
-from pbx.supervision.service import PbxSupervision, SupervisionConnection, softphone_endpoint
+from pbx.supervision.service import PbxSupervision, softphone_endpoint
 from pbx.supervision.session import SUPERVISION_PREFIX, SupervisedCall
 
 __all__ = [
@@ -16,7 +16,6 @@ __all__ = [
     "SUPERVISION_PREFIX",
     "PbxSupervision",
     "SupervisedCall",
-    "SupervisionConnection",
     "snoop_params",
     "softphone_endpoint",
 ]

@@ -12,7 +12,6 @@ that died leaves no orphan snoop, nor a supervisor's phone off-hook in an empty 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,30 +30,19 @@ from guichet.supervision import (
     SupervisorUnreachable,
 )
 from guichet.tasks import TaskOwner, cancel_and_wait
+from pbx.ari.application import AppChannels, AriConnection, serve_application
 from pbx.ari.events import AriEvent, ChannelDestroyed, StasisEnd, StasisStart
 from pbx.ari.rest import AriRest
-from pbx.ari.socket import AriEventSocket
 from pbx.assist import agent_of_member
 from pbx.credentials import credentials
-from pbx.errors import AriError, AriNotFound
+from pbx.errors import AriError
 from pbx.supervision.session import SUPERVISION_PREFIX, SupervisedCall
 
-__all__ = ["PbxSupervision", "SupervisionConnection"]
+__all__ = ["PbxSupervision"]
 
 log = logging.getLogger(__name__)
 
-ORPHAN_WAIT_S = 5.0
 STOP_GRACE_S = 10.0
-
-
-@dataclass(frozen=True)
-class SupervisionConnection:
-    base_url: str
-    app: str  # supervision's own application
-    user: str
-    password: str
-    initial_backoff_s: float = 0.5
-    max_backoff_s: float = 10.0
 
 
 def softphone_endpoint(username: str) -> str:
@@ -74,7 +62,7 @@ class PbxSupervision:
     def __init__(
         self,
         *,
-        ari: SupervisionConnection,
+        ari: AriConnection,  # supervision's own application
         bus: EventBus,
         endpoint_of: Callable[[str], str] = softphone_endpoint,
         ring_timeout_s: float = 30.0,
@@ -88,9 +76,7 @@ class PbxSupervision:
         self._calls: dict[str, SupervisedCall] = {}
         self._watching: dict[str, asyncio.Task[None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._entered: dict[str, asyncio.Future[None]] = {}
-        self._left: dict[str, asyncio.Future[None]] = {}
-        self._in_app: set[str] = set()
+        self.channels = AppChannels()
         self._up = False  # the application is connected
         self._tasks = TaskOwner("supervision")
 
@@ -98,13 +84,11 @@ class PbxSupervision:
     def from_settings(cls, settings: Settings, bus: EventBus) -> PbxSupervision:
         creds = credentials(settings)
         return cls(
-            ari=SupervisionConnection(
-                settings.ari_base_url,
-                f"{settings.ari_app}-supervision",
-                creds.ari_user,
-                creds.ari_password,
-                initial_backoff_s=settings.reconnect_initial_s,
-                max_backoff_s=settings.reconnect_max_s,
+            ari=AriConnection.from_settings(
+                settings,
+                app=f"{settings.ari_app}-supervision",
+                user=creds.ari_user,
+                password=creds.ari_password,
             ),
             bus=bus,
         )
@@ -147,7 +131,7 @@ class PbxSupervision:
                 supervisor=supervisor,
                 endpoint=self.endpoint_of(supervisor),
                 expect_stasis_start=self.expect_stasis_start,
-                expect_stasis_end=self.expect_stasis_end,
+                expect_stasis_end=self.channels.expect_end,
                 ring_timeout_s=self.ring_timeout_s,
             )
             self._calls[call_id] = call
@@ -201,34 +185,17 @@ class PbxSupervision:
     def expect_stasis_start(self, channel_id: str) -> asyncio.Future[None]:
         """Done when the channel enters the application; SupervisorUnreachable when
         it is destroyed first (an originate nobody answered)."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._entered[channel_id] = future
-        return future
-
-    def expect_stasis_end(self, channel_id: str) -> asyncio.Future[None]:
-        """Done when the channel has left the application (at once if it is not in)."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if channel_id in self._in_app:
-            self._left[channel_id] = future
-        else:
-            future.set_result(None)
-        return future
+        return self.channels.expect_start(channel_id)
 
     async def on_event(self, event: AriEvent) -> None:
         channel_id = event.channel_id
         if channel_id is None:
             return
         if isinstance(event, StasisStart):
-            self._in_app.add(channel_id)
-            entered = self._entered.pop(channel_id, None)
-            if entered is not None and not entered.done():
-                entered.set_result(None)
+            self.channels.entered(channel_id)
         elif isinstance(event, StasisEnd | ChannelDestroyed):
-            self._in_app.discard(channel_id)
-            left = self._left.pop(channel_id, None)
-            if left is not None and not left.done():
-                left.set_result(None)
-            entered = self._entered.pop(channel_id, None)
+            self.channels.left(channel_id)
+            entered = self.channels.stop_expecting_start(channel_id)
             if entered is not None and not entered.done():
                 why = event.cause_txt if isinstance(event, ChannelDestroyed) else "left"
                 entered.set_exception(SupervisorUnreachable(f"{channel_id}: {why}"))
@@ -240,36 +207,15 @@ class PbxSupervision:
         """Remove what no session owns (a dead controller's leftovers)."""
         self._up = True
         owned = {c for call in self._calls.values() for c in call.channel_ids}
-        try:
-            channels = await self.rest.application_channel_ids(self.ari.app)
-        except AriError as exc:
-            log.warning("supervision resync failed: %s", exc)
-            return
-        orphans = [c for c in channels if c not in owned]
-        self._in_app |= set(channels)
-        leaving = [self.expect_stasis_end(c) for c in orphans]
-        for channel_id in orphans:
-            with contextlib.suppress(AriError):
-                await self.rest.hangup(channel_id)
-        if leaving:
-            await asyncio.wait(leaving, timeout=ORPHAN_WAIT_S)
-            log.info("supervision: %d orphan channels removed", sum(f.done() for f in leaving))
-        for channel_id in orphans:
-            self._left.pop(channel_id, None)
-        owned_bridges = {call.bridge_id for call in self._calls.values()}
-        try:
-            bridges = await self.rest._request(
-                "GET", "/bridges", not_found=AriNotFound("bridges", "")
-            )
-        except AriError as exc:
-            log.warning("supervision bridges not listed: %s", exc)
-            return
-        for bridge in bridges or []:
-            bridge_id = str(bridge.get("id", ""))
-            if bridge_id.startswith(SUPERVISION_PREFIX) and bridge_id not in owned_bridges:
-                log.info("supervision: orphan bridge %s destroyed", bridge_id)
-                with contextlib.suppress(AriError):
-                    await self.rest.destroy_bridge(bridge_id)
+        await self.channels.remove_orphans(
+            self.rest,
+            self.ari.app,
+            owned=owned,
+            bridge_prefix=SUPERVISION_PREFIX,
+            owned_bridges=lambda: {call.bridge_id for call in self._calls.values()},
+            name="supervision",
+            log=log,
+        )
 
     # --- the queue events ---
     async def follow(self, subscribed: asyncio.Event | None = None) -> None:
@@ -294,25 +240,8 @@ class PbxSupervision:
     # --- running ---
     async def run(self, subscribed: asyncio.Event | None = None) -> None:
         """Until cancelled: the application's events and the queue events."""
-        ari = self.ari
-        socket = AriEventSocket(
-            ari.base_url,
-            ari.app,
-            ari.user,
-            ari.password,
-            self.on_event,
-            self.on_connected,
-            initial_backoff_s=ari.initial_backoff_s,
-            max_backoff_s=ari.max_backoff_s,
-        )
-        receiver = asyncio.ensure_future(socket.run())
-        follower = self._tasks.spawn(self.follow(subscribed), "follow")
-        try:
-            await asyncio.wait({receiver, follower}, return_when="FIRST_COMPLETED")
-            for task in (receiver, follower):
-                if task.done():
-                    task.result()
-        finally:
+
+        async def wind_up(follower: asyncio.Task[None]) -> None:
             self._up = False
             await cancel_and_wait(follower)
             # the sessions wind up while the application's events still come
@@ -321,5 +250,14 @@ class PbxSupervision:
             if self._watching:
                 await asyncio.wait(set(self._watching.values()), timeout=STOP_GRACE_S)
             await self._tasks.aclose()
-            await cancel_and_wait(receiver)
+
+        try:
+            await serve_application(
+                self.ari,
+                self.on_event,
+                self.on_connected,
+                follow=lambda: self._tasks.spawn(self.follow(subscribed), "follow"),
+                wind_up=wind_up,
+            )
+        finally:
             await self.rest.aclose()

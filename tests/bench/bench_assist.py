@@ -59,7 +59,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -74,7 +73,6 @@ sys.path.insert(0, str(ROOT / "tests" / "bench"))
 os.environ.setdefault("GUICHET_BENCH_PORT_OFFSET", "550")
 
 import bench_live_calls as live  # noqa: E402
-import uvicorn  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from agent_softphone.app import AppState, create_app  # noqa: E402
@@ -94,6 +92,7 @@ from pbx.queues import AgentControl  # noqa: E402
 from pbx.service import serve_controller  # noqa: E402
 from tests.integration.stack import Stack, start_stack  # noqa: E402
 from tests.support.machine import machine  # noqa: E402
+from tests.support.served import served_app  # noqa: E402
 from tests.support.sip_caller import AgentPhone, CallSession  # noqa: E402
 from tests.support.speech import caller_audio  # noqa: E402
 from tests.web.login import session_cookie  # noqa: E402
@@ -295,21 +294,13 @@ async def call_side(stack: Stack, bus: InMemoryBus) -> AsyncIterator[LogLines]:
 async def web_app(stack: Stack, bus: InMemoryBus) -> AsyncIterator[str]:
     """The web app on the call side's bus, in this loop (as ``guichet up``); its URL."""
     store = open_store(stack.settings.store_url)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    state = AppState(store, bus=bus, settings=stack.settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(state), lifespan="off", log_level="warning"))
-    running = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
+        async with served_app(
+            create_app(AppState(store, bus=bus, settings=stack.settings))
+        ) as host:
+            yield host
     finally:
-        server.should_exit = True
-        try:
-            await asyncio.wait_for(running, 10)
-        finally:
-            sock.close()
-            store.close()
+        store.close()
 
 
 async def read_bus(

@@ -45,16 +45,7 @@ from sqlalchemy import insert
 from agent_softphone.app import AppState, create_app
 from guichet.settings import Settings
 from guichet.store import Store, open_store
-from guichet.store.models import (
-    Call,
-    Callback,
-    CallEvent,
-    CardUse,
-    Case,
-    CaseTurn,
-    QueueEvent,
-    SmsOutboxRow,
-)
+from tests.kpis.rows import PARENTS_FIRST, KpiRows
 from tests.web.login import add_account, log_in
 
 SERVICES = ["etat-civil", "urbanisme", "social", "scolaire", "dechets"]
@@ -94,13 +85,14 @@ class Rows:
 
     def flush_all(self) -> None:
         # parents first: the foreign keys
-        for model in (Call, CallEvent, Case, CaseTurn, QueueEvent, CardUse, Callback, SmsOutboxRow):
+        for model in PARENTS_FIRST:
             self.flush(model)
 
 
 def seed(store: Store, calls: int, today: datetime) -> dict[str, int]:
     rnd = random.Random(13)
     rows = Rows(store)
+    kpi = KpiRows(rows.add)
     start = today - timedelta(days=365)
     span_s = 365 * 86400
     for i in range(calls):
@@ -112,12 +104,10 @@ def seed(store: Store, calls: int, today: datetime) -> dict[str, int]:
         bot = rnd.random() < 0.55
         outcome = "open"
         desk: dict[str, Any] = {}
-        events = [("call.started", t0), ("state.answered", t0)]
         t = t0 + timedelta(seconds=1)
         turns: list[tuple[str, str, str | None, float | None]] = []
         queue_to: str | None = None
         if bot:
-            events.append(("state.voicebot", t))
             bot_s = rnd.uniform(20, 180)
             fate = rnd.random()
             turns.append(("caller", "bonjour je voudrais un renseignement", None, None))
@@ -142,60 +132,26 @@ def seed(store: Store, calls: int, today: datetime) -> dict[str, int]:
         else:
             queue_to = "reception"
             ended = t + timedelta(seconds=3)
-        rows.add(
-            Call,
-            id=call_id,
-            caller="+33612345678",
-            state="ended",
-            state_data={},
-            started_at=t0,
-            answered_at=t,
-            ended_at=ended,
+        kpi.call(
+            call_id,
+            t0,
+            answered=t,
+            ended=ended,
+            voicebot_at=t if bot else None,
             end_reason="completed",
         )
-        for kind, at in events:
-            rows.add(CallEvent, call_id=call_id, at=at, kind=kind, data={})
         q_at = ended
         if queue_to is not None:
             wait = rnd.uniform(5, 240)
-            rows.add(QueueEvent, at=q_at, queue=queue_to, kind="QueueCallerJoin", caller_id=call_id)
             if rnd.random() < 0.08:
-                gone = q_at + timedelta(seconds=wait)
-                rows.add(
-                    QueueEvent,
-                    at=gone,
-                    queue=queue_to,
-                    kind="QueueCallerAbandon",
-                    caller_id=call_id,
-                    wait_s=wait,
-                )
-                rows.add(
-                    QueueEvent,
-                    at=gone,
-                    queue=queue_to,
-                    kind="QueueCallerLeave",
-                    caller_id=call_id,
-                    wait_s=wait,
-                )
+                kpi.abandoned_in_queue(call_id, queue_to, q_at, wait_s=wait, member=None)
                 outcome = "abandoned" if outcome == "open" else outcome
             else:
                 talk = rnd.uniform(30, 600)
-                answered = q_at + timedelta(seconds=wait)
                 member = f"PJSIP/agent{rnd.randrange(12)}"
-                for kind, at, extra in (
-                    ("QueueCallerLeave", answered, {"wait_s": wait}),
-                    ("AgentConnect", answered, {"wait_s": wait, "ring_s": 3.0}),
-                    ("AgentComplete", answered + timedelta(seconds=talk), {"talk_s": talk}),
-                ):
-                    rows.add(
-                        QueueEvent,
-                        at=at,
-                        queue=queue_to,
-                        kind=kind,
-                        caller_id=call_id,
-                        member=member,
-                        **extra,
-                    )
+                answered = kpi.answered_in_queue(
+                    call_id, queue_to, q_at, wait_s=wait, talk_s=talk, member=member, ring_s=3.0
+                )
                 if queue_to == "reception":
                     wrap = answered + timedelta(seconds=talk + 20)
                     desk = {
@@ -213,15 +169,7 @@ def seed(store: Store, calls: int, today: datetime) -> dict[str, int]:
                         desk["card_used"] = card
                         outcome = "answered_by_reception"
                         if rnd.random() < 0.33:
-                            rows.add(
-                                CardUse,
-                                case_id=case_id,
-                                call_id=call_id,
-                                card_id=card,
-                                username="agent",
-                                kind="used",
-                                at=answered,
-                            )
+                            kpi.card_use(case_id, call_id, card, "used", answered, "agent")
                     elif fate < 0.85:
                         service = rnd.choice(SERVICES)
                         desk |= {
@@ -231,19 +179,12 @@ def seed(store: Store, calls: int, today: datetime) -> dict[str, int]:
                         }
                         outcome = "escalated"
                         later = answered + timedelta(seconds=talk)
-                        rows.add(
-                            QueueEvent,
-                            at=later,
-                            queue=service,
-                            kind="QueueCallerJoin",
-                            caller_id=call_id,
-                        )
-                        rows.add(
-                            QueueEvent,
-                            at=later + timedelta(seconds=60),
-                            queue=service,
-                            kind="AgentConnect",
-                            caller_id=call_id,
+                        kpi.queue(later, service, "QueueCallerJoin", call_id)
+                        kpi.queue(
+                            later + timedelta(seconds=60),
+                            service,
+                            "AgentConnect",
+                            call_id,
                             wait_s=60.0,
                         )
                     else:
@@ -251,56 +192,35 @@ def seed(store: Store, calls: int, today: datetime) -> dict[str, int]:
                         outcome = "answered_by_reception"
                 else:
                     outcome = "answered_by_expert"
-        rows.add(
-            Case,
-            id=case_id,
-            call_id=call_id,
-            channel="phone",
-            caller_number="+33612345678",
-            language="fr",
-            outcome=outcome,
-            created_at=t0,
-            updated_at=t0,
-            **desk,
+        kpi.case(case_id, t0, outcome, call_id=call_id, **desk)
+        kpi.turns(
+            case_id,
+            (
+                (t + timedelta(seconds=seq * 5), speaker, text, turn_card, confidence)
+                for seq, (speaker, text, turn_card, confidence) in enumerate(turns, start=1)
+            ),
         )
-        for seq, (speaker, text, turn_card, confidence) in enumerate(turns, start=1):
-            rows.add(
-                CaseTurn,
-                case_id=case_id,
-                seq=seq,
-                speaker=speaker,
-                text=text,
-                at=t + timedelta(seconds=seq * 5),
-                card_id=turn_card,
-                confidence=confidence,
-            )
         if outcome == "callback":
             due = t0 + timedelta(hours=rnd.choice((4, 24, 48)))
             done = due + timedelta(hours=rnd.uniform(-3, 2))
-            rows.add(
-                Callback,
-                id=f"cb-{i}",
-                reference=f"R{i:07d}",
-                case_id=case_id,
-                number="+33612345678",
-                service=rnd.choice(SERVICES),
-                language="fr",
-                requested_at=t0,
-                due_by=due,
+            kpi.callback(
+                f"cb-{i}",
+                f"R{i:07d}",
+                case_id,
+                rnd.choice(SERVICES),
+                requested=t0,
+                due=due,
                 status="done" if rnd.random() < 0.85 else "pending",
-                done_at=done,
+                done=done,
             )
-            rows.add(
-                SmsOutboxRow,
-                id=f"sms-{i}",
-                idempotency_key=f"cb-{i}",
-                to_number="+33612345678",
-                body="Votre demande de rappel",
+            kpi.sms(
+                f"sms-{i}",
+                f"cb-{i}",
                 status="sent",
+                created=t0,
+                sent=t0 + timedelta(seconds=2),
+                body="Votre demande de rappel",
                 attempts=1,
-                next_attempt_at=t0,
-                created_at=t0,
-                sent_at=t0 + timedelta(seconds=2),
             )
     rows.flush_all()
     return rows.counts

@@ -46,7 +46,6 @@ sys.path.insert(0, str(ROOT))
 os.environ["GUICHET_TEST_PORT_OFFSET"] = os.environ.get("GUICHET_BENCH_PORT_OFFSET", "170")
 
 import uvicorn  # noqa: E402
-from playwright.async_api import Route  # noqa: E402
 
 from agent_softphone.app import create_app  # noqa: E402
 from agent_softphone.state import AppState  # noqa: E402
@@ -69,7 +68,7 @@ from tests.bench.bench_live_calls import (  # noqa: E402
 )
 from tests.integration.stack import GUICHET, stack_env  # noqa: E402
 from tests.support.audio import rms_envelope, write_wav  # noqa: E402
-from tests.support.browser import browser_context  # noqa: E402
+from tests.support.browser import browser_context, served_page  # noqa: E402
 from tests.support.machine import machine  # noqa: E402
 from tests.support.speech import LINE_RATE, caller_sentence  # noqa: E402
 from voicebot import shared_engines  # noqa: E402
@@ -194,16 +193,16 @@ async def one_call(base: str, questions: Sequence[str], workdir: Path) -> dict[s
     mic_path = workdir / "mic.wav"
     length = microphone(mic_path, questions, workdir)
     async with browser_context(microphone=mic_path, workdir=workdir) as context:
-        page = await context.new_page()
-
-        async def serve(route: Route) -> None:
-            await route.fulfill(status=200, content_type="text/html", body=PAGE)
-
-        await page.route(f"{base}/bench", serve)
-        await page.goto(f"{base}/bench")
+        page = await served_page(context, f"{base}/bench", PAGE)
         await page.evaluate("window.startBench()")
-        # the script's length: a duration to play, not a wait on an event
-        await asyncio.sleep(length + 1.0)
+        # until the page has recorded the whole script (and a second of the answer's
+        # tail): the recorded audio is the call's clock, not a sleep
+        await page.wait_for_function(
+            "(s) => window.blocks.reduce((n, b) => n + b[0].length, 0) >= window.rate * s",
+            arg=length + 1.0,
+            polling=100,
+            timeout=(length + 60) * 1000,
+        )
         rate = int(await page.evaluate("window.rate"))
         channels = []
         for channel in (0, 1):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from guichet.store import Store, open_store
 from tests.integration.stack import GUICHET, REPO, Stack, stack_env, start_stack
 
 DEMO_CARDS = REPO / "knowledge" / "demo" / "cards"
@@ -42,3 +43,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, demo_kb_index: Path) -> Iter
 @pytest.fixture(scope="module")
 def running_asterisk(stack: Stack) -> Stack:
     return stack
+
+
+@pytest.fixture
+async def store(stack: Stack) -> AsyncIterator[Store]:
+    """The stack's store, opened for one test (a module may define its own)."""
+    opened = open_store(stack.settings.store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()

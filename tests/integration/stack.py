@@ -25,6 +25,9 @@ TEST_PORTS = {
     "http_port": str(28088 + _OFFSET),
     "ami_port": str(25038 + _OFFSET),
     "web_port": str(28080 + _OFFSET),
+    # the controller-down dialplan's FastAGI server (4573 by default): shifted too, or
+    # two parallel stacks (and a developer's ``guichet up``) answer each other's AGI
+    "agi_port": str(24573 + _OFFSET),
     "rtp_start": str(22000 + 10 * _OFFSET),
     "rtp_end": str(22999 + 10 * _OFFSET),
 }

@@ -8,23 +8,19 @@ assist channel left in Asterisk once the call is over."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import TypeVar
 
-import httpx
 import pytest
 
-from guichet.bus import EventStream, InMemoryBus
+from guichet.bus import InMemoryBus
 from guichet.casefile.repository import CaseRepository
 from guichet.events import AgentConnected, AssistLine, AssistSuggested, Event
 from guichet.store import open_store
 from pbx.asterisk_process import load_secrets
-from pbx.credentials import credentials
-from pbx.service import serve_controller
+from tests.integration.call_side import BusWatch, ari_get, call_side
 from tests.integration.stack import Stack
 from tests.support.sip_caller import AgentPhone, CallSession
 from tests.support.speech import caller_audio
@@ -36,69 +32,52 @@ CALLER_NUMBER = "0612345678"
 QUESTION = "Bonjour, je voudrais refaire ma carte d'identité, comment faut-il faire ?"
 GREETING = "Bonjour, accueil de la mairie, je vous écoute."
 RIGHT_CARD = "cni-demande"
-E = TypeVar("E", bound=Event)
 
 
 def words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 
-class Seen:
-    """The bus events, as they come; tests wait on them with a time-out."""
-
-    def __init__(self, events: EventStream) -> None:
-        self.events = events
-        self.seen: list[Event] = []
-
-    async def first(self, kind: type[E], when: Callable[[E], bool], timeout: float) -> E:
-        def match() -> E | None:
-            for event in self.seen:
-                if isinstance(event, kind) and when(event):
-                    return event
-            return None
-
-        try:
-            async with asyncio.timeout(timeout):
-                while (found := match()) is None:
-                    self.seen.append(await self.events.get())
-                return found
-        except TimeoutError:
-            lines = [(e.speaker, e.text) for e in self.seen if isinstance(e, AssistLine)]
-            raise AssertionError(f"no {kind.type} within {timeout} s; lines: {lines}") from None
+def assist_lines(seen: Sequence[Event]) -> object:
+    return [(e.speaker, e.text) for e in seen if isinstance(e, AssistLine)]
 
 
 @contextlib.asynccontextmanager
-async def call_side(stack: Stack, bus: InMemoryBus) -> AsyncIterator[None]:
-    store = open_store(stack.settings.store_url)
-    ready = asyncio.Event()
-    task = asyncio.create_task(serve_controller(stack.settings, store, bus, ready))
-    try:
-        waiter = asyncio.ensure_future(ready.wait())
-        done, _ = await asyncio.wait(
-            {task, waiter}, timeout=120, return_when=asyncio.FIRST_COMPLETED
-        )
-        waiter.cancel()
-        if task in done:
-            task.result()
-        assert ready.is_set(), "the call side did not get ready"
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        store.close()
+async def agent_in_queue(
+    stack: Stack, workdir: Path, audio_in: Path | None = None
+) -> AsyncIterator[AgentPhone]:
+    """The agent's auto-answer phone, registered and logged in to reception (logged
+    out at the end)."""
+    async with AgentPhone(
+        f"{stack.sip_host}:{stack.sip_port}",
+        user=AGENT,
+        password=load_secrets(stack.settings).sip_accounts[AGENT],
+        workdir=workdir,
+        audio_in=audio_in,
+        max_duration_s=90,
+    ) as agent:
+        await agent.wait_registered(10)
+        stack.guichet("queues", "login", AGENT, "reception")
+        try:
+            yield agent
+        finally:
+            stack.guichet("queues", "logout", AGENT)
+
+
+def day_caller(stack: Stack, workdir: Path, audio_in: Path) -> CallSession:
+    """A caller from CALLER_NUMBER on the day line (to the reception queue)."""
+    return CallSession(
+        stack.sip_target("3000"),
+        workdir=workdir,
+        user=CALLER_NUMBER,
+        audio_in=audio_in,
+        max_duration_s=60,
+    )
 
 
 async def channels(stack: Stack) -> list[str]:
     """Every channel in Asterisk now (ARI)."""
-    creds = credentials(stack.settings)
-    async with httpx.AsyncClient(
-        base_url=stack.settings.ari_base_url.rstrip("/") + "/ari",
-        auth=(creds.ari_user, creds.ari_password),
-    ) as client:
-        reply = await client.get("/channels")
-        reply.raise_for_status()
-        return [str(c["id"]) for c in reply.json()]
+    return [str(c["id"]) for c in await ari_get(stack, "/channels")]
 
 
 async def assist_channels(stack: Stack) -> list[str]:
@@ -111,48 +90,23 @@ async def test_both_legs_are_transcribed_and_the_right_card_suggested(
     stack.guichet("mode", "day")
     caller_mic = caller_audio(tmp_path / "caller.wav", (9.0, QUESTION), (12.0, "."), voice="mb-fr4")
     agent_mic = caller_audio(tmp_path / "agent.wav", (1.0, GREETING), (25.0, "."), voice="mb-fr2")
-    password = load_secrets(stack.settings).sip_accounts[AGENT]
     bus = InMemoryBus()
     async with (
         call_side(stack, bus),
         bus.subscribe(types=(AgentConnected, AssistLine, AssistSuggested)) as events,
-        AgentPhone(
-            f"{stack.sip_host}:{stack.sip_port}",
-            user=AGENT,
-            password=password,
-            workdir=tmp_path / "agent",
-            audio_in=agent_mic,
-            max_duration_s=90,
-        ) as agent,
+        agent_in_queue(stack, tmp_path / "agent", agent_mic),
+        day_caller(stack, tmp_path / "caller", caller_mic) as call,
     ):
-        seen = Seen(events)
-        await agent.wait_registered(10)
-        stack.guichet("queues", "login", AGENT, "reception")
-        try:
-            async with CallSession(
-                stack.sip_target("3000"),
-                workdir=tmp_path / "caller",
-                user=CALLER_NUMBER,
-                audio_in=caller_mic,
-                max_duration_s=60,
-            ) as call:
-                assert await call.wait_established(10), call.log
-                connected = await seen.first(AgentConnected, lambda e: True, 40)
-                call_id = connected.unique_id
-                assert connected.agent_unique_id, "AMI's DestUniqueid not carried"
-                agent_line = await seen.first(
-                    AssistLine, lambda e: e.final and e.speaker == "agent", 40
-                )
-                caller_line = await seen.first(
-                    AssistLine, lambda e: e.final and e.speaker == "caller", 60
-                )
-                suggested = await seen.first(
-                    AssistSuggested, lambda e: e.for_seq == caller_line.seq, 20
-                )
-                call.hangup()
-                await call.wait_closed(10)
-        finally:
-            stack.guichet("queues", "logout", AGENT)
+        seen = BusWatch(events, describe=assist_lines)
+        assert await call.wait_established(10), call.log
+        connected = await seen.first(AgentConnected, lambda e: True, 40)
+        call_id = connected.unique_id
+        assert connected.agent_unique_id, "AMI's DestUniqueid not carried"
+        agent_line = await seen.first(AssistLine, lambda e: e.final and e.speaker == "agent", 40)
+        caller_line = await seen.first(AssistLine, lambda e: e.final and e.speaker == "caller", 60)
+        suggested = await seen.first(AssistSuggested, lambda e: e.for_seq == caller_line.seq, 20)
+        call.hangup()
+        await call.wait_closed(10)
     print(f"agent: {agent_line.text!r}; caller: {caller_line.text!r}")
     print(f"cards: {[(c.card_id, c.confidence, c.why) for c in suggested.cards]}")
     assert agent_line.call_id == call_id and agent_line.agent == AGENT
@@ -183,44 +137,28 @@ async def test_a_controller_killed_mid_call_leaves_no_orphan_snoop(
     controller removes them on connect, and the caller and the agent still talk."""
     stack.guichet("mode", "day")
     caller_mic = caller_audio(tmp_path / "caller.wav", (2.0, QUESTION), (40.0, "."), voice="mb-fr4")
-    password = load_secrets(stack.settings).sip_accounts[AGENT]
     first = await stack.start_controller()
     second = None
     try:
-        async with AgentPhone(
-            f"{stack.sip_host}:{stack.sip_port}",
-            user=AGENT,
-            password=password,
-            workdir=tmp_path / "agent",
-            max_duration_s=90,
-        ) as agent:
-            await agent.wait_registered(10)
-            stack.guichet("queues", "login", AGENT, "reception")
-            try:
-                async with CallSession(
-                    stack.sip_target("3000"),
-                    workdir=tmp_path / "caller",
-                    user=CALLER_NUMBER,
-                    audio_in=caller_mic,
-                    max_duration_s=60,
-                ) as call:
-                    assert await call.wait_established(10), call.log
-                    on = await first.wait_for_line(r"call (\S+): live assist on \((\d) legs\)", 40)
-                    assert on.group(2) == "2"
-                    made = await assist_channels(stack)
-                    assert len(made) == 4, made  # two snoops, two media channels
-                    await first.kill()
-                    # the media channels end with their websocket; the snoops stay
-                    snoops = [c for c in await assist_channels(stack) if c.endswith("-snoop")]
-                    assert len(snoops) == 2, snoops
-                    second = await stack.start_controller()
-                    await second.wait_for_line(r"assist: [1-4] orphan channels removed", 20)
-                    assert await assist_channels(stack) == []
-                    assert on.group(1) in await channels(stack)  # the caller is still there
-                    call.hangup()
-                    await call.wait_closed(10)
-            finally:
-                stack.guichet("queues", "logout", AGENT)
+        async with (
+            agent_in_queue(stack, tmp_path / "agent"),
+            day_caller(stack, tmp_path / "caller", caller_mic) as call,
+        ):
+            assert await call.wait_established(10), call.log
+            on = await first.wait_for_line(r"call (\S+): live assist on \((\d) legs\)", 40)
+            assert on.group(2) == "2"
+            made = await assist_channels(stack)
+            assert len(made) == 4, made  # two snoops, two media channels
+            await first.kill()
+            # the media channels end with their websocket; the snoops stay
+            snoops = [c for c in await assist_channels(stack) if c.endswith("-snoop")]
+            assert len(snoops) == 2, snoops
+            second = await stack.start_controller()
+            await second.wait_for_line(r"assist: [1-4] orphan channels removed", 20)
+            assert await assist_channels(stack) == []
+            assert on.group(1) in await channels(stack)  # the caller is still there
+            call.hangup()
+            await call.wait_closed(10)
     finally:
         for controller in (first, second):
             if controller is not None and controller.returncode is None:

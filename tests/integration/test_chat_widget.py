@@ -46,9 +46,9 @@ from agent_softphone.state import AppState
 from guichet.settings import Settings
 from guichet.store import Store, open_store
 from guichet.store.models import Callback, Case, CaseTurn, SmsOutboxRow
-from knowledge import KnowledgeBase, ingest
-from knowledge.embeddings import get_embedder
+from knowledge import KnowledgeBase
 from tests.support.browser import browser_context, log_in
+from tests.support.demo_kb import open_demo_kb
 from tests.web.login import add_account
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -120,13 +120,7 @@ def site_app(guichet: str) -> Starlette:
 
 @pytest.fixture(scope="module")
 def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    settings = Settings()
-    path = tmp_path_factory.mktemp("chat-kb")
-    report = ingest(
-        REPO / "knowledge" / "demo" / "cards", path, get_embedder(settings.kb_embedding_model)
-    )
-    assert not report.errors
-    return KnowledgeBase.open(path, settings)
+    return open_demo_kb(tmp_path_factory.mktemp("chat-kb"))
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,8 @@ import asyncio
 import re
 import shutil
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,12 +30,13 @@ from agent_softphone.auth import CSRF_HEADER
 from guichet.bus import InMemoryBus
 from guichet.casefile.attempts import CallbackAttempts, failed_callback_sms_key
 from guichet.casefile.callbacks import CallbackBook
-from guichet.store import Store, open_store
-from guichet.store.models import Callback, CallbackAttempt, Case, SmsOutboxRow
+from guichet.store import Store
+from guichet.store.models import CallbackAttempt, SmsOutboxRow
 from pbx.asterisk_process import load_secrets
 from pbx.click_to_call import DialRules, PbxClickToCall
 from pbx.credentials import credentials
 from tests.integration.stack import Stack, start_stack
+from tests.support.seeds import seed_callback
 from tests.support.sip_caller import (
     BARESIP,
     AgentPhone,
@@ -138,48 +138,6 @@ def stack(
         yield running
     finally:
         running.asterisk.stop()
-
-
-@pytest.fixture
-async def store(stack: Stack) -> AsyncIterator[Store]:
-    opened = open_store(stack.settings.store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-def seed_callback(store: Store, service: str, number: str) -> str:
-    case_id, callback_id = str(uuid.uuid4()), str(uuid.uuid4())
-    now = datetime.now(UTC)
-    with store.session() as session:
-        session.add(
-            Case(
-                id=case_id,
-                channel="phone",
-                caller_number=number,
-                language="fr",
-                service=service,
-                outcome="callback",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.flush()
-        session.add(
-            Callback(
-                id=callback_id,
-                reference="CB-" + uuid.uuid4().hex[:5].upper(),
-                case_id=case_id,
-                number=number,
-                service=service,
-                language="fr",
-                requested_at=now,
-                due_by=now + timedelta(hours=1),
-                status="pending",
-            )
-        )
-    return callback_id
 
 
 async def test_click_to_call_reaches_the_stored_number_through_the_trunk(

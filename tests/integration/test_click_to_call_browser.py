@@ -28,10 +28,10 @@ from tests.integration.test_click_to_call import (
     DIALLED,
     STORED,
     PublicLine,
-    seed_callback,
 )
 from tests.support.browser import browser_pages
 from tests.support.processes import WatchedProcess
+from tests.support.seeds import seed_callback
 from tests.support.sip_caller import free_sip_port
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.asterisk, pytest.mark.slow]
@@ -65,7 +65,7 @@ async def up(tmp_path_factory: pytest.TempPathFactory, demo_kb_index: Path) -> A
         outbound_trunk_host="127.0.0.1",
         outbound_trunk_port=str(port),
         outbound_caller_id=CITY,
-        # stack_env offsets the SIP, HTTP, AMI and web ports, not FastAGI's
+        # a free FastAGI port of its own rather than stack_env's shifted one
         agi_port=str(free_sip_port("127.0.0.1")),
     )
     settings = load_settings(env)

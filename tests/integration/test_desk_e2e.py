@@ -15,10 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import signal
-import subprocess
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +26,10 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from websockets.asyncio.client import ClientConnection, connect
 
 from guichet.accounts import AccountRepository
-from guichet.settings import Settings, load_settings
 from guichet.store import open_store
 from guichet.store.models import Case
-from pbx.ami import AmiConfig, ami_session
-from pbx.queues import Member, read_queue_state
-from tests.integration.stack import GUICHET, stack_env
+from tests.integration.up import CALLER_NUMBER, Up, guichet_up
 from tests.support.browser import browser_pages
-from tests.support.processes import WatchedProcess
-from tests.support.sip_caller import CallSession
 from tests.support.speech import caller_audio
 from tests.support.transcribe import transcribe
 from tests.web.login import session_cookie
@@ -46,64 +38,30 @@ PASSWORD = "correct horse battery staple"
 AGENT, EXPERT, SUPERVISOR = "alice", "ines", "sam"
 QUESTION = "Bonjour, je voudrais une copie de mon acte de naissance, comment faire ?"
 AGENT_WORDS = "Bonjour, accueil de la mairie, je vais vous aider."
-CALLER_NUMBER = "0612345678"
 GRACE_S = 3.0
 UI_S = 30_000  # ms: what the page must show within
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.asterisk, pytest.mark.slow]
 
 
-@dataclass
-class Up:
-    home: Path
-    settings: Settings
-    env: dict[str, str]
-    proc: WatchedProcess
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.web_port}"
-
-    @property
-    def sip_target(self) -> str:
-        return f"{self.settings.city_number}@{self.settings.sip_bind_host}:{self.settings.sip_port}"
-
-    async def members(self, queue: str) -> dict[str, Member]:
-        """The queue's members, as Asterisk has them now (not the page's word)."""
-        async with ami_session(AmiConfig.from_settings(self.settings)) as ami:
-            state = await read_queue_state(ami)
-        found = state.queues.get(queue)
-        return dict(found.members) if found else {}
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def up(tmp_path_factory: pytest.TempPathFactory, demo_kb_index: Path) -> AsyncIterator[Up]:
-    """``guichet up`` on a data directory whose accounts exist before it starts (their
-    WebRTC endpoints are rendered at the start), in day mode (kept from before)."""
-    home = tmp_path_factory.mktemp("desk-home")
-    env = stack_env(
-        home,
-        kb_index=str(demo_kb_index),
-        desk_presence_grace_s=str(GRACE_S),
-        desk_wrapup_s="5",
-    )
-    settings = load_settings(env)
-    store = open_store(settings.store_url)
-    try:
-        accounts = AccountRepository(store)
+    """``guichet up`` with the agent, the expert and the supervisor, in day mode."""
+
+    def add(accounts: AccountRepository) -> None:
         accounts.add(AGENT, "agent", password=PASSWORD, display_name="Alice Martin")
         accounts.add(EXPERT, "expert", password=PASSWORD, services=["etat-civil"])
         accounts.add(SUPERVISOR, "supervisor", password=PASSWORD)
-    finally:
-        store.close()
-    subprocess.run([GUICHET, "mode", "day"], env=env, check=True, capture_output=True)
-    proc = await WatchedProcess([GUICHET, "up"], env).start()
-    try:
-        await proc.wait_for_line(r"^ready$", timeout=120)
-        yield Up(home, settings, env, proc)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        await proc.wait(timeout=30)
+
+    async with guichet_up(
+        tmp_path_factory.mktemp("desk-home"),
+        add,
+        ready_s=120,
+        kb_index=str(demo_kb_index),
+        desk_presence_grace_s=str(GRACE_S),
+        desk_wrapup_s="5",
+    ) as running:
+        yield running
 
 
 @contextlib.asynccontextmanager
@@ -205,13 +163,7 @@ async def test_an_agent_takes_a_call_and_escalates_it(up: Up, tmp_path: Path) ->
         await set_state(expert, "available")
         assert "PJSIP/ines" in await up.members("etat-civil")
 
-        async with CallSession(
-            up.sip_target,
-            workdir=tmp_path / "caller",
-            user=CALLER_NUMBER,
-            audio_in=caller_mic,
-            max_duration_s=120,
-        ) as call:
+        async with up.caller(tmp_path / "caller", caller_mic, max_duration_s=120) as call:
             assert await call.wait_established(15), call.log
             # the page rings with the caller's number
             await agent.wait_for_selector('#call-status[data-state="ringing"]', timeout=UI_S)
@@ -286,13 +238,7 @@ async def test_a_caller_from_the_voicebot_rings_with_the_bot_transcript(
         await open_desk(agent, up)
         # paused: nobody can take the call, so the voicebot answers it
         await set_state(agent, "paused", "réunion")
-        async with CallSession(
-            up.sip_target,
-            workdir=tmp_path / "caller",
-            user=CALLER_NUMBER,
-            audio_in=caller_mic,
-            max_duration_s=120,
-        ) as call:
+        async with up.caller(tmp_path / "caller", caller_mic, max_duration_s=120) as call:
             assert await call.wait_established(15), call.log
             routed = await next_event(events, "call.routed", 20)
             assert routed["target"] == "voicebot", routed
@@ -329,13 +275,7 @@ async def test_a_blind_transfer_to_a_service_queue_rings_its_expert(up: Up, tmp_
         expert = await open_page(up.base_url, EXPERT, PASSWORD)
         await open_desk(expert, up)
         await set_state(expert, "available")
-        async with CallSession(
-            up.sip_target,
-            workdir=tmp_path / "caller",
-            user=CALLER_NUMBER,
-            audio_in=caller_mic,
-            max_duration_s=90,
-        ) as call:
+        async with up.caller(tmp_path / "caller", caller_mic, max_duration_s=90) as call:
             assert await call.wait_established(15), call.log
             await agent.wait_for_selector('#call-status[data-state="ringing"]', timeout=UI_S)
             await agent.click("#answer")

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 import pytest
@@ -26,7 +25,7 @@ import pytest
 from agent_softphone.app import AppState, create_app
 from agent_softphone.auth import CSRF_HEADER
 from guichet.accounts import AccountRepository
-from guichet.bus import EventStream, InMemoryBus
+from guichet.bus import InMemoryBus
 from guichet.casefile.handling import CaseAgents, track_desk_cases
 from guichet.casefile.records import DeskRole, Outcome, WrapUpAction
 from guichet.casefile.repository import CaseRepository
@@ -37,9 +36,8 @@ from guichet.events import (
     AgentConnected,
     CaseOffered,
     CaseWrappedUp,
-    Event,
 )
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.tasks import TaskOwner
 from pbx.ami import AmiConfig, ami_session
 from pbx.asterisk_process import load_secrets
@@ -47,6 +45,7 @@ from pbx.desk import PbxDesk, desk_queues
 from pbx.desk.escalate import caller_channel as find_channel
 from pbx.errors import AmiError
 from pbx.queues import QueueEventRepository, QueueMonitor
+from tests.integration.call_side import BusWatch, ami_action
 from tests.integration.stack import Stack
 from tests.support.audio import band_energy_ratio, read_wav, tone
 from tests.support.recordings import recorded_more
@@ -62,38 +61,6 @@ TEST_EXTEN = "3600"
 MEMBERS = {"alice": ("1001", RECEPTION), "zoe": ("1002", SERVICE)}
 CALLER_HZ, AGENT_HZ, EXPERT_HZ = 440.0, 1000.0, 1600.0
 TALK_S = 3.0
-
-E = TypeVar("E", bound=Event)
-
-
-class Feed:
-    def __init__(self, events: EventStream) -> None:
-        self.events = events
-        self.seen: list[Event] = []
-
-    async def event(
-        self, kind: type[E], when: Callable[[E], bool] = lambda _: True, timeout: float = 20.0
-    ) -> E:
-        for event in self.seen:
-            if isinstance(event, kind) and when(event):
-                self.seen.remove(event)
-                return event
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    event = await self.events.get()
-                    if isinstance(event, kind) and when(event):
-                        return event
-                    self.seen.append(event)
-        except TimeoutError:
-            raise AssertionError(
-                f"no {kind.type} in {timeout} s; saw {[e.type for e in self.seen]}"
-            ) from None
-
-
-async def ami_action(stack: Stack, fields: dict[str, str]) -> list[dict[str, str]]:
-    async with ami_session(AmiConfig.from_settings(stack.settings)) as ami:
-        return await ami.action(fields)
 
 
 async def add_dialplan(stack: Stack) -> None:
@@ -123,16 +90,7 @@ def member(account: str) -> str:
 
 
 @pytest.fixture
-async def store(stack: Stack) -> AsyncIterator[Store]:
-    opened = open_store(stack.settings.store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-@pytest.fixture
-async def desk(stack: Stack, store: Store) -> AsyncIterator[tuple[InMemoryBus, Feed]]:
+async def desk(stack: Stack, store: Store) -> AsyncIterator[tuple[InMemoryBus, BusWatch]]:
     """The queue monitor and the desk tracker on one bus, as ``guichet up`` runs them."""
     bus = InMemoryBus()
     monitor = QueueMonitor(
@@ -146,7 +104,7 @@ async def desk(stack: Stack, store: Store) -> AsyncIterator[tuple[InMemoryBus, F
         )
         try:
             await asyncio.wait_for(monitor.synced.wait(), 15)
-            yield bus, Feed(events)
+            yield bus, BusWatch(events)
         finally:
             for account, (_phone, queue) in MEMBERS.items():
                 with contextlib.suppress(AmiError):
@@ -167,7 +125,7 @@ async def log_in(client: httpx.AsyncClient, username: str) -> dict[str, str]:
 
 
 async def test_escalation_moves_the_caller_to_the_expert_with_the_case(
-    stack: Stack, store: Store, desk: tuple[InMemoryBus, Feed], tmp_path: Path
+    stack: Stack, store: Store, desk: tuple[InMemoryBus, BusWatch], tmp_path: Path
 ) -> None:
     bus, feed = desk
     accounts = AccountRepository(store)

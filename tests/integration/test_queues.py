@@ -9,7 +9,6 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -21,7 +20,6 @@ from guichet.events import (
     AgentChanged,
     AgentCompleted,
     AgentConnected,
-    Event,
     QueueCallerAbandoned,
     QueueCallerJoined,
     QueueCallerLeft,
@@ -31,15 +29,17 @@ from guichet.events import (
     QueuesSynced,
     QueuesUnsynced,
 )
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.tasks import TaskOwner
 from pbx.ami import AmiConfig, ami_session
 from pbx.asterisk_process import load_secrets
 from pbx.errors import AmiError, MemberNotFound, QueueNotFound
 from pbx.queues import QueueEventRepository, QueueMonitor
 from pbx.queues.cli import queues
+from tests.integration.call_side import BusWatch
 from tests.integration.stack import Stack
 from tests.support.audio import band_energy_ratio, read_wav, tone
+from tests.support.recordings import recorded_more
 from tests.support.sip_caller import AgentPhone, CallSession
 
 pytestmark = pytest.mark.asterisk
@@ -56,47 +56,13 @@ AGENT_HZ = 1000.0
 TALK_S = 3.0
 
 
-E = TypeVar("E", bound=Event)
-
-
-class Watch:
+class Watch(BusWatch):
     """Bus events as they come, and the monitor's state: tests wait on these."""
 
     def __init__(self, monitor: QueueMonitor, bus: InMemoryBus, events: EventStream) -> None:
+        super().__init__(events, timeout=15.0)
         self.monitor = monitor
         self.bus = bus
-        self.events = events
-        self.seen: list[Event] = []
-
-    async def event(
-        self, kind: type[E], when: Callable[[E], bool] = lambda _: True, timeout: float = 15.0
-    ) -> E:
-        for event in self.seen:  # already arrived while we waited on something else
-            if isinstance(event, kind) and when(event):
-                self.seen.remove(event)
-                return event
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    event = await self.events.get()
-                    if isinstance(event, kind) and when(event):
-                        return event
-                    self.seen.append(event)
-        except TimeoutError:
-            types = [e.type for e in self.seen]
-            alike = [e for e in self.seen if isinstance(e, kind)]
-            raise AssertionError(
-                f"no {kind.type} within {timeout} s; saw {types}; {kind.type} seen: {alike}"
-            ) from None
-
-    async def until(self, check: Callable[[], bool], timeout: float = 15.0) -> None:
-        """Until ``check()`` holds, re-checked on every bus event."""
-        try:
-            async with asyncio.timeout(timeout):
-                while not check():
-                    self.seen.append(await self.events.get())
-        except TimeoutError:
-            raise AssertionError(f"state not reached in {timeout} s: {self.state()}") from None
 
     def state(self) -> object:
         return self.monitor.state.summary(time.time())
@@ -111,15 +77,6 @@ def member_is(
         return event.member.interface == interface
 
     return check
-
-
-@pytest.fixture
-async def store(stack: Stack) -> AsyncIterator[Store]:
-    opened = open_store(stack.settings.store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture
@@ -267,8 +224,9 @@ async def test_caller_reaches_the_agent_through_the_queue(
             assert monitor.queue(QUEUE).waiting() == []
             assert monitor.agents_available(QUEUE)  # busy, but callers may wait for it
 
-            # the conversation: a duration the KPI must measure, not a wait for an event
-            await asyncio.sleep(TALK_S)
+            # the conversation the KPI must measure: until the caller has heard TALK_S
+            # of the agent (its recorded RTP is the call's clock), not a sleep
+            await recorded_more(caller, TALK_S, TALK_S + 20)
             caller.hangup()
             await caller.wait_closed(10)
         completed = await watch.event(AgentCompleted, lambda e: e.unique_id == caller_id)

@@ -14,25 +14,20 @@ call is over, nothing supervision made is left in Asterisk."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TypeVar
 
-import httpx
 import numpy as np
 import pytest
 
-from guichet.bus import EventStream, InMemoryBus
-from guichet.events import AgentConnected, Event, SupervisionChanged
-from guichet.store import open_store
+from guichet.bus import InMemoryBus
+from guichet.events import AgentConnected, SupervisionChanged
 from guichet.supervision import SupervisionBusy, SupervisionMode, SupervisorUnreachable
 from pbx.asterisk_process import load_secrets
-from pbx.credentials import credentials
-from pbx.service import serve_controller
 from pbx.supervision import SUPERVISION_PREFIX, PbxSupervision
+from tests.integration.call_side import BusWatch, ari_get, call_side
 from tests.integration.stack import Stack
 from tests.support.audio import band_energy_ratio, read_wav, to_db, tone
 from tests.support.recordings import heard, recorded_more
@@ -48,65 +43,8 @@ PHASE_S = 3.0  # audio gathered in each mode
 SETTLE_S = 0.6  # the start of a stretch left out: the mode change reaching the ears
 HEARD_DB = -35.0  # a tone sent at -13.5 dBFS, heard through G.711 and a mix
 UNHEARD_DB = -50.0
-E = TypeVar("E", bound=Event)
 MODES: tuple[SupervisionMode, ...] = ("listen", "whisper", "barge")
 CALL_TRIES = 6
-
-
-class Seen:
-    def __init__(self, events: EventStream) -> None:
-        self.events = events
-        self.seen: list[Event] = []
-
-    async def first(self, kind: type[E], when: Callable[[E], bool], timeout: float) -> E:
-        def match() -> E | None:
-            return next((e for e in self.seen if isinstance(e, kind) and when(e)), None)
-
-        try:
-            async with asyncio.timeout(timeout):
-                while (found := match()) is None:
-                    self.seen.append(await self.events.get())
-                return found
-        except TimeoutError:
-            raise AssertionError(f"no {kind.type} within {timeout} s: {self.seen}") from None
-
-
-@contextlib.asynccontextmanager
-async def call_side(
-    stack: Stack, bus: InMemoryBus, supervision: PbxSupervision
-) -> AsyncIterator[None]:
-    store = open_store(stack.settings.store_url)
-    ready = asyncio.Event()
-    task = asyncio.create_task(
-        serve_controller(stack.settings, store, bus, ready, supervision=supervision)
-    )
-    try:
-        waiter = asyncio.ensure_future(ready.wait())
-        done, _ = await asyncio.wait(
-            {task, waiter}, timeout=120, return_when=asyncio.FIRST_COMPLETED
-        )
-        waiter.cancel()
-        if task in done:
-            task.result()
-        assert ready.is_set(), "the call side did not get ready"
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        store.close()
-
-
-async def ari_get(stack: Stack, path: str) -> list[dict[str, object]]:
-    creds = credentials(stack.settings)
-    async with httpx.AsyncClient(
-        base_url=stack.settings.ari_base_url.rstrip("/") + "/ari",
-        auth=(creds.ari_user, creds.ari_password),
-    ) as client:
-        reply = await client.get(path)
-        reply.raise_for_status()
-        found: list[dict[str, object]] = reply.json()
-        return found
 
 
 async def supervision_leftovers(stack: Stack) -> list[str]:
@@ -117,7 +55,7 @@ async def supervision_leftovers(stack: Stack) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def agent_call(
-    stack: Stack, workdir: Path, password: str, seen: Seen
+    stack: Stack, workdir: Path, password: str, seen: BusWatch
 ) -> AsyncIterator[tuple[AgentPhone, CallSession, str]]:
     """A caller through the reception queue to the agent's phone, once the agent
     hears the caller. A harness limit, not Guichet's: Asterisk sends the answered
@@ -202,7 +140,7 @@ async def test_listen_whisper_barge_each_heard_by_the_right_people(
     bus = InMemoryBus()
     supervision = PbxSupervision.from_settings(stack.settings, bus)
     async with (
-        call_side(stack, bus, supervision),
+        call_side(stack, bus, supervision=supervision),
         bus.subscribe(types=(AgentConnected, SupervisionChanged)) as events,
         AgentPhone(
             registrar,
@@ -213,7 +151,7 @@ async def test_listen_whisper_barge_each_heard_by_the_right_people(
             max_duration_s=90,
         ) as supervisor,
     ):
-        seen = Seen(events)
+        seen = BusWatch(events)
         await supervisor.wait_registered(10)
         stack.guichet("queues", "login", AGENT, "reception")
         try:

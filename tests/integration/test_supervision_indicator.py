@@ -6,14 +6,9 @@ store; the events are published on its bus as the call side would."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Page
 
 from agent_softphone.app import AppState, create_app
@@ -21,6 +16,7 @@ from guichet.bus import InMemoryBus
 from guichet.events import DeskStateChanged, SupervisionChanged
 from guichet.store import open_store
 from tests.support.browser import browser_pages
+from tests.support.served import served_app
 from tests.web.login import add_account
 
 pytestmark = pytest.mark.slow
@@ -28,24 +24,6 @@ pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery staple"
 CALL_ID = "1795645009.9"
 UI_MS = 10_000
-
-
-@asynccontextmanager
-async def served(state: AppState) -> AsyncIterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(state), lifespan="off", log_level="warning"))
-    running = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        try:
-            await asyncio.wait_for(running, 10)
-        finally:
-            sock.close()
 
 
 async def open_desk(page: Page, base_url: str) -> None:
@@ -59,7 +37,11 @@ async def test_the_agent_supervised_sees_the_indicator_and_no_one_else(tmp_path:
         add_account(store, "alice", "agent", password=PASSWORD)
         add_account(store, "bob", "agent", password=PASSWORD)
         bus = InMemoryBus()
-        async with served(AppState(store, bus=bus)) as base_url, browser_pages(tmp_path) as pages:
+        async with (
+            served_app(create_app(AppState(store, bus=bus))) as host,
+            browser_pages(tmp_path) as pages,
+        ):
+            base_url = f"http://{host}"
             alice = await pages(base_url, "alice", PASSWORD)
             bob = await pages(base_url, "bob", PASSWORD)
             await open_desk(alice, base_url)

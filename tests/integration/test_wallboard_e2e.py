@@ -11,10 +11,7 @@ Debian's headless Chromium, baresip callers speaking French with non-bot voices.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,20 +21,14 @@ from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from guichet.accounts import AccountRepository
-from guichet.settings import Settings, load_settings
-from guichet.store import open_store
-from pbx.ami import AmiConfig, ami_session
-from tests.integration.stack import GUICHET, stack_env
+from tests.integration.up import CALLER_NUMBER, Up, guichet_up
 from tests.support.browser import browser_pages
-from tests.support.processes import WatchedProcess
-from tests.support.sip_caller import CallSession
 from tests.support.speech import caller_audio
 from tests.web.login import form_token
 
 PASSWORD = "correct horse battery staple"
 AGENT, SUPERVISOR = "alice", "sam"
 QUESTION = "Bonjour, je voudrais une copie de mon acte de naissance, comment faire ?"
-CALLER_NUMBER = "0612345678"
 UI_MS = 30_000
 # TEST ONLY: a queue member that rings for ever without answering, so that a caller
 # routed to reception waits in the queue (and the route counts an agent as there)
@@ -47,44 +38,15 @@ HOLD_MEMBER = f"Local/{HOLD_EXTEN}@{HOLD_CONTEXT}/n"
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.asterisk, pytest.mark.slow]
 
 
-@dataclass
-class Up:
-    settings: Settings
-    env: dict[str, str]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.web_port}"
-
-    @property
-    def sip_target(self) -> str:
-        return f"{self.settings.city_number}@{self.settings.sip_bind_host}:{self.settings.sip_port}"
-
-    async def ami(self, fields: dict[str, str]) -> None:
-        async with ami_session(AmiConfig.from_settings(self.settings)) as ami:
-            await ami.action(fields)
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def up(tmp_path_factory: pytest.TempPathFactory, demo_kb_index: Path) -> AsyncIterator[Up]:
-    home = tmp_path_factory.mktemp("wallboard-home")
-    env = stack_env(home, kb_index=str(demo_kb_index))
-    settings = load_settings(env)
-    store = open_store(settings.store_url)
-    try:
-        accounts = AccountRepository(store)
+    def add(accounts: AccountRepository) -> None:
         accounts.add(AGENT, "agent", password=PASSWORD, display_name="Alice Martin")
         accounts.add(SUPERVISOR, "supervisor", password=PASSWORD)
-    finally:
-        store.close()
-    subprocess.run([GUICHET, "mode", "day"], env=env, check=True, capture_output=True)
-    proc = await WatchedProcess([GUICHET, "up"], env).start()
-    try:
-        await proc.wait_for_line(r"^ready$", timeout=180)
-        yield Up(settings, env)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        await proc.wait(timeout=30)
+
+    home = tmp_path_factory.mktemp("wallboard-home")
+    async with guichet_up(home, add, ready_s=180, kb_index=str(demo_kb_index)) as running:
+        yield running
 
 
 async def desk_state(up: Up, state: str, reason: str = "") -> None:
@@ -154,9 +116,7 @@ async def test_the_wallboard_follows_the_queue_the_agents_and_the_calls(
             }
         )
         await up.ami({"Action": "QueueAdd", "Queue": "reception", "Interface": HOLD_MEMBER})
-        async with CallSession(
-            up.sip_target, workdir=tmp_path / "queued", user=CALLER_NUMBER, max_duration_s=60
-        ) as call:
+        async with up.caller(tmp_path / "queued", max_duration_s=60) as call:
             assert await call.wait_established(20), call.log
             at, shown = await stamped(board, '#queues tr[data-queue="reception"][data-waiting="1"]')
             latency = shown - at
@@ -175,13 +135,7 @@ async def test_the_wallboard_follows_the_queue_the_agents_and_the_calls(
         await board.wait_for_selector('#opening-now[data-mode="night"]', timeout=UI_MS)
         assert await board.get_attribute("#opening-now", "data-target") == "voicebot"
         try:
-            async with CallSession(
-                up.sip_target,
-                workdir=tmp_path / "voicebot",
-                user=CALLER_NUMBER,
-                audio_in=question,
-                max_duration_s=150,
-            ) as call:
+            async with up.caller(tmp_path / "voicebot", question, max_duration_s=150) as call:
                 assert await call.wait_established(20), call.log
                 item = '#calls li[data-kind="voicebot"][data-state="voicebot"]'
                 await board.wait_for_selector(item, timeout=UI_MS)

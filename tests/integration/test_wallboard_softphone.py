@@ -11,26 +11,20 @@ page's <audio> element plays the call. Stop ends it (``off``)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from agent_softphone.app import AppState, create_app
+from agent_softphone.app import AppState
 from guichet.accounts import AccountRepository
 from guichet.bus import InMemoryBus
 from guichet.events import AgentConnected, SupervisionChanged
-from guichet.runner import bind_tcp
-from guichet.settings import load_settings
-from guichet.store import Store, open_store
 from pbx.asterisk_process import load_secrets
 from pbx.supervision import PbxSupervision
-from tests.integration.stack import Stack, stack_env, start_stack
-from tests.integration.test_supervision import AGENT, Seen, agent_call, call_side, in_mode
+from tests.integration.call_side import BusWatch, call_side
+from tests.integration.test_supervision import AGENT, agent_call, in_mode
+from tests.integration.web_side import WebStack, serve_web, stack_with_accounts
 from tests.support.audio import tone
 from tests.support.browser import browser_pages
 
@@ -41,48 +35,20 @@ SUPERVISOR = "sam"  # a supervisor account: its own WebRTC endpoint PJSIP/sam
 UI_MS = 20_000
 
 
-@dataclass
-class Board:
-    stack: Stack
-    store: Store
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.stack.settings.web_port}"
-
-
 @pytest.fixture(scope="module")
-def board(tmp_path_factory: pytest.TempPathFactory, demo_kb_index: Path) -> Iterator[Board]:
+def board(tmp_path_factory: pytest.TempPathFactory, demo_kb_index: Path) -> Iterator[WebStack]:
     """The account first, then Asterisk renders its endpoint at its start."""
+
+    def add(accounts: AccountRepository) -> None:
+        accounts.add(SUPERVISOR, "supervisor", password=PASSWORD)
+
     home = tmp_path_factory.mktemp("wallboard-phone-home")
-    settings = load_settings(stack_env(home, kb_index=str(demo_kb_index)))
-    store = open_store(settings.store_url)
-    AccountRepository(store).add(SUPERVISOR, "supervisor", password=PASSWORD)
-    stack = start_stack(home, kb_index=str(demo_kb_index))
-    try:
-        yield Board(stack, store)
-    finally:
-        stack.asterisk.stop()
-        store.close()
-
-
-@contextlib.asynccontextmanager
-async def web_app(board: Board, state: AppState) -> AsyncIterator[None]:
-    """The web app on the stack's web port (its /sip relay is what JsSIP is given)."""
-    sock = bind_tcp("127.0.0.1", board.stack.settings.web_port, "web app")
-    sock.listen(64)
-    server = uvicorn.Server(uvicorn.Config(create_app(state), log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
+    with stack_with_accounts(home, add, kb_index=str(demo_kb_index)) as board:
+        yield board
 
 
 async def test_the_wallboard_answers_the_supervision_it_asked_for(
-    board: Board, tmp_path: Path
+    board: WebStack, tmp_path: Path
 ) -> None:
     stack = board.stack
     stack.guichet("mode", "day")
@@ -96,12 +62,12 @@ async def test_the_wallboard_answers_the_supervision_it_asked_for(
     state = AppState(board.store, bus=bus, settings=stack.settings)
     state.supervision = supervision
     async with (
-        call_side(stack, bus, supervision),
+        call_side(stack, bus, supervision=supervision),
         bus.subscribe(types=(AgentConnected, SupervisionChanged)) as events,
-        web_app(board, state),
+        serve_web(board, state),
         browser_pages(tmp_path) as open_page,
     ):
-        seen = Seen(events)
+        seen = BusWatch(events)
         page = await open_page(board.base_url, SUPERVISOR, PASSWORD, microphone=mic)
         await page.goto(f"{board.base_url}/wallboard")
         # the page registered the supervisor's own endpoint, through the app's relay

@@ -12,34 +12,34 @@ import asyncio
 import base64
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 import uvicorn
-from playwright.async_api import Page, Route
+from playwright.async_api import Page
 
 from agent_softphone.app import create_app
 from agent_softphone.state import AppState
 from agent_softphone.webcall import WebCalls
-from guichet.bus import EventStream, InMemoryBus
+from guichet.bus import InMemoryBus
 from guichet.casefile.records import Channel, Speaker
 from guichet.casefile.repository import CaseRepository
-from guichet.events import CallTransferred, Event
+from guichet.events import CallTransferred
 from guichet.runner import bind_tcp
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.tasks import TaskOwner
-from pbx.ami import AmiConfig, ami_session
 from pbx.asterisk_process import load_secrets
 from pbx.errors import AmiError
 from pbx.service import load_knowledge, serve_controller
 from pbx.webcall import WEB_CHANNEL_PREFIX, PbxWebCalls, WebPipelines
+from tests.integration.call_side import BusWatch, ami_action
 from tests.integration.stack import Stack
 from tests.support.audio import band_energy_ratio, read_wav, tone
-from tests.support.browser import browser_context
+from tests.support.browser import browser_context, served_page
+from tests.support.recordings import recorded_more
 from tests.support.sip_caller import AgentPhone
 from tests.support.speech import LINE_RATE, caller_audio
 from tests.support.transcribe import transcribe
@@ -103,25 +103,7 @@ class Site:
     store: Store
     webcalls: WebCalls
     pipelines: asyncio.Queue[VoicebotPipeline]
-    events: EventStream
-    seen: list[Event] = field(default_factory=list)
-
-    async def event(self, kind: type[Event], when: Callable[[Any], bool], timeout: float) -> Any:
-        async with asyncio.timeout(timeout):
-            while True:
-                event = await self.events.get()
-                self.seen.append(event)
-                if isinstance(event, kind) and when(event):
-                    return event
-
-
-@pytest.fixture
-async def store(stack: Stack) -> AsyncIterator[Store]:
-    opened = open_store(stack.settings.store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
+    bus: BusWatch  # the call side's events, waited on with a time-out
 
 
 @pytest.fixture
@@ -161,7 +143,9 @@ async def site(stack: Stack, store: Store) -> AsyncIterator[Site]:
         owner.spawn(webcalls.serve(), "webcalls")
         try:
             await asyncio.wait_for(ready.wait(), 90)
-            yield Site(f"http://127.0.0.1:{settings.web_port}", store, webcalls, made, events)
+            yield Site(
+                f"http://127.0.0.1:{settings.web_port}", store, webcalls, made, BusWatch(events)
+            )
         finally:
             server.should_exit = True
             await owner.aclose()
@@ -171,14 +155,7 @@ async def site(stack: Stack, store: Store) -> AsyncIterator[Site]:
 @contextlib.asynccontextmanager
 async def call_page(site: Site, microphone: Path, workdir: Path) -> AsyncIterator[Page]:
     async with browser_context(microphone=microphone, workdir=workdir) as context:
-        page = await context.new_page()
-
-        async def serve_page(route: Route) -> None:
-            await route.fulfill(status=200, content_type="text/html", body=PAGE)
-
-        await page.route(f"{site.base_url}/webcall-test", serve_page)
-        await page.goto(f"{site.base_url}/webcall-test")
-        yield page
+        yield await served_page(context, f"{site.base_url}/webcall-test", PAGE)
 
 
 async def heard(page: Page, path: Path) -> tuple[npt.NDArray[np.float32], int]:
@@ -224,7 +201,8 @@ async def test_a_web_caller_hears_the_greeting_and_the_answer(
         call = site.webcalls.calls[call_id]
         await page.evaluate("window.call.hangup()")
     text = transcribe(tmp_path / "heard.wav", "fr").lower()
-    assert "bonjour" in text and "assistant vocal" in text, text  # the greeting
+    # the greeting; Whisper base hears "assistant vocal" as "la siste en vocale" at times
+    assert "bonjour" in text and ("assistant" in text or "vocal" in text), text
     assert {"lundi", "vendredi"} <= set(text.replace(",", " ").replace(".", " ").split()), text
     # the call's case: channel web, the caller's question and the bot's answer
     case_file = await CaseRepository(store).get_case(call.case_id)
@@ -232,11 +210,6 @@ async def test_a_web_caller_hears_the_greeting_and_the_answer(
     speakers = [t.speaker for t in case_file.turns]
     assert Speaker.CALLER in speakers and Speaker.BOT in speakers
     assert any(t.card_id == "horaires-mairie" for t in case_file.turns)
-
-
-async def ami_action(stack: Stack, fields: dict[str, str]) -> list[dict[str, str]]:
-    async with ami_session(AmiConfig.from_settings(stack.settings)) as ami:
-        return await ami.action(fields)
 
 
 async def test_asking_for_a_person_lands_the_web_call_in_the_reception_queue(
@@ -287,15 +260,25 @@ async def test_asking_for_a_person_lands_the_web_call_in_the_reception_queue(
             async with call_page(site, mic, tmp_path) as page:
                 call_id = await page.evaluate("window.startTestCall()")
                 call = site.webcalls.calls[call_id]
-                transferred = await site.event(
+                transferred = await site.bus.event(
                     CallTransferred, lambda e: e.case_id == call.case_id, 90
                 )
                 assert transferred.queue == RECEPTION
                 assert transferred.call_id.startswith(WEB_CHANNEL_PREFIX)
                 assert await agent.wait_established(30), agent.log
                 await heard(page, tmp_path / "before.wav")  # the bot's part, set aside
-                # the conversation: a duration to hear, not a wait on an event
-                await asyncio.sleep(TALK_S)
+                # the conversation: until each side has received TALK_S of the other
+                # (the page's WebAudio capture, the phone's dump), not a sleep
+                await asyncio.gather(
+                    page.wait_for_function(
+                        "(s) => window.heard.reduce((n, b) => n + b.length, 0)"
+                        " >= window.heardRate * s",
+                        arg=TALK_S,
+                        polling=100,
+                        timeout=(TALK_S + 20) * 1000,
+                    ),
+                    recorded_more(agent, TALK_S, TALK_S + 20),
+                )
                 person, person_rate = await heard(page, tmp_path / "person-heard.wav")
                 await page.evaluate("window.call.hangup()")
             await agent.wait_closed(15)

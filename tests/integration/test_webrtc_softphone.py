@@ -6,28 +6,21 @@ headless Chromium with a WAV as its microphone, and baresip answering as a SIP p
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 from playwright.async_api import Page
 
-from agent_softphone.app import create_app
 from agent_softphone.sip.routes import JSSIP_BUNDLE
 from agent_softphone.state import AppState
 from guichet.accounts import AccountRepository
-from guichet.runner import bind_tcp
-from guichet.settings import load_settings
 from guichet.shell.tls import WebTls, self_signed
-from guichet.store import Store, open_store
 from pbx.asterisk_process import load_secrets
-from tests.integration.stack import Stack, stack_env, start_stack
+from tests.integration.web_side import WebStack, serve_web, stack_with_accounts
 from tests.support.audio import active_seconds, dominant_frequency, read_wav, tone
 from tests.support.browser import OpenPage, browser_pages
 from tests.support.sip_caller import AgentPhone, BaresipError
@@ -39,14 +32,7 @@ PHONE_TONE_HZ = 440.0  # what the baresip phone sends back
 PHONE = "1001"
 
 
-@dataclass
-class Desk:
-    stack: Stack
-    store: Store
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.stack.settings.web_port}"
+Desk = WebStack
 
 
 @pytest.fixture(scope="module")
@@ -55,19 +41,14 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     renders their endpoints at its start. Nobody registers as dave."""
     if not JSSIP_BUNDLE.is_file():
         raise RuntimeError(f"{JSSIP_BUNDLE} missing: `make setup` builds it (mk/web.mk)")
-    home = tmp_path_factory.mktemp("webrtc-home")
-    settings = load_settings(stack_env(home))
-    store = open_store(settings.store_url)
-    accounts = AccountRepository(store)
-    for name in ("alice", "bob", "dave", "eve"):
-        accounts.add(name, "agent", password=PASSWORD)
-    accounts.disable("eve")
-    stack = start_stack(home)
-    try:
-        yield Desk(stack, store)
-    finally:
-        stack.asterisk.stop()
-        store.close()
+
+    def add(accounts: AccountRepository) -> None:
+        for name in ("alice", "bob", "dave", "eve"):
+            accounts.add(name, "agent", password=PASSWORD)
+        accounts.disable("eve")
+
+    with stack_with_accounts(tmp_path_factory.mktemp("webrtc-home"), add) as desk:
+        yield desk
 
 
 @pytest.fixture
@@ -76,30 +57,10 @@ async def browser_login(tmp_path: Path) -> AsyncIterator[OpenPage]:
         yield open_page
 
 
-@contextlib.asynccontextmanager
-async def web_app(desk: Desk, tls: WebTls | None = None) -> AsyncIterator[None]:
-    """The real web app on the stack's web port (HTTPS with ``tls``, as ``guichet
-    up`` serves it); the socket listens before uvicorn starts, so a client connecting
-    at once waits in the backlog instead of failing."""
-    settings = desk.stack.settings
-    sock = bind_tcp("127.0.0.1", settings.web_port, "web app")
-    sock.listen(64)
-    app = create_app(AppState(desk.store, settings=settings, tls=tls is not None))
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        lifespan="off",
-        ssl_certfile=str(tls.cert) if tls else None,
-        ssl_keyfile=str(tls.key) if tls else None,
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
+def web_app(desk: Desk, tls: WebTls | None = None) -> contextlib.AbstractAsyncContextManager[None]:
+    """The real web app on the stack's web port (HTTPS with ``tls``)."""
+    state = AppState(desk.store, settings=desk.stack.settings, tls=tls is not None)
+    return serve_web(desk, state, tls_files=(tls.cert, tls.key) if tls else None)
 
 
 def pjsip(desk: Desk, command: str) -> str:

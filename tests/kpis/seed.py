@@ -9,18 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from guichet.store import Store
-from guichet.store.models import (
-    Call,
-    Callback,
-    CallEvent,
-    CardUse,
-    Case,
-    CaseTurn,
-    QueueEvent,
-    SmsOutboxRow,
-)
+from tests.kpis.rows import KpiRows, write_each
 
 __all__ = ["BASELINE", "DAY1", "DAY2", "NOW", "RECEPTION", "at", "seed_store"]
 
@@ -39,162 +31,77 @@ def at(text: str) -> datetime:
     return datetime(2026, month, day, hour, minute, second, tzinfo=UTC)
 
 
+MEMBER = "PJSIP/alice"  # the queue member of every queue event
+
+
 @dataclass
 class _Seed:
-    store: Store
+    """The shared row builder, with this story's times (``at``'s text) and agent."""
+
+    rows: KpiRows
 
     def call(
         self, call_id: str, started: str, *, bot: bool, answered_s: float, ended_s: float
     ) -> None:
         start = at(started)
-        with self.store.session() as s:
-            s.add(
-                Call(
-                    id=call_id,
-                    caller="+33612345678",
-                    state="ended",
-                    state_data={},
-                    started_at=start,
-                    answered_at=start + timedelta(seconds=answered_s),
-                    ended_at=start + timedelta(seconds=ended_s),
-                )
-            )
-            s.add(CallEvent(call_id=call_id, kind="call.started", at=start, data={}))
-            s.add(CallEvent(call_id=call_id, kind="state.answered", at=start, data={}))
-            if bot:
-                s.add(CallEvent(call_id=call_id, kind="state.voicebot", at=start, data={}))
+        self.rows.call(
+            call_id,
+            start,
+            answered=start + timedelta(seconds=answered_s),
+            ended=start + timedelta(seconds=ended_s),
+            voicebot_at=start if bot else None,
+        )
 
-    def case(
-        self,
-        case_id: str,
-        created: str,
-        outcome: str,
-        *,
-        call_id: str | None = None,
-        channel: str = "phone",
-        **desk: object,
-    ) -> None:
-        with self.store.session() as s:
-            s.add(
-                Case(
-                    id=case_id,
-                    call_id=call_id,
-                    channel=channel,
-                    caller_number="+33612345678",
-                    language="fr",
-                    outcome=outcome,
-                    created_at=at(created),
-                    updated_at=at(created),
-                    **desk,
-                )
-            )
+    def case(self, case_id: str, created: str, outcome: str, **columns: Any) -> None:
+        self.rows.case(case_id, at(created), outcome, **columns)
 
-    def queue(
-        self,
-        when: str,
-        queue: str,
-        kind: str,
-        caller: str,
-        *,
-        wait_s: float | None = None,
-        talk_s: float | None = None,
-    ) -> None:
-        with self.store.session() as s:
-            s.add(
-                QueueEvent(
-                    at=at(when),
-                    queue=queue,
-                    kind=kind,
-                    caller_id=caller,
-                    member="PJSIP/alice",
-                    wait_s=wait_s,
-                    talk_s=talk_s,
-                )
-            )
+    def queue(self, when: str, queue: str, kind: str, caller: str) -> None:
+        self.rows.queue(at(when), queue, kind, caller, member=MEMBER)
 
     def answered_in_queue(
         self, caller: str, queue: str, joined: str, wait_s: float, talk_s: float
     ) -> None:
-        join = at(joined)
-        stamp = (join + timedelta(seconds=wait_s)).strftime("%m-%d %H:%M:%S")
-        end = (join + timedelta(seconds=wait_s + talk_s)).strftime("%m-%d %H:%M:%S")
-        self.queue(joined, queue, "QueueCallerJoin", caller)
-        self.queue(stamp, queue, "QueueCallerLeave", caller, wait_s=wait_s)
-        self.queue(stamp, queue, "AgentConnect", caller, wait_s=wait_s)
-        self.queue(end, queue, "AgentComplete", caller, wait_s=wait_s, talk_s=talk_s)
+        self.rows.answered_in_queue(
+            caller, queue, at(joined), wait_s=wait_s, talk_s=talk_s, member=MEMBER
+        )
 
     def abandoned_in_queue(self, caller: str, queue: str, joined: str, wait_s: float) -> None:
-        gone = (at(joined) + timedelta(seconds=wait_s)).strftime("%m-%d %H:%M:%S")
-        self.queue(joined, queue, "QueueCallerJoin", caller)
-        self.queue(gone, queue, "QueueCallerAbandon", caller, wait_s=wait_s)
-        self.queue(gone, queue, "QueueCallerLeave", caller, wait_s=wait_s)
+        self.rows.abandoned_in_queue(caller, queue, at(joined), wait_s=wait_s, member=MEMBER)
 
     def turns(self, case_id: str, *turns: tuple[str, str, str, str | None, float | None]) -> None:
-        with self.store.session() as s:
-            for seq, (when, speaker, text, card, confidence) in enumerate(turns, start=1):
-                s.add(
-                    CaseTurn(
-                        case_id=case_id,
-                        seq=seq,
-                        speaker=speaker,
-                        text=text,
-                        at=at(when),
-                        card_id=card,
-                        confidence=confidence,
-                    )
-                )
+        self.rows.turns(case_id, ((at(w), who, text, card, p) for w, who, text, card, p in turns))
 
     def callback(
         self, ref: str, case_id: str, service: str, due: str, status: str, done: str | None
     ) -> None:
-        with self.store.session() as s:
-            s.add(
-                Callback(
-                    id=f"cb-{ref}",
-                    reference=ref,
-                    case_id=case_id,
-                    number="+33612345678",
-                    service=service,
-                    language="fr",
-                    requested_at=at("03-01 09:00"),
-                    due_by=at(due),
-                    status=status,
-                    done_at=None if done is None else at(done),
-                )
-            )
+        self.rows.callback(
+            f"cb-{ref}",
+            ref,
+            case_id,
+            service,
+            requested=at("03-01 09:00"),
+            due=at(due),
+            status=status,
+            done=None if done is None else at(done),
+        )
 
     def sms(self, key: str, status: str, created: str, sent: str | None) -> None:
-        with self.store.session() as s:
-            s.add(
-                SmsOutboxRow(
-                    id=f"sms-{key}",
-                    idempotency_key=key,
-                    to_number="+33612345678",
-                    body="Votre rappel",
-                    status=status,
-                    created_at=at(created),
-                    next_attempt_at=at(created),
-                    sent_at=None if sent is None else at(sent),
-                )
-            )
+        self.rows.sms(
+            f"sms-{key}",
+            key,
+            status=status,
+            created=at(created),
+            sent=None if sent is None else at(sent),
+            body="Votre rappel",
+        )
 
     def card_use(self, case_id: str, call_id: str, card: str, kind: str, when: str) -> None:
-        with self.store.session() as s:
-            s.add(
-                CardUse(
-                    case_id=case_id,
-                    call_id=call_id,
-                    card_id=card,
-                    username="alice",
-                    kind=kind,
-                    at=at(when),
-                )
-            )
+        self.rows.card_use(case_id, call_id, card, kind, at(when), "alice")
 
 
 def seed_store(store: Store) -> None:
     """The rows; ``test_kpis.py`` says, figure by figure, what they should give."""
-    d = _Seed(store)
+    d = _Seed(KpiRows(write_each(store)))
     # --- day 1, Monday 2 March (Paris) ---
     # c1: 00:30 Paris (23:30 UTC the day before): the bot answers, 60 s of bot time
     d.call("c1", "03-01 23:30", bot=True, answered_s=2, ended_s=62)

@@ -1,6 +1,7 @@
 """Live assist's recorder: every heard line on the bus, final lines on the call's
-case (speaker caller/agent), and after each final caller line the cards for the
-caller's last three lines (``AssistSuggested`` for that line). Real store (SQLite and
+case (speaker caller/agent), and after each final caller line the cards for that
+line, with the caller's lines before it as context when it is not enough alone
+(``AssistSuggested`` for that line). Real store (SQLite and
 PostgreSQL), real bus; the lookup is a recording stand-in (the real one is checked
 in tests/web/test_assist_web.py and tests/integration/test_assist.py)."""
 
@@ -36,7 +37,7 @@ async def test_lines_events_case_turns_and_suggestions(store_url: str) -> None:
     def suggest(text: str, lang: str) -> CardHits:
         asked.append(text)
         card = CardHit("cni-demande", "Carte d'identité", 0.9, "termes : carte", "Il faut…", "ec")
-        return CardHits(text, (card,), True)
+        return CardHits(text, (card,), "carte d'identité" in text)  # confident: whole
 
     try:
         cases = CaseRepository(store)
@@ -61,7 +62,8 @@ async def test_lines_events_case_turns_and_suggestions(store_url: str) -> None:
                     suggested = await asyncio.wait_for(_next(events, AssistSuggested), 5)
                     assert suggested.for_seq == seq and suggested.agent == "alice"
                 await recorder.aclose()
-        assert asked[-1] == "c'est pour ma carte d'identité"  # the last three lines
+        # "d'identité" alone is not enough: looked up again with the two lines before
+        assert asked[-2:] == ["d'identité", "c'est pour ma carte d'identité"]
         turns = (await cases.get_case(case.id)).turns
         assert [(t.speaker, t.text) for t in turns] == [
             ("agent", "Accueil de la mairie, bonjour"),

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from playwright.async_api import BrowserContext, Page, async_playwright
+from playwright.async_api import BrowserContext, Page, Route, async_playwright
 
 from tests.support.audio import sox_convert
 
@@ -76,6 +76,19 @@ async def browser_context(
                 yield context
             finally:
                 await context.close()
+
+
+async def served_page(context: BrowserContext, url: str, html: str) -> Page:
+    """A new page at ``url`` whose HTML the browser's router serves (TEST ONLY pages,
+    such as a city's site, on the app's origin), loaded."""
+    page = await context.new_page()
+
+    async def serve(route: Route) -> None:
+        await route.fulfill(status=200, content_type="text/html", body=html)
+
+    await page.route(url, serve)
+    await page.goto(url)
+    return page
 
 
 async def log_in(page: Page, base_url: str, username: str, password: str) -> None:

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -30,7 +28,8 @@ from guichet.events import (
     QueueView,
 )
 from guichet.store import Store, open_store
-from guichet.store.models import Case, CaseAgent, utcnow
+from tests.support.seeds import seed_rung_call
+from tests.support.served import served_app
 from tests.web.login import add_account, session_cookie
 
 PASSWORD = "s3cret-generated"
@@ -73,23 +72,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """The app on a free loopback port; its ws:// base URL. The socket listens
-    before the server starts: a client that connects early waits in the backlog."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
-    running = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"ws://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        try:
-            await asyncio.wait_for(running, 10)
-        finally:
-            sock.close()
+async def serve(app: Starlette) -> AsyncIterator[str]:
+    """The app on a free loopback port (tests/support/served.py); its ws:// base URL."""
+    async with served_app(app) as host:
+        yield f"ws://{host}"
 
 
 async def logged_in(base: str, user: str = "sophie") -> dict[str, str]:
@@ -201,29 +187,10 @@ async def test_without_a_bus_the_feed_says_try_again_later(store: Store) -> None
 
 
 async def test_a_reloaded_page_gets_the_call_it_was_rung_for(store: Store) -> None:
-    now = utcnow()
-    with store.session() as session:  # the queue rang marie for CALL (D5's record)
-        session.add(
-            Case(
-                id="case-1",
-                channel="phone",
-                language="fr",
-                outcome="open",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.flush()
-        session.add(
-            CaseAgent(
-                call_id=CALL,
-                case_id="case-1",
-                username="marie",
-                queue="reception",
-                role="agent",
-                rung_at=now,
-            )
-        )
+    # the queue rang marie for CALL (D5's record; no answer yet)
+    seed_rung_call(
+        store, call_id=CALL, username="marie", call_state=None, case_id="case-1", answered=False
+    )
     bus = WatchedBus()
     bus.publish(CallStarted(call_id=CALL))
     bus.publish(CallStarted(call_id="other"))

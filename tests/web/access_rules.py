@@ -22,6 +22,7 @@ from typing import Any
 
 from guichet.accounts import Account
 from guichet.store import Store
+from tests.support.seeds import seed_callback, seed_rung_call
 
 PERSONAS: dict[str, tuple[str, tuple[str, ...]]] = {
     # persona -> (role, services)
@@ -114,39 +115,8 @@ RULES += [
 def _seed_assist(store: Store, made: Mapping[str, Account]) -> Mapping[str, str]:
     """An agent call answered by agent A (its ``case_agents`` row), with a case: only
     agent A may refresh its cards or pin/mark one; agent B and the expert get 404."""
-    import uuid  # noqa: PLC0415 - this section's own needs
-    from datetime import UTC, datetime  # noqa: PLC0415
-
-    from guichet.store.models import Call, Case, CaseAgent  # noqa: PLC0415
-
-    call_id, case_id = "1795645006.6", str(uuid.uuid4())
-    now = datetime.now(UTC)
-    with store.session() as session:
-        session.add(Call(id=call_id, caller="0612345678", state="ended", state_data={}))
-        session.flush()
-        session.add(
-            Case(
-                id=case_id,
-                call_id=call_id,
-                channel="phone",
-                language="fr",
-                outcome="open",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.flush()
-        session.add(
-            CaseAgent(
-                call_id=call_id,
-                case_id=case_id,
-                username=made["agent_a"].username,
-                queue="reception",
-                role="agent",
-                rung_at=now,
-                answered_at=now,
-            )
-        )
+    call_id = "1795645006.6"
+    seed_rung_call(store, call_id=call_id, username=made["agent_a"].username)
     return {"d4_call": call_id}
 
 
@@ -169,41 +139,15 @@ RULES += [
 def _seed_cases(store: Store, made: Mapping[str, Account]) -> Mapping[str, str]:
     """A call from the reception queue that rang agent A (a ``case_agents`` row), on a
     case of ``etat-civil``: agent B and the expert of urbanisme may not read it."""
-    import uuid  # noqa: PLC0415 - this section's own needs
-    from datetime import UTC, datetime  # noqa: PLC0415
-
-    from guichet.store.models import Call, Case, CaseAgent  # noqa: PLC0415
-
-    call_id, case_id = "1795645005.5", str(uuid.uuid4())
-    now = datetime.now(UTC)
-    with store.session() as session:
-        session.add(Call(id=call_id, caller="0612345678", state="transferring", state_data={}))
-        session.flush()
-        session.add(
-            Case(
-                id=case_id,
-                call_id=call_id,
-                channel="phone",
-                caller_number="+33612345678",
-                language="fr",
-                service="etat-civil",
-                outcome="open",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.flush()
-        session.add(
-            CaseAgent(
-                call_id=call_id,
-                case_id=case_id,
-                username=made["agent_a"].username,
-                queue="reception",
-                role="agent",
-                rung_at=now,
-                answered_at=now,
-            )
-        )
+    call_id = "1795645005.5"
+    case_id = seed_rung_call(
+        store,
+        call_id=call_id,
+        username=made["agent_a"].username,
+        call_state="transferring",
+        service="etat-civil",
+        caller_number="+33612345678",
+    )
     return {"d5_case": case_id, "d5_call": call_id}
 
 
@@ -217,26 +161,13 @@ RULES += [
     Rule("GET", "/api/cases/{case_id}", _READ, params=_CASE),
     Rule("GET", "/api/calls/{call_id}/case", _READ, params={"call_id": "{d5_call}"}),
     Rule("GET", "/api/cases/{case_id}/summary-draft", _WRAP, params=_CASE),
-    Rule(
-        "POST",
-        "/api/cases/{case_id}/first-level",
-        _WRAP,
-        params=_CASE,
-        json={"card_id": "acte-naissance", "code": "info"},
-    ),
-    Rule(
-        "POST",
-        "/api/cases/{case_id}/transferred",
-        _WRAP,
-        params=_CASE,
-        json={"to": "urbanisme", "code": "orientation"},
-    ),
-    Rule(
-        "POST",
-        "/api/cases/{case_id}/callback",
-        _WRAP,
-        params=_CASE,
-        json={"number": "06 12 34 56 78", "service": "etat-civil"},
+    *(
+        Rule("POST", f"/api/cases/{{case_id}}/{wrapup}", _WRAP, params=_CASE, json=body)
+        for wrapup, body in (
+            ("first-level", {"card_id": "acte-naissance", "code": "info"}),
+            ("transferred", {"to": "urbanisme", "code": "orientation"}),
+            ("callback", {"number": "06 12 34 56 78", "service": "etat-civil"}),
+        )
     ),
     # the grid's app has no call side: agent A is let through to a 503, the rest refused
     Rule(
@@ -292,41 +223,7 @@ RULES += [
 def _seed_callbacks(store: Store, made: Mapping[str, Account]) -> Mapping[str, str]:
     """A callback of ``etat-civil``: the expert of urbanisme may neither list, call
     nor record it; agents have no callback work at all."""
-    import uuid  # noqa: PLC0415 - this section's own needs
-    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
-
-    from guichet.store.models import Callback, Case  # noqa: PLC0415
-
-    case_id, callback_id = str(uuid.uuid4()), str(uuid.uuid4())
-    now = datetime.now(UTC)
-    with store.session() as session:
-        session.add(
-            Case(
-                id=case_id,
-                channel="phone",
-                caller_number="+33612345678",
-                language="fr",
-                service="etat-civil",
-                outcome="callback",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.flush()
-        session.add(
-            Callback(
-                id=callback_id,
-                reference="CB-E1GRD",
-                case_id=case_id,
-                number="+33612345678",
-                service="etat-civil",
-                language="fr",
-                requested_at=now,
-                due_by=now + timedelta(hours=2),
-                status="pending",
-            )
-        )
-    return {"e1_callback": callback_id}
+    return {"e1_callback": seed_callback(store, "etat-civil", "+33612345678", due_in_h=2)}
 
 
 SEEDS.append(_seed_callbacks)
@@ -362,28 +259,37 @@ RULES += [
 
 _CHAT_DESK = ("agent", "expert")
 _NO_CHAT = {"chat_id": "00000000-0000-0000-0000-000000000000"}
+_NOT_THEIRS = only(*_CHAT_DESK, ok=404)
 RULES += [
     Rule("POST", "/api/chat/conversations", everyone(201), json={"lang": "fr"}),
-    Rule("POST", "/api/chat/messages", everyone(401), json={"text": "Bonjour"}),
-    Rule("GET", "/api/chat/messages", everyone(401)),
-    Rule("POST", "/api/chat/agent", everyone(401)),
-    Rule("POST", "/api/chat/callback", everyone(401), json={"number": "06 12 34 56 78"}),
-    Rule("POST", "/api/chat/hours", everyone(401)),
-    Rule("POST", "/api/chat/end", everyone(401)),
+    *(
+        Rule(method, f"/api/chat/{tail}", everyone(401), json=body)
+        for method, tail, body in (
+            ("POST", "messages", {"text": "Bonjour"}),
+            ("GET", "messages", None),
+            ("POST", "agent", None),
+            ("POST", "callback", {"number": "06 12 34 56 78"}),
+            ("POST", "hours", None),
+            ("POST", "end", None),
+        )
+    ),
     Rule("GET", "/widget.js", everyone(200)),
     Rule("GET", "/widget.css", everyone(200)),
     Rule("GET", "/api/chat/desk/chats", only(*_CHAT_DESK)),
-    Rule("GET", "/api/chat/desk/chats/{chat_id}", only(*_CHAT_DESK, ok=404), params=_NO_CHAT),
-    Rule("POST", "/api/chat/desk/chats/{chat_id}/take", only(*_CHAT_DESK, ok=404), params=_NO_CHAT),
-    Rule(
-        "POST",
-        "/api/chat/desk/chats/{chat_id}/messages",
-        only(*_CHAT_DESK, ok=404),
-        params=_NO_CHAT,
-        json={"text": "Bonjour"},
-    ),
-    Rule(
-        "POST", "/api/chat/desk/chats/{chat_id}/close", only(*_CHAT_DESK, ok=404), params=_NO_CHAT
+    *(
+        Rule(
+            method,
+            f"/api/chat/desk/chats/{{chat_id}}{tail}",
+            _NOT_THEIRS,
+            params=_NO_CHAT,
+            json=body,
+        )
+        for method, tail, body in (
+            ("GET", "", None),
+            ("POST", "/take", None),
+            ("POST", "/messages", {"text": "Bonjour"}),
+            ("POST", "/close", None),
+        )
     ),
 ]
 

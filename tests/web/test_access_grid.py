@@ -8,11 +8,10 @@ unreviewed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from fastapi.testclient import TestClient
@@ -41,15 +40,6 @@ class Persona:
     def log_in(self) -> None:
         if self.account is not None:
             self.csrf = log_in(self.client, self.account.username, PASSWORD)
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def declared_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -124,12 +114,20 @@ def test_every_route_has_a_rule(tmp_path: Path) -> None:
     assert not stale, f"rules for routes the app does not declare: {stale}"
 
 
-def test_each_persona_gets_the_status_its_rule_says(store: Store) -> None:
-    app = create_app(AppState(store, {"asterisk": "running"}))
+def seeded(store: Store) -> tuple[dict[str, Account], dict[str, str]]:
+    """The personas' accounts, then every section's seed rows; the samples they made."""
     made = accounts(store)
     samples: dict[str, str] = {}
     for seed in SEEDS:
         samples.update(seed(store, made))
+    return made, samples
+
+
+def walk(store: Store, rules: Sequence[Rule]) -> list[str]:
+    """Each rule's route asked by each persona, logged in, on a seeded store (and each
+    state-changing one again without its CSRF token): what differs from the rules."""
+    app = create_app(AppState(store, {"asterisk": "running"}))
+    made, samples = seeded(store)
     personas = [Persona(ANONYMOUS, TestClient(app), None)] + [
         Persona(name, TestClient(app), made[name]) for name in PERSONAS
     ]
@@ -137,7 +135,7 @@ def test_each_persona_gets_the_status_its_rule_says(store: Store) -> None:
         persona.log_in()
 
     wrong: list[str] = []
-    for rule in RULES:
+    for rule in rules:
         path = url(rule, samples)
         for persona in personas:
             if rule.method == "WS":
@@ -156,4 +154,9 @@ def test_each_persona_gets_the_status_its_rule_says(store: Store) -> None:
                 wrong.append(f"{rule.method} {path} as {persona.name}: {got}, rule says {want}")
             if rule.ends_session:
                 persona.log_in()
+    return wrong
+
+
+def test_each_persona_gets_the_status_its_rule_says(store: Store) -> None:
+    wrong = walk(store, RULES)
     assert not wrong, "\n".join(wrong)

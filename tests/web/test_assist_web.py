@@ -5,10 +5,7 @@ and the cards pinned and used, stored in ``card_uses`` for the call's case."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,71 +15,27 @@ from agent_softphone.app import create_app
 from agent_softphone.state import AppState
 from guichet.bus import InMemoryBus
 from guichet.events import AssistSuggested, Event
-from guichet.settings import Settings
-from guichet.store import Store, open_store
-from guichet.store.models import Call, CardUse, Case, CaseAgent, CaseTurn
-from knowledge import KnowledgeBase, ingest
-from knowledge.embeddings import get_embedder
+from guichet.store import Store
+from guichet.store.models import CardUse
+from knowledge import KnowledgeBase
+from tests.support.seeds import seed_rung_call
 from tests.web.login import add_account, log_in
 
-REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
 CALL_ID = "1795645007.7"
 
 
-@pytest.fixture(scope="module")
-def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    settings = Settings()
-    path = tmp_path_factory.mktemp("assist-kb")
-    report = ingest(
-        REPO / "knowledge" / "demo" / "cards", path, get_embedder(settings.kb_embedding_model)
-    )
-    assert not report.errors
-    return KnowledgeBase.open(path, settings)
-
-
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    store = open_store(store_url)
-    add_account(store, "alice", "agent", password=PASSWORD)
-    add_account(store, "bob", "agent", password=PASSWORD)
-    yield store
-    store.close()
+def store(store: Store) -> Store:
+    """The empty store (tests/web/conftest.py), with the agents alice and bob."""
+    for name in ("alice", "bob"):
+        add_account(store, name, "agent", password=PASSWORD)
+    return store
 
 
 def alice_took_a_call(store: Store, caller_said: list[str]) -> str:
     """A call alice answered (its ``case_agents`` row), with the caller's lines."""
-    case_id = str(uuid.uuid4())
-    now = datetime.now(UTC)
-    with store.session() as session:
-        session.add(Call(id=CALL_ID, caller="0612345678", state="ended", state_data={}))
-        session.flush()
-        session.add(
-            Case(
-                id=case_id,
-                call_id=CALL_ID,
-                channel="phone",
-                language="fr",
-                outcome="open",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.flush()
-        session.add(
-            CaseAgent(
-                call_id=CALL_ID,
-                case_id=case_id,
-                username="alice",
-                queue="reception",
-                role="agent",
-                rung_at=now,
-                answered_at=now,
-            )
-        )
-        for seq, text in enumerate(caller_said, 1):
-            session.add(CaseTurn(case_id=case_id, seq=seq, speaker="caller", text=text, at=now))
-    return case_id
+    return seed_rung_call(store, call_id=CALL_ID, username="alice", caller_said=caller_said)
 
 
 class RecordingBus(InMemoryBus):
@@ -149,6 +102,25 @@ def test_refresh_suggests_from_the_callers_last_lines_and_publishes_them(
     assert event.call_id == CALL_ID and event.case_id == case_id and event.agent == "alice"
     assert event.cards[0].card_id == "acte-naissance"
     assert "naissance" in event.query
+
+
+def test_refresh_follows_the_callers_newest_topic(
+    client: TestClient, store: Store, bus: RecordingBus
+) -> None:
+    """The button uses the call side's rule (knowledge.cards_for): a caller who moved on
+    to another topic gets the new topic's card, not a mix with the old one."""
+    alice_took_a_call(
+        store,
+        [
+            "mes voisins font la fête tous les soirs jusqu'à trois heures du matin",
+            "le bruit de leur musique m'empêche de dormir, je ne sais plus quoi faire",
+            "la déchetterie ouvre à quelle heure ?",
+        ],
+    )
+    csrf = log_in(client, "alice", PASSWORD)
+    reply = client.post(f"/api/assist/{CALL_ID}/refresh", headers={"X-CSRF-Token": csrf})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["cards"][0]["card_id"] == "decheterie"
 
 
 def test_pin_and_used_are_stored_for_the_agent_of_the_call(

@@ -21,10 +21,10 @@ from guichet.casefile.repository import CaseRepository
 from guichet.errors import GuichetError
 from guichet.events import CallEscalated, CaseWrappedUp, Event
 from guichet.privacy import audit_trail
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.store.models import Callback, Case
-from tests.web.access_rules import ANONYMOUS, PERSONAS, RULES, SEEDS, Rule
-from tests.web.test_access_grid import PASSWORD, Persona, accounts, http_status, url
+from tests.web.access_rules import RULES, Rule
+from tests.web.test_access_grid import PASSWORD, seeded, walk
 
 CASE_PATHS = ("/api/cases/", "/api/calls/{call_id}/case")
 
@@ -48,49 +48,21 @@ class RecordingDesk:
         self.escalations.append((call_id, queue, case_id))
 
 
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
 def case_rules() -> list[Rule]:
     return [r for r in RULES if r.path.startswith(CASE_PATHS)]
 
 
 def test_the_case_rules_of_the_grid_hold(store: Store) -> None:
-    app = create_app(AppState(store, {"asterisk": "running"}))
-    made = accounts(store)
-    samples: dict[str, str] = {}
-    for seed in SEEDS:
-        samples.update(seed(store, made))
-    people = [Persona(ANONYMOUS, TestClient(app), None)] + [
-        Persona(name, TestClient(app), made[name]) for name in PERSONAS
-    ]
-    for persona in people:
-        persona.log_in()
     rules = case_rules()
     assert len(rules) == 7
-    wrong = []
-    for rule in rules:
-        path = url(rule, samples)
-        for persona in people:
-            got = http_status(persona, rule, path)
-            if got != rule.expect.get(persona.name):
-                wrong.append(f"{rule.method} {path} as {persona.name}: {got}")
+    wrong = walk(store, rules)
     assert not wrong, "\n".join(wrong)
 
 
 @pytest.fixture
 def desk_app(store: Store) -> Iterator[tuple[AppState, dict[str, Account], dict[str, str]]]:
     state = AppState(store, {}, bus=InMemoryBus(), desk=RecordingDesk())
-    made = accounts(store)
-    samples: dict[str, str] = {}
-    for seed in SEEDS:
-        samples.update(seed(store, made))
+    made, samples = seeded(store)
     yield state, made, samples
 
 

@@ -6,8 +6,6 @@ hand-overs, the abuse limits and what the visitor is told, CORS, and the desk's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,36 +22,22 @@ from agent_softphone.state import AppState
 from guichet.bus import InMemoryBus
 from guichet.events import ChatEvent, Event
 from guichet.settings import Settings
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.store.models import Callback, Case, CaseTurn, SmsOutboxRow
-from knowledge import KnowledgeBase, ingest
-from knowledge.embeddings import get_embedder
+from knowledge import KnowledgeBase
 from tests.web.login import add_account, log_in
 
-REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
 SITE = "https://www.saint-aubin.example"
 CITY = {"Origin": SITE}
 
 
-@pytest.fixture(scope="module")
-def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    settings = Settings()
-    path = tmp_path_factory.mktemp("chat-kb")
-    report = ingest(
-        REPO / "knowledge" / "demo" / "cards", path, get_embedder(settings.kb_embedding_model)
-    )
-    assert not report.errors
-    return KnowledgeBase.open(path, settings)
-
-
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    add_account(opened, "alice", "agent", password=PASSWORD)
-    add_account(opened, "bob", "agent", password=PASSWORD)
-    yield opened
-    opened.close()
+def store(store: Store) -> Store:
+    """The empty store (tests/web/conftest.py), with the agents alice and bob."""
+    for name in ("alice", "bob"):
+        add_account(store, name, "agent", password=PASSWORD)
+    return store
 
 
 class RecordingBus(InMemoryBus):

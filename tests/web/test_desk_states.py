@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,7 +16,7 @@ from agent_softphone.desk.states import PAGE_CLOSED, DeskStateError, DeskUnavail
 from guichet.bus import EventStream, InMemoryBus
 from guichet.desk import DeskPolicy, DeskQueues
 from guichet.events import DeskStateChanged
-from guichet.store import Store, open_store
+from guichet.store import Store
 from tests.support.desk_control import RecordingDesk
 
 WAIT_S = 5.0
@@ -39,13 +39,6 @@ class Person:
 
 ALICE = Person("alice")
 EXPERT = Person("ines", "expert", frozenset({"titres-identite", "urbanisme"}))
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    store = open_store(store_url)
-    yield store
-    store.close()
 
 
 @dataclass

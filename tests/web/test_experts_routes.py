@@ -7,9 +7,8 @@ places a real call in tests/integration/test_click_to_call.py."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,8 +25,9 @@ from guichet.click_to_call import CallbackDial, ClickToCallUnavailable
 from guichet.events import CallbackAttempted, CallbackDialing, Event
 from guichet.privacy import audit_trail
 from guichet.settings import Settings
-from guichet.store import Store, open_store
-from guichet.store.models import Callback, CallbackAttempt, Case, SmsOutboxRow
+from guichet.store import Store
+from guichet.store.models import Callback, CallbackAttempt, SmsOutboxRow
+from tests.support.seeds import seed_callback
 from tests.web.login import add_account, log_in
 
 PASSWORD = "experts password 1"
@@ -45,49 +45,6 @@ class RecordingClickToCall:
             raise ClickToCallUnavailable("phone not registered")
         self.dials.append(dial)
         return f"ctc-{len(self.dials)}"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-def seed_callback(store: Store, service: str, number: str, *, due_in_h: float = 1.0) -> str:
-    case_id, callback_id = str(uuid.uuid4()), str(uuid.uuid4())
-    now = datetime.now(UTC)
-    with store.session() as session:
-        session.add(
-            Case(
-                id=case_id,
-                channel="phone",
-                caller_number=number,
-                language="fr",
-                service=service,
-                summary=f"Demande pour {service}",
-                outcome="callback",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.flush()
-        session.add(
-            Callback(
-                id=callback_id,
-                reference="CB-" + uuid.uuid4().hex[:5].upper(),
-                case_id=case_id,
-                number=number,
-                service=service,
-                language="fr",
-                requested_at=now,
-                due_by=now + timedelta(hours=due_in_h),
-                status="pending",
-            )
-        )
-    return callback_id
 
 
 @pytest.fixture

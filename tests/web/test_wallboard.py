@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -43,6 +40,7 @@ from ivr_flows.mode import read_mode
 from pbx.fastagi import FastAgiServer
 from pbx.opening import PbxOpening
 from tests.pbx.test_fastagi import agi_call, free_port
+from tests.support.served import served_app
 from tests.web.login import add_account, form_token, log_in
 
 PASSWORD = "wallboard pass 1"
@@ -58,24 +56,6 @@ def store(store_url: str) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
-
-
-@asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
-    running = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        try:
-            await asyncio.wait_for(running, 10)
-        finally:
-            sock.close()
 
 
 @asynccontextmanager
@@ -120,7 +100,7 @@ async def test_the_board_opens_with_today_then_follows_the_events(store: Store) 
         lambda: QueueBoard(synced=True, queues=(QueueView("reception"),), agents=())
     )
     app = create_app(AppState(store, bus=bus, settings=Settings(service_level_s=30)))
-    async with serve(app) as host, browser(host, "sophie") as (_, cookie):
+    async with served_app(app) as host, browser(host, "sophie") as (_, cookie):
         url = f"ws://{host}/api/wallboard"
         async with connect(url, additional_headers={"Cookie": cookie}) as ws:
             board = await receive(ws, "wallboard")
@@ -152,7 +132,7 @@ async def test_the_board_opens_with_today_then_follows_the_events(store: Store) 
 
 async def test_only_supervisors_and_admins_get_the_board(store: Store) -> None:
     app = create_app(AppState(store, bus=InMemoryBus()))
-    async with serve(app) as host, browser(host, "marie") as (client, cookie):
+    async with served_app(app) as host, browser(host, "marie") as (client, cookie):
         assert (await client.get("/wallboard")).status_code == 403
         assert (await client.post("/api/wallboard/mode", json={"mode": "night"})).status_code == 403
         with pytest.raises(InvalidStatus) as refused:
@@ -182,7 +162,7 @@ async def test_night_mode_and_a_closure_from_the_page_route_the_next_call(store:
     try:
         await asyncio.wait_for(ready.wait(), 5)
         assert (await agi_call(agi_port))["GUICHET_ROUTE"] == "queue"
-        async with serve(app) as host, browser(host, "sophie") as (client, cookie):
+        async with served_app(app) as host, browser(host, "sophie") as (client, cookie):
             url = f"ws://{host}/api/wallboard"
             async with connect(url, additional_headers={"Cookie": cookie}) as ws:
                 first = (await receive(ws, "opening"))["row"]
