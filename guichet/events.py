@@ -437,7 +437,9 @@ class QueuesUnsynced(Event):
 class DeskStateChanged(Event):
     """A desk account's state, as its page set it (or the server: the wrap-up timer,
     the tab closed): available | paused | wrapup | logged_out. ``until``: when a
-    wrap-up ends by itself."""
+    wrap-up ends by itself. ``since``: when this state began, as stored; a page
+    shows the newest it was told of, whichever way (its own request's answer, the
+    feed, the presence socket) the news came, and in whatever order it arrived."""
 
     type: ClassVar[str] = "desk.state_changed"
     username: str
@@ -445,6 +447,7 @@ class DeskStateChanged(Event):
     reason: str = ""
     until: dt.datetime | None = None
     queues: tuple[str, ...] = ()
+    since: dt.datetime | None = None
 
 
 # --- live assist (D4) -------------------------------------------------------------

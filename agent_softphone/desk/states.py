@@ -122,6 +122,7 @@ class DeskStates:
                     reason=reason,
                     until=until,
                     queues=tuple(queues),
+                    since=view.since,
                 )
             )
         log.info("desk: %s is %s%s", person.username, state, f" ({reason})" if reason else "")

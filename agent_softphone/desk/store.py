@@ -32,10 +32,18 @@ class StateView:
             "username": self.username,
             "state": self.state,
             "reason": self.reason,
-            "since": self.since.isoformat() if self.since else None,
-            "until": self.until.isoformat() if self.until else None,
+            "since": _utc_iso(self.since),
+            "until": _utc_iso(self.until),
             "queues": list(self.queues),
         }
+
+
+def _utc_iso(moment: dt.datetime | None) -> str | None:
+    # the store keeps UTC; SQLite hands it back without its zone, and a page that
+    # compares two of them (which state is newer) must read both the same way
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
 
 
 def _view(row: DeskStatePeriod) -> StateView:

@@ -8,14 +8,28 @@ import { t, username } from "./i18n.js";
 let shown = null;
 let countdown = null;
 
+// A state can reach the page three ways (the answer to its own request, the events
+// feed, the presence socket), and under load not in the order it happened: an older
+// one arriving after a newer one must not put the panel back (a pause shown as
+// "available" while the queues have the agent paused).
+function older(view) {
+  if (!shown || !shown.since || !view.since) return false;
+  return Date.parse(view.since) < Date.parse(shown.since);
+}
+
 function show(view) {
+  if (older(view)) return;
   const changed = !shown || shown.state !== view.state;
   shown = view;
   const now = $("state-now");
   now.dataset.state = view.state;
   now.textContent = t(view.state) + (view.state === "paused" && view.reason ? ` — ${view.reason}` : "");
-  for (const radio of document.querySelectorAll('#state-form input[name="state"]')) {
-    radio.checked = radio.value === view.state;
+  // only a change moves the radios: the echo of the state shown (the feed's news of
+  // the page's own request) must not undo a choice the agent is making
+  if (changed) {
+    for (const radio of document.querySelectorAll('#state-form input[name="state"]')) {
+      radio.checked = radio.value === view.state;
+    }
   }
   clearInterval(countdown);
   const box = $("wrapup-box");
