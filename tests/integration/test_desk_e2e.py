@@ -30,6 +30,7 @@ from guichet.store import open_store
 from guichet.store.models import Case
 from tests.integration.up import CALLER_NUMBER, Up, guichet_up
 from tests.support.browser import browser_pages
+from tests.support.desk_page import set_state
 from tests.support.speech import caller_audio
 from tests.support.transcribe import transcribe
 from tests.web.login import session_cookie
@@ -92,14 +93,6 @@ async def open_desk(page: Page, up: Up) -> None:
     await page.wait_for_selector('#conn-phone[data-state="registered"]', timeout=UI_S)
 
 
-async def set_state(page: Page, state: str, reason: str = "") -> None:
-    await page.check(f'#state-form input[value="{state}"]')
-    if reason:
-        await page.fill("#pause-reason", reason)
-    await page.click('#state-form button[type="submit"]')
-    await page.wait_for_selector(f'#state-now[data-state="{state}"]', timeout=UI_S)
-
-
 def console(page: Page) -> str:
     return "\n".join(getattr(page, "console_lines", []))
 
@@ -111,10 +104,10 @@ async def test_the_desk_drives_the_queue_and_a_closed_tab_logs_out(up: Up, tmp_p
     async with browser_pages(tmp_path) as open_page, feed(up) as events:
         page = await open_page(up.base_url, AGENT, PASSWORD)
         await open_desk(page, up)
-        await set_state(page, "available")
+        await set_state(page, "available", timeout_ms=UI_S)
         member = (await up.members("reception"))["PJSIP/alice"]
         assert not member.paused
-        await set_state(page, "paused", "formation")
+        await set_state(page, "paused", "formation", timeout_ms=UI_S)
         member = (await up.members("reception"))["PJSIP/alice"]
         assert (member.paused, member.paused_reason) == (True, "formation")
         changed = await next_event(events, "desk.state_changed", 10, username=AGENT)
@@ -157,10 +150,10 @@ async def test_an_agent_takes_a_call_and_escalates_it(up: Up, tmp_path: Path) ->
         await agent.route_web_socket("**/api/desk/presence", through_test)
         await agent.route_web_socket("**/api/events", through_test)
         await open_desk(agent, up)
-        await set_state(agent, "available")
+        await set_state(agent, "available", timeout_ms=UI_S)
         expert = await open_page(up.base_url, EXPERT, PASSWORD)
         await open_desk(expert, up)
-        await set_state(expert, "available")
+        await set_state(expert, "available", timeout_ms=UI_S)
         assert "PJSIP/ines" in await up.members("etat-civil")
 
         async with up.caller(tmp_path / "caller", caller_mic, max_duration_s=120) as call:
@@ -237,7 +230,7 @@ async def test_a_caller_from_the_voicebot_rings_with_the_bot_transcript(
         agent = await open_page(up.base_url, AGENT, PASSWORD)
         await open_desk(agent, up)
         # paused: nobody can take the call, so the voicebot answers it
-        await set_state(agent, "paused", "réunion")
+        await set_state(agent, "paused", "réunion", timeout_ms=UI_S)
         async with up.caller(tmp_path / "caller", caller_mic, max_duration_s=120) as call:
             assert await call.wait_established(15), call.log
             routed = await next_event(events, "call.routed", 20)
@@ -246,7 +239,7 @@ async def test_a_caller_from_the_voicebot_rings_with_the_bot_transcript(
             await next_event(events, "call.turn_transcribed", 60, call_id=call_id, speaker="caller")
             await next_event(events, "call.turn_transcribed", 60, call_id=call_id, speaker="bot")
             # the agent is back; the caller asks for a person (0)
-            await set_state(agent, "available")
+            await set_state(agent, "available", timeout_ms=UI_S)
             call.send_dtmf("0")
             await agent.wait_for_selector('#call-status[data-state="ringing"]', timeout=60_000)
             await agent.wait_for_selector("#case-box:not([hidden])", timeout=UI_S)
@@ -271,10 +264,10 @@ async def test_a_blind_transfer_to_a_service_queue_rings_its_expert(up: Up, tmp_
     async with browser_pages(tmp_path) as open_page:
         agent = await open_page(up.base_url, AGENT, PASSWORD)
         await open_desk(agent, up)
-        await set_state(agent, "available")
+        await set_state(agent, "available", timeout_ms=UI_S)
         expert = await open_page(up.base_url, EXPERT, PASSWORD)
         await open_desk(expert, up)
-        await set_state(expert, "available")
+        await set_state(expert, "available", timeout_ms=UI_S)
         async with up.caller(tmp_path / "caller", caller_mic, max_duration_s=90) as call:
             assert await call.wait_established(15), call.log
             await agent.wait_for_selector('#call-status[data-state="ringing"]', timeout=UI_S)

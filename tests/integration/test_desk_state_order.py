@@ -23,6 +23,7 @@ from guichet.events import DeskStateChanged, SupervisionChanged
 from guichet.store import open_store
 from tests.support.browser import browser_pages
 from tests.support.desk_control import RecordingDesk
+from tests.support.desk_page import set_state
 from tests.support.served import served_app
 from tests.web.login import add_account
 
@@ -49,14 +50,6 @@ async def marker(page: Page, bus: InMemoryBus, mode: str) -> None:
     )
 
 
-async def set_state(page: Page, state: str, reason: str = "") -> None:
-    await page.check(f'#state-form input[value="{state}"]')
-    if reason:
-        await page.fill("#pause-reason", reason)
-    await page.click('#state-form button[type="submit"]')
-    await page.wait_for_selector(f'#state-now[data-state="{state}"]', timeout=UI_MS)
-
-
 async def test_late_news_of_an_older_state_does_not_put_the_panel_back(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     try:
@@ -71,7 +64,7 @@ async def test_late_news_of_an_older_state_does_not_put_the_panel_back(tmp_path:
             alice = await pages(base_url, "alice", PASSWORD)
             await alice.goto(f"{base_url}/desk")
             await alice.wait_for_selector('#conn-server[data-state="open"]', timeout=UI_MS)
-            await set_state(alice, "available")
+            await set_state(alice, "available", timeout_ms=UI_MS)
             # the agent picks "paused" and types why; the feed's echo of "available"
             # (the page's own request) arrives meanwhile: the choice stays
             await alice.check('#state-form input[value="paused"]')
