@@ -40,6 +40,24 @@ left is *content*. The rules then decide on the whole sentence:
   words that would also end a question ("à demain", "so long", "by" after "drop") are
   not farewells there;
 - "oui bonjour" at the greeting answers the phone: nothing said yet, like "allô oui".
+- saying one will call again ("je rappellerai plus tard", "I'll ring back tomorrow"),
+  with nothing else of substance, is leaving: a goodbye even without a farewell, except
+  to an offered person, where it declines the offer (a no). Asking to be called back
+  ("rappelez-moi", "can you call me back") is a request for a person, not a goodbye;
+- a wrong number at the greeting ("pardon, je me suis trompé de numéro") is a goodbye;
+  later in a call "mauvais numéro" is about a number and read as content;
+- a service named after "passez-moi" / "transférez-moi" ("passez-moi l'état civil") asks
+  to be put through; urgency or preference around a person word ("agent please, it's
+  urgent", "non, un conseiller plutôt") and insisting adverbs between wanting and its
+  object ("je voudrais quand même avoir une personne") leave a request a request;
+- asking back what the bot offered or said ("vous me proposez quoi", "what are you
+  offering"), "slow down", and a reason said around a repeat form (noise: "y a du bruit",
+  "it's really noisy here"; the pen: "I'm trying to write it down") are repeats; the
+  reason alone is not;
+- both languages named: the one not refused ("je comprends pas l'anglais, vous parlez
+  français ?"); "sil vous plaît", "jcomprends", "langlais" are read in an English call too;
+- "that's everything" says the matter is covered, like "I'm all set": a no (the dialog
+  asks once more), where "that's all" closes the call.
 
 What the bot said just before (``context``) settles the few words whose sense depends
 on it ("c'est bon" confirms a title but declines an offer) and the sentences that
@@ -75,6 +93,8 @@ IntentContext = Literal["greeting", "after_answer", "after_confirm", "after_offe
 _REWRITES: Final[tuple[tuple[str, str], ...]] = (
     # ("sil" and "s il" are made "s'il" word by word, before these)
     (r" si vous plait | s'il te plait | svp | stp ", " s'il vous plait "),
+    # "sil vous plait" in an English call (the French ungluing runs in French calls only)
+    (r" sil vous plait | sil te plait ", " s'il vous plait "),
     (r" s'il vous plais ", " s'il vous plait "),
     (r" quelqu un | quelquun | quelque un | quelqun ", " quelqu'un "),
     (r" d accord | daccord ", " d'accord "),
@@ -110,6 +130,16 @@ _WORD_MAP: Final[dict[str, str]] = {
     "jsuis": "je suis",
     "jveux": "je veux",
     "jvoudrais": "je voudrais",
+    # "je" elided before a consonant, as callers say it ("j'comprends", "j'peux")
+    "jcomprends": "je comprends",
+    "jcomprend": "je comprends",
+    "jpeux": "je peux",
+    "jsais": "je sais",
+    "jparle": "je parle",
+    "jpense": "je pense",
+    "jcrois": "je crois",
+    # the language names with their article glued (in an English call too)
+    "langlais": "l'anglais",
     "ouai": "ouais",
     "ouaip": "ouais",
     "wi": "oui",
@@ -408,6 +438,16 @@ FAREWELL: Final = _phrases(
     "see you around", "take it easy", "all the best", "mind how you go", "slan",
     "laters", "later then", "be seeing you",
 )  # fmt: skip
+# a wrong number said at the greeting ("pardon, je me suis trompé de numéro", "sorry,
+# wrong number"): the caller leaves; later in a call the same words are about a number
+WRONG_NUMBER: Final = _phrases(
+    "je me suis trompe de numero", "je me suis trompee de numero", "trompe de numero",
+    "trompee de numero", "erreur de numero", "faux numero", "mauvais numero",
+    "j'ai fait un faux numero", "j'ai fait le mauvais numero", "j'ai compose le mauvais numero",
+    "wrong number", "i've got the wrong number", "i have the wrong number",
+    "i got the wrong number", "i dialled the wrong number", "i dialed the wrong number",
+    "i called the wrong number", "i rang the wrong number", "i must have the wrong number",
+)  # fmt: skip
 # "nothing more": ends the call, unless a "no" leads (then the dialog asks once more)
 THATS_ALL: Final = _phrases(
     "c'est tout", "ce sera tout", "ca sera tout", "rien d'autre", "rien de plus",
@@ -418,7 +458,7 @@ THATS_ALL: Final = _phrases(
     "that's all", "that is all", "that will be all", "that'll be all", "nothing else",
     "nothing more", "no more questions", "no other questions", "no further questions",
     "i'm done", "all done",
-    "that's everything", "that's all i needed", "that's all for me",
+    "that's all i needed", "that's all for me",
     "i got my answer", "i have my answer", "that's all i wanted",
 ) | frozenset(
     # "j'ai (tout) ce qu'il me faut", "I've got what I need(ed)": every form × object
@@ -487,6 +527,9 @@ NO: Final = _phrases(
     "i'm all set", "all set", "we're all set", "i'm alright", "i'm all right",
     "you're alright", "you're all right", "you're ok", "you're fine", "you're good",
     "i'm grand", "i'm sound", "i'll pass", "i will pass", "i'll give it a miss",
+    # "that's everything": the matter is covered, said like "I'm all set" (a no: the
+    # dialog asks once more); "that's all" closes the call
+    "that's everything",
     "i'll skip it", "i'm good thanks",
 ) | frozenset(
     # "not now": every negation × every "for the moment" ("pas pour l'instant",
@@ -609,6 +652,14 @@ CLOSING: Final = DECLINE | _wordset(
     instead monday tuesday wednesday thursday friday saturday city hall town
     """
 )
+# the caller will call again ("je rappellerai plus tard", "I'll ring back tomorrow"):
+# the call ends now. Not "rappelez-moi", "call me back": those ask for a callback
+_CALL_BACK: Final = re.compile(
+    r"\b(?:rappellerai|rappelerai|reappellerai|rappellerais|retelephonerai|"
+    r"(?:vais|va|allons)\s+(?:vous\s+)?(?:rappeler|retelephoner)|"
+    r"(?:i'll|i will|i'm gonna|i'm going to|gonna|we'll)\s+(?:just\s+)?"
+    r"(?:call|ring|phone|give you a call|give you a ring)\s+(?:you\s+)?(?:back|again))\b"
+)
 # a complaint about the bot, said on leaving: "laissez tomber, vous servez à rien, au
 # revoir" (resignation and a farewell around it end the call)
 COMPLAINT: Final = _wordset(
@@ -631,6 +682,7 @@ PLAN: Final = _wordset(
 _CLASSES: Final[tuple[tuple[str, frozenset[tuple[str, ...]]], ...]] = (
     # earlier classes win on equal length: "oui merci" is a yes, not a thanks
     ("announce", ANNOUNCE),
+    ("wrong_number", WRONG_NUMBER),
     ("thats_all", THATS_ALL),
     ("resign", RESIGN),
     ("farewell", FAREWELL),
@@ -776,6 +828,12 @@ _DET = (
 )
 _ADJ = r"(?:(?:vrai|vraie|real|actual|live|autre|other)\s+)?"
 _PERSON = rf"{_DET}{_ADJ}{_PERSON_NOUN}\b"
+# adverbs between wanting and its object ("je voudrais quand même avoir une personne",
+# "I'd really like someone"): insisting or preferring, the request is the same
+_INSIST = (
+    r"(?:(?:bien|mieux|plutot|quand meme|tout de meme|juste|vraiment|simplement|seulement|"
+    r"really|just|rather|still)\s+){0,2}"
+)
 # what may follow "I want someone" for it to be a request: not "someone to collect my sofa"
 _THEN = (
     r"(?=\s*$|\s+(?:s'il vous plait|please|maintenant|now|right now|directement|directly|"
@@ -784,6 +842,18 @@ _THEN = (
     # on the line: "quelqu'un en ligne", "au bout du fil", "someone on the line"
     r"en ligne|au bout du fil|on the line)\b)"
 )
+# a service named after "passez-moi": an article and its name
+# ... but not a thing passed on paper or by mail ("passez-moi le formulaire", "le numéro
+# de l'état civil"): those are questions, and a hand-over the caller did not ask for is
+# the one mistake the bot must not make
+_NOT_A_SERVICE = (
+    r"(?!(?:formulaires?|documents?|dossiers?|liens?|adresses?|numeros?|fiches?|papiers?"
+    r"|attestations?|horaires|listes?|e?-?mails?|sites?|plans?|infos?|informations?"
+    r"|details?|coordonnees|references?|tarifs?|prix)\b)"
+)
+_SERVICE = rf"(?:a\s+|avec\s+)?(?:(?:le|la|les|au|aux)\s+|l'\s*){_NOT_A_SERVICE}\w+"
+# the end of a request: politeness may follow, nothing else
+_END = r"(?:\s+(?:s'il vous plait|please|merci|thanks|thank you))?\s*$"
 _PERSON_REQUESTS: Final = tuple(
     re.compile(p)
     for p in (
@@ -794,9 +864,15 @@ _PERSON_REQUESTS: Final = tuple(
         rf"\b(?:passez|passer|passe|passes|transferez|transferer|transfere|mettez|mettre|met)"
         rf"\s+(?:moi\s+)?(?:en relation\s+|en contact\s+)?(?:avec\s+|a\s+)?{_PERSON}",
         r"\b(?:mettre|mettez|mets|mis|mise)\s+(?:moi\s+)?en (?:relation|contact)\b",
+        # "passez-moi l'état civil", "transférez-moi à l'urbanisme", "vous pouvez me
+        # passer la comptabilité": on the phone, being passed to a service by its name
+        # (the imperative, or "me passer" with a short object that ends the sentence)
+        rf"\b(?:passez|passe|transferez|transfere|basculez)\s+moi\s+{_SERVICE}(?:\s+\S+){{0,3}}"
+        rf"{_END}",
+        rf"\bme\s+(?:passer|transferer)\s+{_SERVICE}(?:\s+\S+)?{_END}",
         # "je voudrais un conseiller", "je peux avoir quelqu'un", "joindre un agent"
         rf"\b(?:veux|voudrais|voudrai|voudrait|souhaite|souhaiterais|aimerais|desire|"
-        rf"peux|pourrais|puis|peut|pouvez|besoin d')\s+(?:je\s+)?(?:bien\s+|mieux\s+|plutot\s+)?"
+        rf"peux|pourrais|puis|peut|pouvez|besoin d')\s+(?:je\s+)?{_INSIST}"
         rf"(?:avoir\s+|joindre\s+|contacter\s+|voir\s+|appeler\s+|etre\s+(?:mis|mise)\s+"
         rf"en\s+relation\s+avec\s+)?{_PERSON}{_THEN}",
         rf"\b(?:joindre|contacter)\s+{_PERSON}{_THEN}",
@@ -836,7 +912,11 @@ _NOT_A_MACHINE: Final = re.compile(
 _BARE_PERSON: Final = re.compile(
     rf"^(?:(?:je veux|i want|parler|speak|talk)\s+(?:a|to|with|avec)?\s*)?{_PERSON}"
     r"(?:\s+(?:du|de la|de l'|des|d'|de|from the|from|at the|in)\s*\S+(?: \S+)?)?"
-    r"(?:\s+(?:s'il vous plait|please|maintenant|now|directement|directly|merci))?$"
+    r"(?:\s+(?:s'il vous plait|please|maintenant|now|directement|directly|merci|"
+    # urgency and preference do not change the request: "agent please it's urgent",
+    # "non, un conseiller plutôt"
+    r"c'est urgent|it's urgent|urgent|urgently|vite|quickly|asap|tout de suite|right away|"
+    r"immediately|plutot|instead|rather))*$"
 )
 _NEGATION: Final = frozenset(
     {"pas", "ne", "n'", "jamais", "not", "don't", "never", "without", "sans", "no"}
@@ -963,7 +1043,14 @@ _REPEAT_FORM = (
     r"did you (?:just )?say(?:\s+.*)?|"
     r"(?:what|when|where|which|how much|how many)(?:\s+\S+){0,3}\s+(?:was|were)"
     r"(?:\s+\S+){0,3}\s+again|"
-    r"slower|louder|more slowly|speak up|"
+    r"slower|louder|more slowly|speak up|slow down|not so fast|ralentissez|pas si vite|"
+    # what the bot offered or said, asked back: "vous me proposez quoi", "qu'est-ce que
+    # vous me proposez", "what are you offering"
+    r"(?:vous me proposez|vous proposez|vous m'avez propose|vous me dites|tu me proposes)\s+"
+    r"(?:quoi|quel|quelle|quels|quelles)|"
+    r"(?:qu'est ce que|qu'est ce qu')\s*(?:vous me proposez|vous proposez|"
+    r"vous m'avez propose|vous me dites)|"
+    r"what (?:are you|were you) (?:offering|saying|asking)(?: me)?|"
     r"(?:you're|you are|it's|the line is|you keep|you keep on) breaking up(?: (?:there|"
     r"a bit|again))?|"
     r"(?:you|it|the line) (?:cut|broke|went|dropped) (?:out|up|off)(?: (?:there|a bit|for a "
@@ -971,8 +1058,21 @@ _REPEAT_FORM = (
     r"i can't hear you(?: very)?|i can barely hear you|the line (?:is bad|cut out)"
     r")"
 )
-# one form or a few in a row: "ça a coupé, vous pouvez répéter ?"
-_REPEAT_FULL: Final = re.compile(rf"^{_REPEAT_FORM}(?: {_REPEAT_FORM})*$")
+# why the caller asks again, said around a repeat form but never alone: the street's
+# noise ("it's really noisy here", "y a du bruit") or the pen ("I'm trying to write it
+# down", "je suis en train de noter")
+_REPEAT_REASON = (
+    r"(?:(?:it's|it is|there's|there is|c'est|il y a|y a)\s+(?:really\s+|very\s+|so\s+|"
+    r"a lot of\s+|too much\s+|beaucoup de\s+|trop de\s+|du\s+|vraiment\s+|tres\s+)*"
+    r"(?:noisy|noise|loud|bruit|bruyant)(?:\s+(?:here|ici|autour|around|la))?|"
+    r"(?:i'm|i am)\s+(?:just\s+)?(?:trying to\s+)?(?:write|writing|note|noting|jot|jotting)"
+    r"(?:\s+(?:it|that|this|them))?(?:\s+down)?|"
+    r"(?:je suis en train d'|j'essaie d'|j'essaye d')(?:ecrire|noter)|je note|j'ecris)"
+)
+# one form or a few in a row: "ça a coupé, vous pouvez répéter ?", with a reason
+_REPEAT_FULL: Final = re.compile(
+    rf"^(?:{_REPEAT_REASON} )?{_REPEAT_FORM}(?: {_REPEAT_FORM}| {_REPEAT_REASON})*$"
+)
 
 
 def _repeat(segments: list[Segment]) -> bool:
@@ -1030,12 +1130,28 @@ def language_choice(text: str, lang: Lang = "fr") -> Lang | None:
         for t in phrase
     ]
     named = {_LANG_NAMES[t] for t in tokens if t in _LANG_NAMES}
-    if len(named) != 1 or any(t not in _LANG_WORDS and t not in _LANG_NAMES for t in tokens):
+    if not named or any(t not in _LANG_WORDS and t not in _LANG_NAMES for t in tokens):
         return None
+    if len(named) == 2:
+        return _the_one_not_refused(tokens)
     chosen = named.pop()
     if set(tokens) & _LANG_NEGATION:  # "I don't speak French": the other one
         return "fr" if chosen == "en" else "en"
     return chosen
+
+
+def _the_one_not_refused(tokens: list[str]) -> Lang | None:
+    """Both languages named: the one not negated in its own clause ("je comprends pas
+    bien l'anglais, vous parlez français ?", "I don't speak French, English please");
+    None when both or neither are negated."""
+    kept: set[Lang] = set()
+    for i, token in enumerate(tokens):
+        if token in _LANG_NAMES:
+            # the negation of this name's clause: the few words since the last name
+            since = max([j + 1 for j in range(i) if tokens[j] in _LANG_NAMES] + [i - 4, 0])
+            if not set(tokens[since:i]) & _LANG_NEGATION:
+                kept.add(_LANG_NAMES[token])
+    return kept.pop() if len(kept) == 1 else None
 
 
 # --- a farewell after a question ---
@@ -1079,6 +1195,16 @@ def classify(text: str, lang: Lang, context: IntentContext) -> Intent:
         return "yes"  # French "oui" heard by an English recogniser
     segments = _segments(tokens)
     if context != "greeting":
+        # later in a call, "mauvais numéro" is about a number the caller was given
+        segments = [
+            s
+            for k, p in segments
+            for s in (
+                [("stop" if w in STOP else "content", (w,)) for w in p]
+                if k == "wrong_number"
+                else [(k, p)]
+            )
+        ]
         # "salut" greets at the start of a call, and takes leave later on ("allez salut")
         segments = [("farewell", p) if p == ("salut",) else (k, p) for k, p in segments]
         segments = _without_stray_word(segments)
@@ -1108,6 +1234,10 @@ def classify(text: str, lang: Lang, context: IntentContext) -> Intent:
         closing = all(w in CLOSING or w in COMPLAINT for w in content) and (declines or plan)
         if closing and "farewell" in kinds:
             return "goodbye"  # "tant pis, je rappellerai, au revoir", "OK I'll try online, bye"
+        if closing and context != "after_offer" and _CALL_BACK.search(" ".join(tokens)):
+            # "je rappellerai plus tard", "never mind, I'll ring back tomorrow": leaving.
+            # To an offered person it declines the offer (a no; the dialog listens on)
+            return "goodbye"
         if leads_yes and context == "after_confirm":
             return "yes"  # "oui, c'est pour le passeport": confirms, restating the topic
         if leads_yes and context == "after_offer" and all(_accepts(w) for w in content):
@@ -1142,7 +1272,7 @@ def _short_answer(
     core: list[Segment], kinds: set[str], context: IntentContext, leads_no: bool
 ) -> Intent:
     """A sentence with nothing of substance: goodbye, yes, no, or nothing at all."""
-    if "farewell" in kinds:
+    if "farewell" in kinds or "wrong_number" in kinds:
         return "goodbye"
     if "thats_all" in kinds:
         return "no" if leads_no else "goodbye"

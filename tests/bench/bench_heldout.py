@@ -1,27 +1,31 @@
 """Held-out evaluation (not a test): answer-or-abstain on both knowledge bases, by text
 and by voice. Writes ``heldout.json`` under ``--out``.
 
-    .venv/bin/python tests/bench/bench_heldout.py --out bench-results [--voice] [--limit N]
+    .venv/bin/python tests/bench/bench_heldout.py --out bench-results \
+        [--voice fourth_commune ...] [--limit N]
 
-Two sets, never used to fit or tune anything (see tests/heldout/README.md):
+Sets never used to fit or tune anything (see tests/heldout/README.md):
 
 - the demo commune's ``test`` split (``knowledge/demo/eval.jsonl``: the calibration
   shipped was fitted on its ``fit`` split only);
 - the second commune (``tests/heldout/commune``): its own cards and questions, written
   blind by another author;
 - the third commune (``tests/heldout/commune3``): the same, by a third author, written
-  after the second commune's figures were known (text only).
+  after the second commune's figures were known;
+- the fourth commune (``tests/heldout/commune4``): the same, by a fourth author, written
+  after the third commune's figures were known.
 
 Text: each question goes through ``KnowledgeBase.answer`` (what the calls use), with the
 default calibration. Figures per language: answered-correct (of in-scope questions),
 precision (of answers given), out-of-scope abstained, plus the confirm band when the
 knowledge base reports one.
 
-Voice (``--voice``): each second-commune question is spoken by a test caller's voice,
-never the bot's (``tests/support/speech.py``), put on a phone line (300-3400 Hz, G.711,
-8 kHz), and run through the live pipeline (``voicebot.simulate``: VAD, Whisper, the
-knowledge base, the dialog) as ``guichet voicebot simulate --batch`` does. Right card is
-the card the bot answers (or offers to confirm) being the expected one.
+Voice (``--voice NAME``, for each commune named): each of its questions is spoken by a
+test caller's voice, never the bot's (``tests/support/speech.py``), put on a phone line
+(300-3400 Hz, G.711, 8 kHz), and run through the live pipeline (``voicebot.simulate``:
+VAD, Whisper, the knowledge base, the dialog) as ``guichet voicebot simulate --batch``
+does. Right card is the card the bot answers (or offers to confirm) being the expected
+one.
 """
 
 from __future__ import annotations
@@ -49,8 +53,11 @@ from tests.support.machine import machine  # noqa: E402
 
 DEMO_CARDS = ROOT / "knowledge" / "demo" / "cards"
 DEMO_EVAL = ROOT / "knowledge" / "demo" / "eval.jsonl"
-HELDOUT = ROOT / "tests" / "heldout" / "commune"
-THIRD = ROOT / "tests" / "heldout" / "commune3"
+COMMUNES = {
+    "second_commune": ROOT / "tests" / "heldout" / "commune",
+    "third_commune": ROOT / "tests" / "heldout" / "commune3",
+    "fourth_commune": ROOT / "tests" / "heldout" / "commune4",
+}
 
 
 def build_kb(cards: Path, index: Path) -> KnowledgeBase:
@@ -156,7 +163,13 @@ async def voice_figures(index: Path, items: list[EvalItem], limit: int) -> dict[
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--voice", action="store_true", help="also by voice (slow)")
+    parser.add_argument(
+        "--voice",
+        action="append",
+        default=[],
+        choices=sorted(COMMUNES),
+        help="also by voice, for this commune (slow; repeatable)",
+    )
     parser.add_argument("--limit", type=int, default=0, help="voice: questions per language")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp())
@@ -164,29 +177,19 @@ async def main() -> None:
     demo = build_kb(DEMO_CARDS, work / "demo")
     demo_items = [i for i in read_questions(DEMO_EVAL, need_expect=True) if i.split == "test"]
     report["demo_test_split"] = text_figures(demo, demo_items, kinds(DEMO_EVAL))
-    heldout_questions = HELDOUT / "questions.jsonl"
-    second = build_kb(HELDOUT / "cards", work / "second")
-    second_items = read_questions(heldout_questions, need_expect=True)
-    report["second_commune"] = text_figures(second, second_items, kinds(heldout_questions))
-    third_questions = THIRD / "questions.jsonl"
-    third = build_kb(THIRD / "cards", work / "third")
-    third_items = read_questions(third_questions, need_expect=True)
-    report["third_commune"] = text_figures(third, third_items, kinds(third_questions))
-    if args.voice:
-        report["second_commune_voice"] = await voice_figures(
-            work / "second", second_items, args.limit
-        )
+    summary: dict[str, Any] = {"demo_test_split": report["demo_test_split"]["by_lang"]}
+    for name, folder in COMMUNES.items():
+        questions = folder / "questions.jsonl"
+        kb = build_kb(folder / "cards", work / name)
+        items = read_questions(questions, need_expect=True)
+        report[name] = text_figures(kb, items, kinds(questions))
+        summary[name] = report[name]["by_lang"]
+        summary[f"{name}_by_kind"] = report[name]["right_by_kind"]
+        if name in args.voice:
+            report[f"{name}_voice"] = await voice_figures(work / name, items, args.limit)
+            summary[f"{name}_voice"] = report[f"{name}_voice"]["by_lang"]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "heldout.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
-    summary = {
-        "demo_test_split": report["demo_test_split"]["by_lang"],
-        "second_commune": report["second_commune"]["by_lang"],
-        "second_commune_by_kind": report["second_commune"]["right_by_kind"],
-        "third_commune": report["third_commune"]["by_lang"],
-        "third_commune_by_kind": report["third_commune"]["right_by_kind"],
-    }
-    if args.voice:
-        summary["second_commune_voice"] = report["second_commune_voice"]["by_lang"]
     print(json.dumps(summary, ensure_ascii=False, indent=1))
 
 

@@ -1,10 +1,13 @@
-"""The second commune (tests/heldout/commune): another city's cards and citizens'
-questions, written blind by another author and never used to fit or tune anything.
+"""The held-out communes (tests/heldout/commune, commune3, commune4): other cities'
+cards and citizens' questions, each written blind by its own author and never used to
+fit or tune anything.
 
-The default calibration must hold on it without a refit. The floors are the figures
-first measured (2026-11-29, bench_heldout.py), one question under; they are below the
-issue's targets (answered-correct ≥ 85 %, precision ≥ 97 %, out-of-scope ≥ 90 %), which
-is said in the issue's closing note rather than hidden by a lower bar elsewhere.
+The default calibration must hold on them without a refit. The floors are the figures
+measured with the shipped calibration (bench_heldout.py), about one question under;
+they are below the issue's targets (answered-correct ≥ 85 %, precision ≥ 97 %,
+out-of-scope ≥ 90 %), which is said in the issue's closing note rather than hidden by
+a lower bar elsewhere. A floor only ever follows a measurement: it is never the reason
+for a change.
 """
 
 from __future__ import annotations
@@ -20,42 +23,56 @@ from knowledge.embeddings import Embedder
 from knowledge.evaluate import evaluate, read_questions
 from knowledge.index import ingest
 
-COMMUNE = Path(__file__).resolve().parents[1] / "heldout" / "commune"
-# lang → metric → floor (first measurement, minus about one question)
-FLOORS: dict[str, dict[str, float]] = {
-    "fr": {"answered_correct": 0.64, "precision": 0.94, "oos_abstain": 0.89, "top1": 0.77},
-    "en": {"answered_correct": 0.74, "precision": 0.80, "oos_abstain": 0.75, "top1": 0.82},
+HELDOUT = Path(__file__).resolve().parents[1] / "heldout"
+Floors = dict[str, dict[str, float]]  # lang → metric → floor
+# commune: first measured 2026-11-29 (blind). commune3: measured blind once on
+# 2026-11-29. commune4: measured blind once on 2026-11-30.
+FLOORS: dict[str, Floors] = {
+    "commune": {
+        "fr": {"answered_correct": 0.64, "precision": 0.94, "oos_abstain": 0.89, "top1": 0.77},
+        "en": {"answered_correct": 0.74, "precision": 0.80, "oos_abstain": 0.75, "top1": 0.82},
+    },
+    "commune3": {
+        "fr": {"answered_correct": 0.72, "precision": 0.91, "oos_abstain": 0.84, "top1": 0.87},
+        "en": {"answered_correct": 0.72, "precision": 0.80, "oos_abstain": 0.70, "top1": 0.75},
+    },
+    "commune4": {
+        "fr": {"answered_correct": 0.45, "precision": 0.82, "oos_abstain": 0.92, "top1": 0.67},
+        "en": {"answered_correct": 0.52, "precision": 0.69, "oos_abstain": 0.57, "top1": 0.65},
+    },
 }
 
 
-@pytest.fixture(scope="module")
-def figures(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, settings: Settings
-) -> dict[str, dict[str, Any]]:
-    index = tmp_path_factory.mktemp("heldout-commune")
-    report = ingest(COMMUNE / "cards", index, embedder)
-    assert not report.errors
-    kb = KnowledgeBase.open(index, settings)
-    items = read_questions(COMMUNE / "questions.jsonl", need_expect=True)
-    return evaluate(kb, items).by_lang
-
-
-def test_the_set_is_what_the_readme_says() -> None:
-    items = read_questions(COMMUNE / "questions.jsonl", need_expect=True)
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def commune(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: Embedder,
+    settings: Settings,
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    name: str = request.param
+    folder = HELDOUT / name
+    items = read_questions(folder / "questions.jsonl", need_expect=True)
+    # the set is what tests/heldout/README.md says
     assert len(items) >= 200
-    assert len(list((COMMUNE / "cards").glob("*.md"))) >= 40
+    assert len(list((folder / "cards").glob("*.md"))) >= 40
     assert {i.lang for i in items} == {"fr", "en"}
     assert sum(i.expect is None for i in items) >= 40
+    index = tmp_path_factory.mktemp(f"heldout-{name}")
+    report = ingest(folder / "cards", index, embedder)
+    assert not report.errors
+    kb = KnowledgeBase.open(index, settings)
+    return name, evaluate(kb, items).by_lang
 
 
-@pytest.mark.parametrize("lang", sorted(FLOORS))
-def test_the_default_calibration_holds_on_another_commune(
-    figures: dict[str, dict[str, Any]], lang: str
+def test_the_default_calibration_holds_on_other_communes(
+    commune: tuple[str, dict[str, dict[str, Any]]],
 ) -> None:
-    measured = figures[lang]
+    name, figures = commune
     below = {
-        metric: (measured[metric], floor)
-        for metric, floor in FLOORS[lang].items()
-        if measured[metric] is None or measured[metric] < floor
+        (lang, metric): (figures[lang][metric], floor)
+        for lang, floors in FLOORS[name].items()
+        for metric, floor in floors.items()
+        if figures[lang][metric] is None or figures[lang][metric] < floor
     }
     assert not below, below

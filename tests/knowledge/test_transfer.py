@@ -7,8 +7,15 @@ Its 'test' split was not used to fit the shipped calibration.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from guichet.settings import Settings
 from knowledge.base import KnowledgeBase
+from knowledge.embeddings import Embedder
 from knowledge.evaluate import evaluate, read_questions
+from knowledge.index import ingest
 
 from .conftest import DEV_QUESTIONS
 
@@ -50,3 +57,39 @@ def test_answers_a_topic_the_demo_does_not_have(dev_kb: KnowledgeBase) -> None:
     answer = dev_kb.answer("je voudrais réserver un emplacement au camping pour août", "fr")
     assert not answer.abstained, answer
     assert answer.card_id == "camping-municipal"
+
+
+# Two more development communes (tests/knowledge/dev_commune2, dev_commune3; written
+# 2026-11-30 from the citizen's side before any retrieval ran on them, with groups of
+# close cards). The shipped calibration was not fitted on them: refitting across all four
+# development KBs was tried and not kept (knowledge/demo/README.md). Floors: the figures
+# measured on all their questions, about one question under.
+MORE_COMMUNES: dict[str, dict[str, dict[str, float]]] = {
+    "dev_commune2": {
+        "fr": {"answered_correct": 0.51, "precision": 0.93, "oos_abstain": 0.89, "top1": 0.80},
+        "en": {"answered_correct": 0.74, "precision": 0.91, "oos_abstain": 0.86, "top1": 0.85},
+    },
+    "dev_commune3": {
+        "fr": {"answered_correct": 0.56, "precision": 0.92, "oos_abstain": 0.86, "top1": 0.85},
+        "en": {"answered_correct": 0.69, "precision": 0.88, "oos_abstain": 0.86, "top1": 0.78},
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_COMMUNES))
+def test_shipped_calibration_holds_on_more_development_communes(
+    name: str, tmp_path: Path, embedder: Embedder, settings: Settings
+) -> None:
+    folder = Path(__file__).resolve().parent / name
+    report = ingest(folder / "cards", tmp_path / "index", embedder)
+    assert not report.errors and report.total >= 30
+    items = read_questions(folder / "questions.jsonl", need_expect=True)
+    assert len(items) >= 150 and sum(i.expect is None for i in items) >= 40
+    figures = evaluate(KnowledgeBase.open(tmp_path / "index", settings), items).by_lang
+    below = {
+        (lang, metric): (figures[lang][metric], floor)
+        for lang, floors in MORE_COMMUNES[name].items()
+        for metric, floor in floors.items()
+        if figures[lang][metric] is None or figures[lang][metric] < floor
+    }
+    assert not below, below

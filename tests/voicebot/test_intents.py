@@ -468,3 +468,62 @@ def test_forms_without_their_usual_verb(
 )
 def test_the_other_language_asked_for_in_a_french_call(text: str, chosen: str) -> None:
     assert language_choice(text, "fr") == chosen
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "context", "intent"),
+    [
+        # saying one will call again ends the call; asking to be called back does not
+        ("bon je rappellerai demain matin", "fr", "after_answer", "goodbye"),
+        ("ok I'll call you back next week", "en", "after_answer", "goodbye"),
+        ("je vais rappeler plus tard", "fr", "after_answer", "goodbye"),
+        ("can you call me back this afternoon", "en", "after_answer", "person"),
+        ("je rappellerai pour le passeport", "fr", "after_answer", "question"),
+        ("vous pouvez me rappeler les horaires", "fr", "after_answer", "question"),
+        # to an offered person, it declines the offer: the dialog listens on
+        ("non merci je rappellerai", "fr", "after_offer", "no"),
+        # a wrong number at the greeting; later, "mauvais numéro" is about a number
+        ("oh sorry I dialled the wrong number", "en", "greeting", "goodbye"),
+        ("excusez moi erreur de numéro bonne journée", "fr", "greeting", "goodbye"),
+        ("mauvais numéro", "fr", "after_answer", "question"),
+        # a service asked for by name, urgency and preference around a person word
+        ("passez-moi l'urbanisme s'il vous plaît", "fr", "greeting", "person"),
+        ("vous pouvez me passer la comptabilité", "fr", "after_answer", "person"),
+        ("donnez-moi le numéro de l'état civil", "fr", "after_answer", "question"),
+        ("a human please quickly", "en", "greeting", "person"),
+        ("non non un agent plutôt", "fr", "after_confirm", "person"),
+        ("je voudrais tout de même parler à quelqu'un", "fr", "after_answer", "person"),
+        # asked back what the bot offered, or again with a reason: noise, the pen
+        ("qu'est-ce que vous me proposez", "fr", "after_offer", "repeat"),
+        ("what are you offering", "en", "after_offer", "repeat"),
+        ("qu'est-ce que vous proposez pour les enfants cet été", "fr", "greeting", "question"),
+        ("ralentissez je note", "fr", "after_answer", "repeat"),
+        ("there's a lot of noise here can you say that again", "en", "after_answer", "repeat"),
+        ("il y a du bruit la nuit dans ma rue", "fr", "greeting", "question"),
+        ("I'm writing it down", "en", "after_answer", "question"),
+        # "that's everything" covers the matter, like "I'm all set": a no
+        ("that's everything thanks", "en", "after_answer", "no"),
+        ("that's everything, bye", "en", "after_answer", "goodbye"),
+    ],
+)
+def test_leaving_services_and_asking_again_read_whole(
+    text: str, lang: Lang, context: IntentContext, intent: Intent
+) -> None:
+    assert classify(text, lang, context) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "chosen"),
+    [
+        # both languages named: the one not refused
+        ("je comprends pas bien l'anglais vous parlez français", "en", "fr"),
+        ("I don't speak French, English please", "fr", "en"),
+        ("francais sil vous plait", "en", "fr"),
+        ("jcomprends pas langlais", "en", "fr"),
+        ("is the form in English or in French", "en", None),
+    ],
+)
+def test_the_language_with_both_named_or_apostrophes_dropped(
+    text: str, lang: Lang, chosen: str | None
+) -> None:
+    assert language_choice(text, lang) == chosen
