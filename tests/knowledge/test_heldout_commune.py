@@ -13,18 +13,15 @@ for a change.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from guichet.settings import Settings
-from knowledge.base import KnowledgeBase
 from knowledge.embeddings import Embedder
-from knowledge.evaluate import evaluate, read_questions
-from knowledge.index import ingest
+
+from .floors import Figures, Floors, below, measure_commune
 
 HELDOUT = Path(__file__).resolve().parents[1] / "heldout"
-Floors = dict[str, dict[str, float]]  # lang → metric → floor
 # commune: first measured 2026-11-29 (blind). commune3: measured blind once on
 # 2026-11-29. commune4: measured blind once on 2026-11-30.
 FLOORS: dict[str, Floors] = {
@@ -49,30 +46,19 @@ def commune(
     tmp_path_factory: pytest.TempPathFactory,
     embedder: Embedder,
     settings: Settings,
-) -> tuple[str, dict[str, dict[str, Any]]]:
+) -> tuple[str, Figures]:
     name: str = request.param
     folder = HELDOUT / name
-    items = read_questions(folder / "questions.jsonl", need_expect=True)
+    index = tmp_path_factory.mktemp(f"heldout-{name}")
+    items, figures = measure_commune(folder, index, embedder, settings)
     # the set is what tests/heldout/README.md says
     assert len(items) >= 200
     assert len(list((folder / "cards").glob("*.md"))) >= 40
     assert {i.lang for i in items} == {"fr", "en"}
     assert sum(i.expect is None for i in items) >= 40
-    index = tmp_path_factory.mktemp(f"heldout-{name}")
-    report = ingest(folder / "cards", index, embedder)
-    assert not report.errors
-    kb = KnowledgeBase.open(index, settings)
-    return name, evaluate(kb, items).by_lang
+    return name, figures
 
 
-def test_the_default_calibration_holds_on_other_communes(
-    commune: tuple[str, dict[str, dict[str, Any]]],
-) -> None:
+def test_the_default_calibration_holds_on_other_communes(commune: tuple[str, Figures]) -> None:
     name, figures = commune
-    below = {
-        (lang, metric): (figures[lang][metric], floor)
-        for lang, floors in FLOORS[name].items()
-        for metric, floor in floors.items()
-        if figures[lang][metric] is None or figures[lang][metric] < floor
-    }
-    assert not below, below
+    assert not below(figures, FLOORS[name])
