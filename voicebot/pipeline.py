@@ -62,6 +62,7 @@ from voicebot.frames import (
     LanguageFrame,
 )
 from voicebot.knowledge_port import Knowledge
+from voicebot.say import Voice
 from voicebot.stages.asr_stage import AsrConfig, AsrStage
 from voicebot.stages.base import Stage
 from voicebot.stages.dialog_stage import DialogStage
@@ -376,6 +377,17 @@ class VoicebotPipeline:
     def lang_known(self) -> bool:
         """False while ``lang`` is only the default (no choice, not enough speech yet)."""
         return self._lang_known
+
+    def voice(self) -> Voice | None:
+        """The call's voice outside the pipeline (a last word after its stages are done,
+        e.g. an apology when a hand-over fails): the TTS stage's engines, executor and
+        settings at the pipeline's rate; None for a pipeline that does not speak. The
+        engines are shared by the process, so the voice outlives the pipeline."""
+        for stage in self.stages:
+            if isinstance(stage, TtsStage):
+                synth = stage.synthesizer
+                return Voice(synth.engines, synth.executor, self.sample_rate, synth.config)
+        return None
 
     def _observe(self, frame: Frame) -> None:
         if isinstance(frame, LanguageFrame):

@@ -2,13 +2,16 @@
 state (``GET``/``POST /api/desk/state``), the transfer targets
 (``GET /api/desk/directory``) and the presence websocket
 (``/api/desk/presence``): an open page holds it; when the last one of an account
-closes and none comes back within the grace, the account leaves its queues."""
+closes and none comes back within the grace, the account leaves its queues. The
+router's lifespan starts the desk states (the accounts still in the queues wait for
+their page: :meth:`DeskStates.start`) and closes the ones it made."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -53,11 +56,23 @@ def desk_states(state: AppState) -> DeskStates:
 
 def desk_router(state: AppState, states: DeskStates | None = None) -> APIRouter:
     """The routes; ``states`` given by a caller that owns it (and closes it), else
-    made here (its timers then end with the event loop)."""
+    made here and closed with the app (its lifespan). Either way the app's start
+    starts it."""
+    owned = states is None
     states = states or desk_states(state)
     policy = states.policy
     accounts = AccountRepository(state.store)
-    router = APIRouter()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        await states.start()
+        try:
+            yield
+        finally:
+            if owned:
+                await states.aclose()  # its timers: cancelled and awaited
+
+    router = APIRouter(lifespan=lifespan)
 
     @router.get("/desk", response_class=HTMLResponse)
     def page(who: Desk, lang: Literal["fr", "en"] | None = None) -> str:

@@ -7,7 +7,12 @@ Two things happen without the page, so they live here, in tasks this object owns
 - a wrap-up ends by itself after ``wrapup_s``: the agent is available again;
 - presence: every open desk page holds a websocket; when the last one of an
   account closes and none comes back within ``presence_grace_s`` (a reload comes
-  back at once), the account is logged out of its queues.
+  back at once), the account is logged out of its queues;
+- a start (:meth:`DeskStates.start`): no page is open yet, so every account the
+  store still has in the queues gets that same grace. Its page reconnects by itself
+  within it (a restart changes nothing for an agent at work); one that never does
+  (the browser was closed meanwhile, the account disabled or deleted) leaves its
+  queues, else the wallboard and the KPIs would count it logged in for ever.
 
 Requests for one account are serialised (a lock each): a click and the wrap-up's
 end cannot interleave their AMI actions or their rows.
@@ -18,10 +23,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from agent_softphone.desk.store import DeskStateRepository, StateView
+from guichet.accounts import AccountRepository
 from guichet.bus import EventBus
 from guichet.desk import DESK_STATES, DeskControl, DeskPolicy
 from guichet.errors import GuichetError
@@ -35,6 +42,11 @@ __all__ = ["DeskPerson", "DeskStateError", "DeskStates", "DeskUnavailable"]
 log = logging.getLogger(__name__)
 
 PAGE_CLOSED = "page closed"
+NO_PAGE_AFTER_RESTART = "no page after restart"
+# After a restart the grace is this many times longer: a page that lost the server has
+# been backing off (static/desk/socket.js: up to 10 s between tries, the default grace),
+# so its next try may come a whole delay after the server is back.
+RESTART_GRACE_FACTOR = 3
 
 
 class DeskPerson(Protocol):
@@ -46,6 +58,16 @@ class DeskPerson(Protocol):
     def role(self) -> str: ...
     @property
     def services(self) -> Iterable[str]: ...
+
+
+@dataclass(frozen=True)
+class _Deleted:
+    """An account the store's states name but its accounts no longer do: it serves
+    no queue now; its log-out leaves the queues its state was stored with."""
+
+    username: str
+    role: str = ""
+    services: tuple[str, ...] = ()
 
 
 class DeskStateError(GuichetError):
@@ -65,6 +87,7 @@ class DeskStates:
         policy: DeskPolicy,
     ) -> None:
         self._repo = DeskStateRepository(store)
+        self._accounts = AccountRepository(store)
         self._bus = bus
         self._control = control
         self.policy = policy
@@ -85,17 +108,25 @@ class DeskStates:
     async def set(self, person: DeskPerson, state: str, reason: str = "") -> StateView:
         if state not in DESK_STATES:
             raise ValueError(f"unknown desk state {state!r}")
+        return await self._change(person, state, reason)
+
+    async def _change(
+        self, person: DeskPerson, state: str, reason: str, queues: Sequence[str] | None = None
+    ) -> StateView:
         lock = self._locks.setdefault(person.username, asyncio.Lock())
         async with lock:
             timer = self._wrapups.pop(person.username, None)
             if timer is not None and timer is not asyncio.current_task():
                 await self._tasks.cancel(timer)
-            return await self._apply(person, state, reason)
+            return await self._apply(person, state, reason, queues)
 
-    async def _apply(self, person: DeskPerson, state: str, reason: str) -> StateView:
+    async def _apply(
+        self, person: DeskPerson, state: str, reason: str, queues: Sequence[str] | None = None
+    ) -> StateView:
+        """``queues``: where the change applies (default: those ``person`` serves)."""
         if self._control is None:
             raise DeskUnavailable("no call side: the desk cannot change queue states")
-        queues = self.queues_for(person)
+        queues = list(queues) if queues is not None else self.queues_for(person)
         if state == "paused" and not reason:
             reason = "pause"
         if state in ("available", "logged_out"):
@@ -163,9 +194,39 @@ class DeskStates:
     def pages(self, username: str) -> int:
         return self._pages.get(username, 0)
 
-    async def _log_out_after_grace(self, person: DeskPerson) -> None:
+    async def start(self) -> None:
+        """At the web app's start: every account stored in a state other than
+        ``logged_out`` is as if its last page had just closed (see the module's
+        note). Returns once the graces are running; pages may then connect."""
+        if self._control is None:
+            return  # no call side: no queue to leave, and nothing could be changed
+        stored = await asyncio.to_thread(self._repo.logged_in)
+        if not stored:
+            return
+        accounts = {a.username: a for a in await asyncio.to_thread(self._accounts.list)}
+        for view in stored:
+            name = view.username
+            if self._pages.get(name, 0) > 0 or name in self._leaving:
+                continue  # a page came (or left) already: presence has it
+            account = accounts.get(name)
+            # a disabled account's sessions are gone: its page cannot come back either
+            person: DeskPerson = account if account is not None else _Deleted(name)
+            self._leaving[name] = self._tasks.spawn(
+                self._log_out_after_grace(
+                    person,
+                    NO_PAGE_AFTER_RESTART,
+                    self.policy.presence_grace_s * RESTART_GRACE_FACTOR,
+                ),
+                name=f"restarted {name}",
+            )
+        log.info("desk: %d account(s) in the queues wait for their page", len(stored))
+
+    async def _log_out_after_grace(
+        self, person: DeskPerson, reason: str = PAGE_CLOSED, grace_s: float | None = None
+    ) -> None:
         try:
-            await asyncio.sleep(self.policy.presence_grace_s)  # a reload comes back first
+            # a timer, not a synchronisation: a reload comes back first
+            await asyncio.sleep(self.policy.presence_grace_s if grace_s is None else grace_s)
         finally:
             if self._leaving.get(person.username) is asyncio.current_task():
                 del self._leaving[person.username]
@@ -174,10 +235,14 @@ class DeskStates:
         current = await self.current(person.username)
         if current.state == "logged_out":
             return
+        # the queues it was stored in too: its role or services may have changed since
+        queues = sorted({*self.queues_for(person), *current.queues})
         try:
-            await self.set(person, "logged_out", PAGE_CLOSED)
+            await self._change(person, "logged_out", reason, queues)
         except DeskStateError:
-            log.exception("desk: %s closed the page but stays in the queues", person.username)
+            log.exception(
+                "desk: %s has no page (%s) but stays in the queues", person.username, reason
+            )
 
     async def aclose(self) -> None:
         await self._tasks.aclose()

@@ -100,6 +100,24 @@ class DeskStateRepository:
             ).first()
             return _view(row) if row is not None else StateView(username)
 
+    def logged_in(self) -> list[StateView]:
+        """Every account whose stretch in progress is not ``logged_out`` (what a
+        start-up checks: those the queues still have), by username."""
+        with self._store.session() as session:
+            rows = session.scalars(
+                select(DeskStatePeriod)
+                .where(DeskStatePeriod.ended_at.is_(None))
+                .order_by(
+                    DeskStatePeriod.username,
+                    DeskStatePeriod.started_at.desc(),
+                    DeskStatePeriod.id.desc(),
+                )
+            )
+            latest: dict[str, StateView] = {}
+            for row in rows:
+                latest.setdefault(row.username, _view(row))  # the newest, as current() reads
+            return [v for v in latest.values() if v.state != "logged_out"]
+
     def history(self, username: str) -> list[StateView]:
         """Every stretch of ``username``, oldest first (the KPIs, the tests)."""
         with self._store.session() as session:

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from aiortc import MediaStreamTrack, RTCPeerConnection
 
+from agent_softphone.webcall.apology import apology_text, say_sorry
 from agent_softphone.webcall.media import RATE, OutgoingAudio, pump_incoming, to_rate
 from guichet.casefile.records import Outcome, Speaker
 from guichet.casefile.repository import CaseRepository
@@ -31,6 +32,7 @@ from voicebot import (
     Frame,
     HangupFrame,
     TranscriptionFrame,
+    Voice,
     VoicebotPipeline,
 )
 
@@ -104,6 +106,8 @@ class WebCall:
         self._answered = 0
         self._rate = RATE  # what the visitor's audio is converted to (the leg's rate later)
         self._sink: Callable[[bytes], None] = lambda _pcm: None
+        self._voice: Voice | None = None  # the bot's, for the apology after it is gone
+        self._spoken_lang = lang  # the language the bot ended in, once the caller's is known
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -139,6 +143,7 @@ class WebCall:
         except WebCallUnavailable as exc:
             log.info("web call %s: no person to hand it to (%s)", self.call_id, exc)
             self.end = "no_person"
+            await self._apologise()
         finally:
             self._turns.put_nowait(HangupFrame("end"))
             with contextlib.suppress(Exception):
@@ -161,6 +166,7 @@ class WebCall:
         pipeline = self.make_pipeline(
             sample_rate=RATE, humans_available=people, on_event=self._on_event
         )
+        self._voice = pipeline.voice()
         async with pipeline:
             self._sink = pipeline.push_audio
             gone = asyncio.ensure_future(self.caller_gone.wait())
@@ -183,6 +189,8 @@ class WebCall:
             finally:
                 self._sink = lambda _pcm: None
                 await cancel_and_wait(gone)
+                if pipeline.lang_known:
+                    self._spoken_lang = pipeline.lang
 
     async def _bot_output(self, frame: Frame) -> _BotDone | None:
         if isinstance(frame, BotAudioFrame):
@@ -211,6 +219,22 @@ class WebCall:
         if wait > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.caller_gone.wait(), wait)
+
+    async def _apologise(self) -> None:
+        """The hand-over failed: the visitor hears so, and what to do instead, before
+        the call ends (rather than a silent hang-up); the case keeps the bot's words."""
+        if self._voice is None or self.caller_gone.is_set():
+            return
+        text = apology_text(self._spoken_lang)
+        if not await say_sorry(
+            self._voice, text, self._spoken_lang, self.outgoing, self.caller_gone
+        ):
+            return
+        await self._played()
+        try:
+            await self.cases.add_turn(self.case_id, Speaker.BOT, text)
+        except Exception as exc:  # the call ends anyway; the case misses a line
+            log.warning("web call %s: turn not saved (%s)", self.call_id, type(exc).__name__)
 
     async def _with_person(self, service: str | None) -> None:
         if self.bridge is None:

@@ -156,7 +156,9 @@ async def _serve_web(
         host=settings.web_host,
         port=settings.web_port,
         log_level="warning",
-        lifespan="off",
+        # the routers' start-up and shut-down: the desk's states (agents still in the
+        # queues wait for their page, then leave) and their timers, owned and awaited
+        lifespan="on",
         # the page, its API and the SIP websocket (/sip) on one port: one certificate
         ssl_certfile=str(tls.cert) if tls else None,
         ssl_keyfile=str(tls.key) if tls else None,
