@@ -7,7 +7,6 @@ test_desk_e2e's)."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -17,15 +16,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agent_softphone.app import create_app
-from agent_softphone.desk import DeskStateRepository, DeskStates
+from agent_softphone.desk import DeskStateRepository
 from agent_softphone.desk.states import NO_PAGE_AFTER_RESTART, RESTART_GRACE_FACTOR
 from agent_softphone.state import AppState
 from guichet.accounts import AccountRepository
-from guichet.bus import EventStream, InMemoryBus
+from guichet.bus import InMemoryBus
 from guichet.desk import DeskPolicy, DeskQueues
 from guichet.events import DeskStateChanged, Event
 from guichet.store import Store
-from tests.support.desk_control import RecordingDesk
+from tests.support.desk_control import Desk, RecordingDesk, next_state, open_desk
 from tests.web.login import add_account, log_in
 
 PASSWORD = "correct horse battery staple"
@@ -43,25 +42,12 @@ class Person:
     services: tuple[str, ...] = ()
 
 
-@dataclass
-class Desk:
-    states: DeskStates
-    control: RecordingDesk
-    bus: InMemoryBus
-    repo: DeskStateRepository
-
-
 @pytest.fixture
 async def desk(store: Store) -> AsyncIterator[Desk]:
     for name in ("alice", "bob"):
         add_account(store, name, "agent", password=PASSWORD)
-    control = RecordingDesk()
-    bus = InMemoryBus()
-    states = DeskStates(store, bus, control, POLICY)
-    try:
-        yield Desk(states, control, bus, DeskStateRepository(store))
-    finally:
-        await states.aclose()
+    async with open_desk(store, POLICY) as opened:
+        yield opened
 
 
 def before_restart(repo: DeskStateRepository, username: str, *states: str) -> None:
@@ -69,13 +55,6 @@ def before_restart(repo: DeskStateRepository, username: str, *states: str) -> No
     for state in states:
         reason = "réunion" if state == "paused" else ""
         repo.record(username, state, reason, RECEPTION if state != "logged_out" else ())
-
-
-async def next_state(stream: EventStream, timeout: float = WAIT_S) -> DeskStateChanged:
-    while True:
-        event = await asyncio.wait_for(stream.get(), timeout)
-        if isinstance(event, DeskStateChanged):
-            return event
 
 
 async def test_no_page_after_a_restart_logs_out_after_the_grace(desk: Desk) -> None:

@@ -11,15 +11,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from agent_softphone.desk import DeskStateRepository, DeskStates
+from agent_softphone.desk import DeskStates
 from agent_softphone.desk.states import PAGE_CLOSED, DeskStateError, DeskUnavailable
-from guichet.bus import EventStream, InMemoryBus
 from guichet.desk import DeskPolicy, DeskQueues
 from guichet.events import DeskStateChanged
 from guichet.store import Store
-from tests.support.desk_control import RecordingDesk
+from tests.support.desk_control import Desk, next_state, open_desk
 
-WAIT_S = 5.0
 QUEUES = DeskQueues(
     reception="reception",
     services={
@@ -41,30 +39,10 @@ ALICE = Person("alice")
 EXPERT = Person("ines", "expert", frozenset({"titres-identite", "urbanisme"}))
 
 
-@dataclass
-class Desk:
-    states: DeskStates
-    control: RecordingDesk
-    bus: InMemoryBus
-    repo: DeskStateRepository
-
-
 @pytest.fixture
 async def desk(store: Store) -> AsyncIterator[Desk]:
-    control = RecordingDesk()
-    bus = InMemoryBus()
-    states = DeskStates(store, bus, control, DeskPolicy(QUEUES, wrapup_s=0.3, presence_grace_s=0.3))
-    try:
-        yield Desk(states, control, bus, DeskStateRepository(store))
-    finally:
-        await states.aclose()
-
-
-async def next_state(stream: EventStream) -> DeskStateChanged:
-    while True:
-        event = await asyncio.wait_for(stream.get(), WAIT_S)
-        if isinstance(event, DeskStateChanged):
-            return event
+    async with open_desk(store, DeskPolicy(QUEUES, wrapup_s=0.3, presence_grace_s=0.3)) as opened:
+        yield opened
 
 
 async def test_states_drive_the_queues_and_are_stored(desk: Desk) -> None:
