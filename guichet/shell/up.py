@@ -162,6 +162,9 @@ async def _serve_web(
         # the page, its API and the SIP websocket (/sip) on one port: one certificate
         ssl_certfile=str(tls.cert) if tls else None,
         ssl_keyfile=str(tls.key) if tls else None,
+        # on stop: open websockets (desk pages, wallboards) are closed, then the
+        # lifespan's shut-down runs; a connection that hangs is not waited on for ever
+        timeout_graceful_shutdown=5,
     )
     server = _QuietServer(config)
 
@@ -181,7 +184,10 @@ async def _serve_web(
                 raise WebServerError("the web server stopped while starting")
             await asyncio.sleep(0.02)
         ready.set()
-        await serving
+        # shielded: when `guichet up` stops, this task is cancelled but the server is
+        # asked to exit (below) rather than cancelled, so the routers' lifespan ends
+        # as it should instead of being torn down mid-receive
+        await asyncio.shield(serving)
     finally:
         server.should_exit = True
         with suppress(asyncio.CancelledError):
