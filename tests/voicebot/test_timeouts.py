@@ -28,7 +28,12 @@ from voicebot.stages.tts_stage import FALLBACK_START_MARGIN, TtsConfig
 from .fakes import FakeAsr, FakeEngines, FakeTts, fake_knowledge
 
 RATE = 8000
-TIMEOUT_S = 0.3  # every engine's, in these tests
+TIMEOUT_S = 0.3  # every engine's, in these tests, but the voice's:
+# the fake voice is never what a test here waits on, except the one that hangs it (it
+# sets TIMEOUT_S itself); with 0.3 s per sentence, a loaded CI machine once took longer
+# than the 0.9 s allowed to render the fallback apology at start and a test about the
+# knowledge base failed on the voice instead
+VOICE_TIMEOUT_S = 3.0
 SLACK_S = 1.0  # what the caller may wait beyond a time-out (scheduling, synthesis)
 WITHIN_S = 5.0
 RNG = np.random.default_rng(3)
@@ -51,16 +56,20 @@ def gate() -> Iterator[Gate]:
     g.released.set()
 
 
-@pytest.fixture
-def config(tmp_path: Path) -> VoicebotConfig:
+def config_for(home: Path, tts_timeout_s: float = VOICE_TIMEOUT_S) -> VoicebotConfig:
     settings = Settings(
-        home=tmp_path,
+        home=home,
         asr_timeout_s=TIMEOUT_S,
         knowledge_timeout_s=TIMEOUT_S,
-        tts_timeout_s=TIMEOUT_S,
+        tts_timeout_s=tts_timeout_s,
         asr_failures_before_handover=2,
     )
     return VoicebotConfig.from_settings(settings)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> VoicebotConfig:
+    return config_for(tmp_path)
 
 
 class HungAsr(FakeAsr):
@@ -231,11 +240,12 @@ async def test_a_hung_knowledge_base_is_an_abstention_in_time(
 
 @pytest.mark.parametrize("fault", ["raises", "hangs"])
 async def test_a_voice_lost_from_the_start_refuses_to_start(
-    config: VoicebotConfig, gate: Gate, fault: str
+    tmp_path: Path, gate: Gate, fault: str
 ) -> None:
     """Not even the fallback apology can be rendered: the pipeline does not start (the
     transport hands the call over), in bounded time, and says why. A voice lost in the
     middle of a call: tests/voicebot/test_tts_fallback.py."""
+    config = config_for(tmp_path, tts_timeout_s=TIMEOUT_S)  # the voice is the subject
     engines = FakeEngines(FakeAsr())
     tts = HungTts(gate) if fault == "hangs" else BrokenTts()
     engines.tts = {"fr": tts, "en": tts}
