@@ -15,17 +15,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from guichet.settings import Settings
-from guichet.tasks import cancel_and_wait
+from guichet.tasks import TaskOwner, cancel_and_wait
 from pbx.ari.rest import AriRest
 from pbx.ari.socket import AriEventSocket, EventHandler
 from pbx.errors import AriError
 from pbx.sockets import ConnectedHandler
 
-__all__ = ["ORPHAN_WAIT_S", "AppChannels", "AriConnection", "serve_application"]
+__all__ = [
+    "ORPHAN_WAIT_S",
+    "AppChannels",
+    "AriConnection",
+    "serve_application",
+    "wind_up_calls",
+]
 
 ORPHAN_WAIT_S = 5.0  # a hung-up orphan's StasisEnd, at most this
 
@@ -180,3 +187,22 @@ async def serve_application(
     finally:
         await wind_up(follower)
         await cancel_and_wait(receiver)
+
+
+async def wind_up_calls(
+    follower: asyncio.Task[None],
+    ended: Iterable[asyncio.Event],
+    running: Iterable[asyncio.Task[Any]],
+    tasks: TaskOwner,
+    grace_s: float,
+) -> None:
+    """What an application's ``wind_up`` does: stop following, tell every call it has
+    ended, give their tasks ``grace_s`` to finish while the application's events still
+    come (their channels' StasisEnd), then cancel and await what is left."""
+    await cancel_and_wait(follower)
+    for event in ended:
+        event.set()
+    pending = set(running)
+    if pending:
+        await asyncio.wait(pending, timeout=grace_s)
+    await tasks.aclose()

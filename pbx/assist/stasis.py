@@ -18,9 +18,9 @@ from concurrent.futures import Executor
 from guichet.bus import EventBus
 from guichet.casefile.repository import CaseRepository
 from guichet.events import AgentCompleted, AgentConnected
-from guichet.tasks import TaskOwner, cancel_and_wait
+from guichet.tasks import TaskOwner
 from knowledge import CardHits, KnowledgeBase, suggest_cards
-from pbx.ari.application import AppChannels, AriConnection, serve_application
+from pbx.ari.application import AppChannels, AriConnection, serve_application, wind_up_calls
 from pbx.ari.events import AriEvent, StasisEnd, StasisStart
 from pbx.ari.rest import AriRest
 from pbx.assist.events import AssistRecorder, Suggest
@@ -168,14 +168,9 @@ class AssistService:
         """Until cancelled: the application's events and the queue events."""
 
         async def wind_up(follower: asyncio.Task[None]) -> None:
-            # the calls wind up while the application's events still come (their
-            # channels' StasisEnd), then the socket goes
-            await cancel_and_wait(follower)
-            for call in self.calls.values():
-                call.ended.set()
-            if self._running:
-                await asyncio.wait(set(self._running.values()), timeout=STOP_GRACE_S)
-            await self._tasks.aclose()
+            # read once the follower is stopped: a generator, not a list
+            ended = (call.ended for call in self.calls.values())
+            await wind_up_calls(follower, ended, self._running.values(), self._tasks, STOP_GRACE_S)
 
         await serve_application(
             self.ari,

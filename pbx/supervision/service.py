@@ -29,8 +29,8 @@ from guichet.supervision import (
     SupervisionUnavailable,
     SupervisorUnreachable,
 )
-from guichet.tasks import TaskOwner, cancel_and_wait
-from pbx.ari.application import AppChannels, AriConnection, serve_application
+from guichet.tasks import TaskOwner
+from pbx.ari.application import AppChannels, AriConnection, serve_application, wind_up_calls
 from pbx.ari.events import AriEvent, ChannelDestroyed, StasisEnd, StasisStart
 from pbx.ari.rest import AriRest
 from pbx.assist import agent_of_member
@@ -243,13 +243,9 @@ class PbxSupervision:
 
         async def wind_up(follower: asyncio.Task[None]) -> None:
             self._up = False
-            await cancel_and_wait(follower)
-            # the sessions wind up while the application's events still come
-            for call in self._calls.values():
-                call.ended.set()
-            if self._watching:
-                await asyncio.wait(set(self._watching.values()), timeout=STOP_GRACE_S)
-            await self._tasks.aclose()
+            # read once the follower is stopped: a generator, not a list
+            ended = (call.ended for call in self._calls.values())
+            await wind_up_calls(follower, ended, self._watching.values(), self._tasks, STOP_GRACE_S)
 
         try:
             await serve_application(
