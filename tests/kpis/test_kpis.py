@@ -4,7 +4,7 @@ none was read off the code's output."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +20,7 @@ from guichet.kpis import (
 )
 from guichet.kpis.period import default_period
 from guichet.kpis.report import normalise_question
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.store.models import Case
 from tests.kpis.seed import BASELINE, DAY1, DAY2, NOW, RECEPTION, at, seed_store
 
@@ -28,13 +28,9 @@ SERVICES = ("etat-civil", "urbanisme", "social")
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    seed_store(opened)
-    try:
-        yield opened
-    finally:
-        opened.close()
+def store(store: Store) -> Store:
+    seed_store(store)
+    return store
 
 
 def _report(store: Store, grain: Grain = Grain.DAY, baseline: bool = True) -> KpiReport:

@@ -27,6 +27,8 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import URL
 
+from guichet.store import Store, open_store
+
 SERVER_ROOT = Path("/usr/lib/postgresql")  # Debian: one bin/ per major version
 SUPERUSER = "guichet"
 DATABASE = "guichet"
@@ -239,3 +241,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield cluster.url(schema)
     finally:
         cluster.drop_store(schema)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An empty store at the latest schema, once per backend (``store_url``); a module
+    that needs rows in it overrides this fixture and asks for it by the same name."""
+    opened = open_store(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -3,7 +3,6 @@ disable, reset-password (rotates the SIP secret), web sessions' time-outs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,19 +20,10 @@ from guichet.accounts import (
     WrongCredentials,
     ensure_first_admin,
 )
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.store.models import StaffAccount, WebSession, utcnow
 
 KNOWN = ("etat-civil", "urbanisme")
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def test_a_password_is_kept_as_an_argon2id_hash_and_checked(store: Store) -> None:

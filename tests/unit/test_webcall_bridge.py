@@ -4,14 +4,13 @@ the queue before the channel exists, and a leg Asterisk refuses leaves no open r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
 import pytest
 
 import ivr_flows
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.webcall import WebCallJoin, WebCallUnavailable
 from ivr_flows.loader import load_flow
 from pbx.ari.rest import AriRest
@@ -31,15 +30,6 @@ class MediaRest(FakeRest):
     ) -> str:
         await self._do("external_media", channel_id, app, audio_format)
         return "connection-1"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def bridge(store: Store, rest: MediaRest, free: set[str]) -> PbxWebCalls:

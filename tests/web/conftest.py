@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from guichet.store import Store, open_store
 from knowledge import KnowledgeBase
 from tests.support.demo_kb import open_demo_kb
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """An empty store, on each backend (``store_url``)."""
-    opened = open_store(store_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -17,7 +16,7 @@ from fastapi.testclient import TestClient
 from agent_softphone.app import AppState, create_app
 from guichet.kpis import TABLES
 from guichet.settings import Settings
-from guichet.store import Store, open_store
+from guichet.store import Store
 from tests.kpis.seed import seed_store
 from tests.web.login import add_account, log_in
 
@@ -28,13 +27,9 @@ WITH_BASELINE = {**PERIOD, "baseline_from": "2026-02-02", "baseline_to": "2026-0
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    seed_store(opened)
-    try:
-        yield opened
-    finally:
-        opened.close()
+def store(store: Store) -> Store:
+    seed_store(store)
+    return store
 
 
 def _client(store: Store, role: str = "supervisor", **settings: object) -> TestClient:

@@ -6,8 +6,6 @@ agent supervised, not another agent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,7 +16,7 @@ from agent_softphone.feed_filter import FeedFilter
 from agent_softphone.state import AppState
 from guichet.events import CallEnded, SupervisionChanged
 from guichet.privacy import audit_trail
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.supervision import (
     CallNotSupervisable,
     SupervisionBusy,
@@ -34,13 +32,11 @@ CALL_ID = "1795645008.8"
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    store = open_store(store_url)
+def store(store: Store) -> Store:
     add_account(store, "alice", "agent", password=PASSWORD)
     add_account(store, "sylvie", "supervisor", password=PASSWORD)
     add_account(store, "root", "admin", password=PASSWORD)
-    yield store
-    store.close()
+    return store
 
 
 def client_as(state: AppState, username: str) -> TestClient:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from guichet.events import (
 )
 from guichet.privacy.audit import audit_trail
 from guichet.settings import Settings
-from guichet.store import Store, open_store
+from guichet.store import Store
 from guichet.store.models import QueueEvent
 from ivr_flows.closures import TimedClosure, current_closures
 from ivr_flows.decision import Mode
@@ -48,14 +48,10 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    add_account(opened, "sophie", "supervisor", password=PASSWORD)
-    add_account(opened, "marie", "agent", password=PASSWORD, display_name="Marie C.")
-    try:
-        yield opened
-    finally:
-        opened.close()
+def store(store: Store) -> Store:
+    add_account(store, "sophie", "supervisor", password=PASSWORD)
+    add_account(store, "marie", "agent", password=PASSWORD, display_name="Marie C.")
+    return store
 
 
 @asynccontextmanager
