@@ -13,11 +13,11 @@ from guichet.bus import EventBus
 from guichet.casefile.repository import CaseRepository
 from guichet.events import AssistLine, AssistSuggested, Speaker, SuggestedCard
 from guichet.tasks import TaskOwner
-from knowledge import CardHits
+from knowledge import CardHits, Suggest, cards_for
 from pbx.assist.leg import HeardLine
-from pbx.assist.topic import CallerLines, Suggest, cards_for
+from pbx.assist.topic import CallerLines
 
-__all__ = ["ROLLING_LINES", "AssistRecorder", "Suggest", "suggested_event"]
+__all__ = ["ROLLING_LINES", "AssistRecorder", "suggested_event"]
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from guichet.bus import EventBus
 from guichet.casefile.repository import CaseRepository
 from guichet.events import AgentCompleted, AgentConnected
 from guichet.tasks import TaskOwner
-from knowledge import CardHits, KnowledgeBase, suggest_cards
+from knowledge import CardHits, KnowledgeBase, Suggest, suggest_cards
 from pbx.ari.application import AppChannels, AriConnection, serve_application, wind_up_calls
 from pbx.ari.events import AriEvent, StasisEnd, StasisStart
 from pbx.ari.rest import AriRest
-from pbx.assist.events import AssistRecorder, Suggest
+from pbx.assist.events import AssistRecorder
 from pbx.assist.flow import AssistCall, AssistTarget
 from pbx.assist.leg import ASSIST_PREFIX
 from voicebot import ListeningEngines, VoicebotConfig

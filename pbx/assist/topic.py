@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from knowledge import Lookup, Suggest, cards_for
-
-__all__ = ["CallerLines", "Lookup", "Suggest", "cards_for"]
+__all__ = ["CallerLines"]
 
 
 class CallerLines:
