@@ -5,11 +5,14 @@ The web app (the supervisor wallboard) acts through :class:`OpeningControl`; the
 call side implements it (``pbx.opening``: the mode is stored and mirrored into
 Asterisk's AstDB, the closures stored where the routing reads them on every call),
 and ``guichet up`` wires it. Plain values here: the web app never sees the flow.
+A change made outside the web app (``guichet mode``) is published as well while the
+app runs (:meth:`OpeningControl.watching`, opened by the wallboard's lifespan).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -92,3 +95,8 @@ class OpeningControl(Protocol):
     ) -> ClosureView: ...
 
     async def remove_closure(self, closure_id: int, *, by: str) -> None: ...
+
+    def watching(self) -> AbstractAsyncContextManager[None]:
+        """While open, a mode set outside this process (``guichet mode``, another
+        instance) is published too, once, within a few seconds."""
+        ...

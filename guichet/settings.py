@@ -408,6 +408,11 @@ class Settings(BaseModel):
     service_level_s: int = Field(
         default=30, ge=1, le=3600, description="wallboard: answered within the service level"
     )
+    # a mode set outside the web app (`guichet mode`, another instance) reaches the
+    # open wallboards within this: one small read of the store per period
+    opening_watch_s: float = Field(
+        default=1.0, gt=0, le=60, description="wallboard: check the stored mode this often"
+    )
 
     # the website's call button (W2): WebRTC from the visitor's browser to Guichet
     # (aiortc); only the web app's HTTPS is public, never Asterisk's SIP/WebRTC ports

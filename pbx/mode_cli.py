@@ -1,24 +1,42 @@
-"""``guichet mode [day|night|auto]``: the operators' override of the opening hours."""
+"""``guichet mode [day|night|auto]``: the operators' override of the opening hours.
+
+The change is stored and audited (``cli:<user>``) before anything else: a running
+web app reads the stored mode's stamp once a period and tells its open wallboards,
+naming who from that audit row (:mod:`pbx.mode_stamp`). Nothing here needs the
+service to run, so the output is the same whether it does or not."""
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 
 import click
 
 from guichet.commands import get_settings
+from guichet.privacy.audit import MAX_ACTOR, audit
 from guichet.store import open_store
 from ivr_flows.closures import current_closures
 from ivr_flows.decision import Mode, RoutingDecision, Target, route
 from ivr_flows.loader import flow_path, load_flow_for
-from ivr_flows.mode import read_mode
-from pbx.astdb import read_astdb, set_mode
+from ivr_flows.mode import read_mode, write_mode
+from pbx.astdb import mirror_to_asterisk, read_astdb
+from pbx.mode_stamp import MODE_ACTION, mode_object
 
 _MEANING = {
     Mode.DAY: "day: calls go to reception as if open",
     Mode.NIGHT: "night: calls go to the voicebot as if closed",
     Mode.AUTO: "auto: the flow's opening hours decide",
 }
+
+
+def _actor(by: str | None) -> str:
+    """Who set it, for the audit row and the wallboards: ``--by``, else this account."""
+    if by:
+        return f"cli:{by}"
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without one)
+        return "cli"
 
 
 def describe(decision: RoutingDecision) -> str:
@@ -35,16 +53,25 @@ def describe(decision: RoutingDecision) -> str:
 
 @click.command()
 @click.argument("new_mode", required=False, type=click.Choice([m.value for m in Mode]))
+@click.option("--by", help="who sets it (for the audit row); default: this account")
 @click.pass_context
-def mode(ctx: click.Context, new_mode: str | None) -> None:
+def mode(ctx: click.Context, new_mode: str | None, by: str | None) -> None:
     """Set the routing mode (day, night, auto) or, without argument, show it and what
     the next call would get. Takes effect on the next call; kept across restarts."""
     settings = get_settings(ctx)
     flow = load_flow_for(settings)  # fail early on a bad flow, before changing anything
+    actor = _actor(by)
+    if len(actor) > MAX_ACTOR:  # the audit would refuse it after the mode is stored
+        raise click.BadParameter(f"at most {MAX_ACTOR - 4} characters", param_hint="--by")
     store = open_store(settings.store_url)
     try:
         if new_mode is not None:
-            mirrored = set_mode(settings, store, Mode(new_mode))
+            chosen = Mode(new_mode)
+            # stored and audited first, back to back: the watcher names who from the
+            # audit row; the mirror (Asterisk's CLI or AMI) may take a while
+            write_mode(store, chosen)
+            audit(store, actor, MODE_ACTION, mode_object(chosen))
+            mirrored = mirror_to_asterisk(settings, chosen)
             where = "stored and set in Asterisk" if mirrored else "stored (Asterisk not running)"
             click.echo(f"mode {new_mode}: {where}")
         current = read_mode(store)

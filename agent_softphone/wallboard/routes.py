@@ -4,7 +4,9 @@ socket (``/api/wallboard``: the whole board on connect, then the rows that chang
 and the opening controls (``GET /api/wallboard/opening``, ``POST
 /api/wallboard/mode``, ``POST /api/wallboard/closures``, ``DELETE
 /api/wallboard/closures/{closure_id}``), which act through
-:class:`guichet.opening.OpeningControl` (503 when this process has none)."""
+:class:`guichet.opening.OpeningControl` (503 when this process has none). The
+router's lifespan keeps the control's watch open, so that a mode set with ``guichet
+mode`` (another process) reaches the open boards as one set here does."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -59,7 +62,15 @@ class ClosureRequest(BaseModel):
 
 
 def router(state: AppState) -> APIRouter:
-    api = APIRouter()
+    @asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        if state.opening is None:
+            yield
+            return
+        async with state.opening.watching():  # its task: cancelled and awaited on exit
+            yield
+
+    api = APIRouter(lifespan=lifespan)
     zone = ZoneInfo(state.settings.callback_timezone)
     sl_s = state.settings.service_level_s
 

@@ -1,6 +1,7 @@
 """An ASGI app served by uvicorn on a free port of this machine, in the test's event
-loop (as ``guichet up`` serves the web app), for clients that need a real socket:
-websockets, a browser."""
+loop and with its lifespan on (as ``guichet up`` serves the web app: the routers'
+start-up and shut-down run, the desk states and the wallboard's mode watcher
+with them), for clients that need a real socket: websockets, a browser."""
 
 from __future__ import annotations
 
@@ -14,20 +15,55 @@ from starlette.applications import Starlette
 
 __all__ = ["served_app"]
 
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 10.0
+
+
+class _Server(uvicorn.Server):
+    """Says when its start-up (the app's lifespan start-up included) is done."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        self.ready.set()
+
 
 @asynccontextmanager
 async def served_app(app: Starlette) -> AsyncIterator[str]:
-    """``"127.0.0.1:<port>"`` while ``app`` is served; stopped (10 s at most) after."""
+    """``"127.0.0.1:<port>"`` once ``app`` has started (its lifespan's start-up
+    done); on leaving, the server stops and the lifespan's shut-down runs (10 s at
+    most)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen()
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    server = _Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
     running = asyncio.create_task(server.serve(sockets=[sock]))
     try:
+        ready = asyncio.create_task(server.ready.wait())
+        try:
+            await asyncio.wait(
+                {ready, running}, timeout=START_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            ready.cancel()
+        if running.done():
+            # uvicorn exits when the lifespan's start-up fails: a test error, not an exit
+            raise RuntimeError("the app's server stopped while starting")
+        if not server.ready.is_set():
+            raise TimeoutError(f"the app did not start within {START_TIMEOUT_S:.0f} s")
         yield f"127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         try:
-            await asyncio.wait_for(running, 10)
+            await asyncio.wait([running], timeout=STOP_TIMEOUT_S)
+            if not running.done():
+                running.cancel()
+                raise TimeoutError(f"the app did not stop within {STOP_TIMEOUT_S:.0f} s")
+            error = None if running.cancelled() else running.exception()
+            if isinstance(error, Exception):  # a SystemExit at start is reported above
+                raise error
         finally:
             sock.close()
