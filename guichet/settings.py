@@ -484,6 +484,15 @@ class Settings(BaseModel):
         default=None,
         description="calibration file; default: <index>/calibration.json, else the shipped one",
     )
+    kb_query_adapter_enabled: bool = Field(
+        default=True,
+        description="map the caller's question with the query adapter learnt for the "
+        "embedding engine (knowledge/adapter.py); off: the engine's own space",
+    )
+    kb_query_adapter: Path | None = Field(
+        default=None,
+        description="query adapter file; default: the shipped one when it fits the engine",
+    )
 
     # --- voicebot ---
     models_dir: Path | None = Field(

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from guichet.settings import Settings
+from knowledge.adapter import load_query_adapter
 from knowledge.calibration import Calibrator, load_calibrator
 from knowledge.cards import LANGS, Card
 from knowledge.embeddings import get_embedder
@@ -96,12 +97,20 @@ class KnowledgeBase:
             )
         if calibrator is None:
             calibrator = load_calibrator(index_path, settings.kb_calibration)
+        embedder = get_embedder(settings.kb_embedding_model)
+        adapter = load_query_adapter(
+            embedder.info.name,
+            embedder.info.dim,
+            enabled=settings.kb_query_adapter_enabled,
+            path=settings.kb_query_adapter,
+        )
         retriever = Retriever(
             manifest.cards,
             manifest.terms,
             chroma_collection(index_path, create=False),
-            get_embedder(settings.kb_embedding_model),
+            embedder,
             calibrator.fusion,
+            adapter,
         )
         return cls(retriever, calibrator, settings.kb_operating_point, settings.kb_confirm_from)
 

@@ -16,6 +16,10 @@ weight helps on the dev commune, not on the demo). For the *decision*, coverage 
 lexical feature that carries weight: it is what tells "carte grise" from "carte
 d'identité" when the vectors are close. The decision is therefore hybrid through
 coverage and lexical agreement, not dense-only.
+
+The question's vector goes through the query adapter (``knowledge.adapter``) when one
+is shipped for the engine: the vector search then ranks in a space nudged towards how
+callers ask city-hall questions.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from knowledge.adapter import QueryAdapter
 from knowledge.cards import Card
 from knowledge.embeddings import Embedder, Vectors
 from knowledge.index import card_passages
@@ -89,6 +94,7 @@ class Retriever:
         collection: Any,
         embedder: Embedder,
         weights: FusionWeights,
+        adapter: QueryAdapter | None = None,
     ) -> None:
         self.cards = cards
         self.ids = sorted(cards)
@@ -96,12 +102,18 @@ class Retriever:
         self.collection = collection
         self.embedder = embedder
         self.weights = weights
+        self.adapter = adapter
         self.vector_count = int(collection.count())
         self.anchors = embedder.embed_queries(out_of_scope_topics())
 
-    def dense(self, question: str) -> dict[str, float]:
-        vectors = self._dense(self.embedder.embed_queries([question]))
-        return {card_id: max(sims) for card_id, sims in vectors.items()}
+    def question_vector(self, question: str, lang: str) -> Vectors:
+        """The caller's question as the vector search sees it: embedded, then mapped
+        by the query adapter when there is one for its language (cards and anchors
+        are not mapped)."""
+        vector = self.embedder.embed_queries([question])
+        if self.adapter is None or lang not in self.adapter.langs:
+            return vector
+        return self.adapter.apply(vector)
 
     def _dense(self, vector: Vectors) -> dict[str, tuple[float, ...]]:
         """Each card's returned vectors' similarities, best first."""
@@ -123,7 +135,7 @@ class Retriever:
         """Both retrievers' scores, before fusion (cached by calibration fitting)."""
         terms = analyze_query(question, lang, self.bm25.vocabulary)
         hits = self.bm25.search(terms, LEXICAL_HITS)
-        vector = self.embedder.embed_queries([question])
+        vector = self.question_vector(question, lang)
         anchor = float((self.anchors @ vector[0]).max()) if len(self.anchors) else 0.0
         return RawScores(
             vectors=self._dense(vector),

@@ -58,11 +58,18 @@ def test_english_question_on_a_french_only_topic_finds_the_french_card(
         ("quel temps fera-t-il demain", "fr"),
     ],
 )
-def test_abstains_on_near_misses(demo_kb: KnowledgeBase, question: str, lang: str) -> None:
+def test_near_misses_are_never_stated_as_an_answer(
+    demo_kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    # Abstains, or at most asks first ("Vous parlez bien de ... ?"): measured with the
+    # query adapter (2026-11-30), "je voudrais faire la carte grise de ma voiture"
+    # sits at p = 0.600 on the lost-papers card, the floor of the confirm band; the
+    # caller's "non" then hands over. Before it, it was under the band.
     answer = demo_kb.answer(question, lang)
-    assert answer.abstained, answer
-    assert answer.card_id is None and answer.answer is None
-    assert answer.confidence < demo_kb.operating_point
+    assert answer.confidence < demo_kb.operating_point, answer
+    assert answer.abstained or answer.to_confirm, answer
+    if answer.abstained:
+        assert answer.card_id is None and answer.answer is None
 
 
 def test_empty_question_abstains(demo_kb: KnowledgeBase) -> None:
@@ -97,9 +104,11 @@ def test_held_out_metrics_stay_above_the_measured_floor(demo_kb: KnowledgeBase) 
     result = evaluate(demo_kb, items)
     overall = result.overall
     assert overall["questions"] >= 80
-    # Measured at fitting time (operating point 0.7, confirm band from 0.6): answered-
-    # correct 0.802, precision 0.942, out-of-scope abstained 0.95, top-1 0.889.
-    assert overall["answered_correct"] >= 0.75
-    assert overall["precision"] >= 0.92
+    # Measured with the query adapter and the calibration refitted around it
+    # (2026-11-30; operating point 0.7, confirm band from 0.6): answered-correct 0.827,
+    # precision 0.918, out-of-scope abstained 0.95, top-1 0.889. Before the adapter:
+    # 0.802, 0.942, 0.95, 0.889 (knowledge/demo/README.md says what was traded).
+    assert overall["answered_correct"] >= 0.80
+    assert overall["precision"] >= 0.90
     assert overall["oos_abstain"] >= 0.90
     assert overall["top1"] >= 0.86
