@@ -857,8 +857,9 @@ _END = r"(?:\s+(?:s'il vous plait|please|merci|thanks|thank you))?\s*$"
 _PERSON_REQUESTS: Final = tuple(
     re.compile(p)
     for p in (
-        # "parler à un conseiller", "speak to someone", "talk with a human"
-        rf"\b(?:parler|parle|causer|discuter|avoir affaire)\s+(?:a|avec|au|aux)\s+{_PERSON}",
+        # "parler à un conseiller", "speak to someone", "talk with a human"; the "à"
+        # is short and unstressed, and Whisper drops it: "je voudrais parler un conseiller"
+        rf"\b(?:parler|parle|causer|discuter|avoir affaire)\s+(?:(?:a|avec|au|aux)\s+)?{_PERSON}",
         rf"\b(?:speak|talk|chat|speaking|talking)\s+(?:to|with)\s+{_PERSON}",
         # "passez-moi un conseiller", "me passer quelqu'un", "transférez-moi au standard"
         rf"\b(?:passez|passer|passe|passes|transferez|transferer|transfere|mettez|mettre|met)"

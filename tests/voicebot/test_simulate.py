@@ -134,7 +134,7 @@ def test_cli_simulate_json_and_reply_wav(
         "voice_to_voice_ms",
     }
     assert "conseiller" in payload["transcript"].lower()
-    assert "rappelle" in payload["reply_text"]  # after hours: a callback is offered
+    assert "rappelle" in payload["reply_text"], payload  # after hours: a callback is offered
     samples, rate = read_wav(out)
     assert rate == 8000 and samples.size > 8000
 
