@@ -4,11 +4,14 @@ the trunk. (Calls it takes: test_live_calls.py.)"""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from guichet.store import open_store
+from ivr_flows.decision import Mode
+from pbx.astdb import set_mode
 from pbx.calls import CallRepository
 from tests.integration.stack import Stack
 from tests.support.audio import best_correlation, gsm_to_wav, read_wav
@@ -26,6 +29,22 @@ async def call_records(stack: Stack) -> CallRepository:
     return CallRepository(open_store(stack.settings.store_url))
 
 
+@pytest.fixture
+def night(stack: Stack) -> Iterator[None]:
+    """The routing mode set to night for one test, then back to auto. Without it the
+    path after "sorry-youre-having-problems" follows the real clock: during opening
+    hours it is the hold prompt, the reception queue and "no agent", which takes longer
+    (test_controller_down_routing.py covers both)."""
+    store = open_store(stack.settings.store_url)
+    try:
+        set_mode(stack.settings, store, Mode.NIGHT)
+        yield
+    finally:
+        set_mode(stack.settings, store, Mode.AUTO)
+        store.close()
+
+
+@pytest.mark.usefixtures("night")
 async def test_controller_down_plays_the_recorded_message(stack: Stack, tmp_path: Path) -> None:
     """With no controller, Stasis() fails and the dialplan still says something useful."""
     result = await place_call(stack.sip_target("3000"), listen_s=12, workdir=tmp_path)
