@@ -24,7 +24,7 @@ from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from guichet.accounts import AccountRepository
-from pbx.ami import AmiConfig, ami_session
+from pbx.ami import AmiConfig, AmiConnection, ami_session
 from tests.integration.up import Up, guichet_up
 from tests.support.audio import tone
 from tests.support.browser import OpenPage, browser_pages
@@ -114,6 +114,12 @@ async def answered_call(
         yield agent, call
 
 
+async def press(page: Page, button: str, *, pressed: bool) -> None:
+    """Click a toggle button (``#hold``, ``#mute``) and wait until it shows ``pressed``."""
+    await page.click(button)
+    await shows(page, f'{button}[aria-pressed="{str(pressed).lower()}"]')
+
+
 def hears_agent(window: Window) -> str:
     return window.describe(AGENT_HZ, CALLER_HZ, EXPERT_HZ)
 
@@ -129,16 +135,14 @@ async def test_hold_puts_the_caller_on_music_and_resume_brings_the_agent_back(
         browser_pages(tmp_path) as open_page,
         answered_call(up, open_page, tmp_path, mic) as (agent, call),
     ):
-        await agent.click("#hold")
-        await shows(agent, '#hold[aria-pressed="true"]')
+        await press(agent, "#hold", pressed=True)
         await shows(agent, '#call-status[data-state="on-hold"]')
         held = await listen(call, WINDOW_S)
         assert held.share(AGENT_HZ) < GONE_SHARE, hears_agent(held)
         # the music on hold, not silence: the agent's tone is gone, sound goes on
         assert held.level_db > -40.0, hears_agent(held)
 
-        await agent.click("#hold")
-        await shows(agent, '#hold[aria-pressed="false"]')
+        await press(agent, "#hold", pressed=False)
         await shows(agent, '#call-status[data-state="in-call"]')
         back = await listen(call, WINDOW_S)
         assert back.share(AGENT_HZ) > HEARD_SHARE, hears_agent(back)
@@ -156,13 +160,11 @@ async def test_mute_silences_the_agent_for_the_caller_and_unmute_undoes_it(
         browser_pages(tmp_path) as open_page,
         answered_call(up, open_page, tmp_path, mic) as (agent, call),
     ):
-        await agent.click("#mute")
-        await shows(agent, '#mute[aria-pressed="true"]')
+        await press(agent, "#mute", pressed=True)
         muted = await listen(call, WINDOW_S)
         assert muted.tone_db(AGENT_HZ) < SILENT_DB, hears_agent(muted)
 
-        await agent.click("#mute")
-        await shows(agent, '#mute[aria-pressed="false"]')
+        await press(agent, "#mute", pressed=False)
         back = await listen(call, WINDOW_S)
         assert back.share(AGENT_HZ) > HEARD_SHARE, hears_agent(back)
         assert not call.closed, call.log
@@ -236,22 +238,30 @@ async ([hz, within_ms]) => {
 """
 
 
-async def agent_channels(up: Up) -> list[str]:
-    """The agent's channels Asterisk has now (``PJSIP/alice-…``)."""
-    async with ami_session(AmiConfig.from_settings(up.settings)) as ami:
-        listed = await ami.action({"Action": "CoreShowChannels"}, as_list=True)
+async def _agent_channels(ami: AmiConnection) -> list[str]:
+    listed = await ami.action({"Action": "CoreShowChannels"}, as_list=True)
     names = [m.get("Channel", "") for m in listed if m.get("Event") == "CoreShowChannel"]
     return [n for n in names if n.startswith(f"PJSIP/{AGENT}-")]
 
 
+async def agent_channels(up: Up) -> list[str]:
+    """The agent's channels Asterisk has now (``PJSIP/alice-…``)."""
+    async with ami_session(AmiConfig.from_settings(up.settings)) as ami:
+        return await _agent_channels(ami)
+
+
 async def until_no_agent_channel(up: Up, within_s: float) -> None:
-    """Until Asterisk has none of the agent's channels left (polled, with a time-out)."""
-    left: list[str] = []
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(within_s):
-            while left := await agent_channels(up):
-                await asyncio.sleep(0.2)
-    assert not left, f"the agent's legs are still up: {left}"
+    """Until each of the agent's channels has had its ``Hangup`` event (listened to
+    before they are listed, so none is missed), with a time-out."""
+    async with ami_session(AmiConfig.from_settings(up.settings), events=True) as ami:
+        left = set(await _agent_channels(ami))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within_s):
+                while left:
+                    event = await ami.next_event()
+                    if event.get("Event") == "Hangup":
+                        left.discard(event.get("Channel", ""))
+    assert not left, f"the agent's legs are still up: {sorted(left)}"
 
 
 async def test_an_attended_transfer_leaves_the_caller_talking_to_the_expert(
