@@ -8,11 +8,10 @@ service to run, so the output is the same whether it does or not."""
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 
 import click
 
-from guichet.commands import get_settings
+from guichet.commands import cli_actor, get_settings
 from guichet.privacy.audit import MAX_ACTOR, audit
 from guichet.store import open_store
 from ivr_flows.closures import current_closures
@@ -27,16 +26,6 @@ _MEANING = {
     Mode.NIGHT: "night: calls go to the voicebot as if closed",
     Mode.AUTO: "auto: the flow's opening hours decide",
 }
-
-
-def _actor(by: str | None) -> str:
-    """Who set it, for the audit row and the wallboards: ``--by``, else this account."""
-    if by:
-        return f"cli:{by}"
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name (a container without one)
-        return "cli"
 
 
 def describe(decision: RoutingDecision) -> str:
@@ -60,7 +49,7 @@ def mode(ctx: click.Context, new_mode: str | None, by: str | None) -> None:
     the next call would get. Takes effect on the next call; kept across restarts."""
     settings = get_settings(ctx)
     flow = load_flow_for(settings)  # fail early on a bad flow, before changing anything
-    actor = _actor(by)
+    actor = cli_actor(by)
     if len(actor) > MAX_ACTOR:  # the audit would refuse it after the mode is stored
         raise click.BadParameter(f"at most {MAX_ACTOR - 4} characters", param_hint="--by")
     store = open_store(settings.store_url)

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 from pathlib import Path
 
 import click
 
-from guichet.commands import get_settings
+from guichet.commands import cli_actor, get_settings
 from guichet.privacy.audit import audit_trail
 from guichet.privacy.erase import erase_number
 from guichet.privacy.export import export_number
 from guichet.privacy.purge import purge as run_purge
 from guichet.privacy.retention import RetentionPolicy
 from guichet.store import Store, open_store
-
-
-def _actor(by: str | None) -> str:
-    """Who asked: ``--by``, else the account running the command."""
-    if by:
-        return f"cli:{by}"
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name (a container without one)
-        return "cli"
 
 
 def _store(ctx: click.Context) -> Store:
@@ -48,7 +37,7 @@ def purge(ctx: click.Context, by: str | None) -> None:
     store = _store(ctx)
     try:
         purged = run_purge(
-            store, RetentionPolicy.from_settings(get_settings(ctx)), actor=_actor(by)
+            store, RetentionPolicy.from_settings(get_settings(ctx)), actor=cli_actor(by)
         )
     finally:
         store.close()
@@ -72,7 +61,7 @@ def export(ctx: click.Context, number: str, output: Path | None, by: str | None)
         data = export_number(
             store,
             number,
-            actor=_actor(by),
+            actor=cli_actor(by),
             policy=RetentionPolicy.from_settings(get_settings(ctx)),
         )
     finally:
@@ -101,7 +90,7 @@ def erase(ctx: click.Context, number: str, yes: bool, by: str | None) -> None:
         click.confirm(f"Erase everything held about {number}? This cannot be undone", abort=True)
     store = _store(ctx)
     try:
-        erased = erase_number(store, number, actor=_actor(by))
+        erased = erase_number(store, number, actor=cli_actor(by))
     finally:
         store.close()
     if erased.nothing:
