@@ -26,6 +26,7 @@ from agent_softphone import supervision as supervision_feature  # E3
 from agent_softphone import wallboard as wallboard_feature  # E2
 from agent_softphone.access import Principal, current_session, require
 from agent_softphone.auth import SessionMiddleware
+from agent_softphone.pages import ICON_LINK
 from agent_softphone.state import AppState
 from guichet.accounts import WebSessions
 from guichet.store.models import Call
@@ -111,7 +112,8 @@ def shell_router(state: AppState) -> APIRouter:
         )
         calls_html = "".join(f"<li>{escape(k)}: {n}</li>" for k, n in sorted(counts.items()))
         return HTMLResponse(
-            f"<!doctype html><html lang={who.language}><meta charset=utf-8><title>Guichet</title>"
+            f"<!doctype html><html lang={who.language}><meta charset=utf-8>{ICON_LINK}"
+            "<title>Guichet</title>"
             f"<h1>Guichet</h1><p>{escape(who.display_name)} ({escape(who.role)})</p>"
             f"<h2>Services</h2><ul>{items}</ul>"
             f"<h2>Appels</h2><ul>{calls_html or '<li>aucun</li>'}</ul></html>"

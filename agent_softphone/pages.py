@@ -19,6 +19,7 @@ __all__ = [
     "ASSET_TYPES",
     "BASE_CSS",
     "COMMON_ASSETS",
+    "ICON_LINK",
     "asset_file",
     "boot_json",
     "head_start",
@@ -32,6 +33,15 @@ ASSET_TYPES = {".js": "text/javascript", ".css": "text/css"}
 # the same login as the page)
 COMMON_ASSETS = Path(__file__).resolve().parent / "static" / "common"
 BASE_CSS = "base.css"
+# the tab's icon, inline: without one the browser asks for /favicon.ico, a 404 in the
+# console of every page (and a route every persona could reach, for a decoration)
+ICON_LINK = (
+    '<link rel="icon" href="data:image/svg+xml,'
+    "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>"
+    "<rect width='16' height='16' rx='3' fill='%231d4ed8'/>"
+    "<path d='M4 4h8a1 1 0 0 1 1 1v4a1 1 0 0 1-1 1H8l-3 2.5V10H4a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1z'"
+    " fill='%23fff'/></svg>\">"
+)
 
 
 def page_lang(asked: str | None, who: Principal) -> str:
@@ -67,6 +77,7 @@ def head_start(lang: str, title: str) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{ICON_LINK}
 <title>{title}</title>"""
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from html import escape
 from typing import Literal
 
+from agent_softphone.pages import ICON_LINK
+
 Lang = Literal["fr", "en"]
 
 TEXT: dict[Lang, dict[str, str]] = {
@@ -55,7 +57,7 @@ def login_page(lang: Lang, csrf: str, *, error: str = "", username: str = "") ->
     return (
         f"<!doctype html><html lang={lang}><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
-        f"<title>{escape(t['title'])}</title><style>{_STYLE}</style></head><body><main>"
+        f"{ICON_LINK}<title>{escape(t['title'])}</title><style>{_STYLE}</style></head><body><main>"
         f"<h1>{escape(t['heading'])}</h1>{alert}"
         f'<form method=post action="/login">'
         f'<input type=hidden name=csrf value="{escape(csrf)}">'

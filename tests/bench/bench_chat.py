@@ -111,8 +111,19 @@ def serve(port: int, home: Path) -> None:
     kb = KnowledgeBase.open(index, settings)
     store = open_store(f"sqlite:///{home / 'guichet.db'}")
     app = create_app(AppState(store, settings=settings, knowledge=kb))
-    print("ready", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+
+    class Announced(uvicorn.Server):
+        """Prints "ready" once its start-up (the app's lifespan's included) is done
+        and it listens: what the bench waits on."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.should_exit:  # a failed lifespan start-up returns so
+                print("ready", flush=True)
+
+    # its lifespan on, as `guichet up` serves it
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    Announced(config).run()
 
 
 @contextlib.asynccontextmanager
@@ -137,12 +148,6 @@ async def server() -> AsyncIterator[str]:
                     if proc.returncode is not None:
                         raise RuntimeError("the server did not start")
             base = f"http://127.0.0.1:{port}"
-            async with httpx.AsyncClient(base_url=base) as client, asyncio.timeout(60):
-                while True:  # uvicorn binds after "ready": wait for its first answer
-                    with contextlib.suppress(httpx.TransportError):
-                        if (await client.get("/widget.css")).status_code == 200:
-                            break
-                    await asyncio.sleep(0.1)
             yield base
         finally:
             proc.send_signal(signal.SIGINT)

@@ -45,8 +45,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ["GUICHET_TEST_PORT_OFFSET"] = os.environ.get("GUICHET_BENCH_PORT_OFFSET", "170")
 
-import uvicorn  # noqa: E402
-
 from agent_softphone.app import create_app  # noqa: E402
 from agent_softphone.state import AppState  # noqa: E402
 from agent_softphone.webcall import WebCalls  # noqa: E402
@@ -70,6 +68,7 @@ from tests.integration.stack import GUICHET, stack_env  # noqa: E402
 from tests.support.audio import rms_envelope, write_wav  # noqa: E402
 from tests.support.browser import browser_context, served_page  # noqa: E402
 from tests.support.machine import machine  # noqa: E402
+from tests.support.served import serving  # noqa: E402
 from tests.support.speech import LINE_RATE, caller_sentence  # noqa: E402
 from voicebot import shared_engines  # noqa: E402
 
@@ -239,22 +238,21 @@ async def run(out: Path, quick: bool) -> dict[str, Any]:
         )
         sock = bind_tcp("127.0.0.1", settings.web_port, "web app")
         app = create_app(AppState(store, settings=settings, webcalls=webcalls))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        serving = asyncio.ensure_future(server.serve(sockets=[sock]))
         base = f"http://127.0.0.1:{settings.web_port}"
         started = time.monotonic()
         reports = []
         try:
-            for number in range(calls):
-                questions = [QUESTIONS[(number + i) % len(QUESTIONS)][0] for i in range(per_call)]
-                workdir = Path(tmp) / f"call{number}"
-                workdir.mkdir()
-                reports.append(await one_call(base, questions, workdir))
+            # its lifespan on, as `guichet up` serves it
+            async with serving(app, sock):
+                for number in range(calls):
+                    questions = [
+                        QUESTIONS[(number + i) % len(QUESTIONS)][0] for i in range(per_call)
+                    ]
+                    workdir = Path(tmp) / f"call{number}"
+                    workdir.mkdir()
+                    reports.append(await one_call(base, questions, workdir))
         finally:
-            server.should_exit = True
-            await serving
             await webcalls.aclose()
-            sock.close()
             store.close()
     web = [v for r in reports for v in r["latency_s"]]
     phone: Any = None

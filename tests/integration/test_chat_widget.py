@@ -20,7 +20,6 @@ What is checked, each on what the visitor sees and what the store holds:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import socket
@@ -32,7 +31,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from playwright.async_api import BrowserContext, Page, expect
 from sqlalchemy import select
 from starlette.applications import Starlette
@@ -49,6 +47,7 @@ from guichet.store.models import Callback, Case, CaseTurn, SmsOutboxRow
 from knowledge import KnowledgeBase
 from tests.support.browser import browser_context, log_in
 from tests.support.demo_kb import open_demo_kb
+from tests.support.served import serving
 from tests.web.login import add_account
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -84,19 +83,10 @@ def free_socket() -> socket.socket:
     return sock
 
 
-@contextlib.asynccontextmanager
-async def serve(app: Any, sock: socket.socket) -> AsyncIterator[None]:
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", timeout_graceful_shutdown=3)
-    server = uvicorn.Server(config)
-    running = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield  # the socket listens already: a request waits in its backlog until uvicorn serves
-    finally:
-        server.should_exit = True
-        try:
-            await asyncio.wait_for(running, 10)
-        finally:
-            sock.close()
+def serve(app: Any, sock: socket.socket) -> contextlib.AbstractAsyncContextManager[None]:
+    """Served with its lifespan on, as ``guichet up`` serves the web app; a desk
+    page's open websocket is not waited on for long when the module ends."""
+    return serving(app, sock, timeout_graceful_shutdown=3)
 
 
 def site_app(guichet: str) -> Starlette:

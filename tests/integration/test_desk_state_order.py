@@ -62,9 +62,20 @@ async def test_late_news_of_an_older_state_does_not_put_the_panel_back(tmp_path:
         ):
             base_url = f"http://{host}"
             alice = await pages(base_url, "alice", PASSWORD)
+            refused: list[str] = []
+            alice.on(
+                "response",
+                lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+            )
             await alice.goto(f"{base_url}/desk")
             await alice.wait_for_selector('#conn-server[data-state="open"]', timeout=UI_MS)
             await set_state(alice, "available", timeout_ms=UI_MS)
+            # the page and all it asked for while loading got an answer: no 4xx/5xx
+            # (the browser's own favicon request is no response event: the console
+            # tells of it, from the login page on)
+            assert refused == []
+            console = getattr(alice, "console_lines", [])
+            assert not [line for line in console if "Failed to load resource" in line], console
             # the agent picks "paused" and types why; the feed's echo of "available"
             # (the page's own request) arrives meanwhile: the choice stays
             await alice.check('#state-form input[value="paused"]')

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
-import uvicorn
 from playwright.async_api import Page
 
 from agent_softphone.app import create_app
@@ -40,6 +39,7 @@ from tests.integration.stack import Stack
 from tests.support.audio import band_energy_ratio, read_wav, tone
 from tests.support.browser import browser_context, served_page
 from tests.support.recordings import recorded_more
+from tests.support.served import serving
 from tests.support.sip_caller import AgentPhone
 from tests.support.speech import LINE_RATE, caller_audio
 from tests.support.transcribe import transcribe
@@ -130,8 +130,6 @@ async def site(stack: Stack, store: Store) -> AsyncIterator[Site]:
         settings=settings, cases=CaseRepository(store), make_pipeline=make_pipeline, bridge=bridge
     )
     state = AppState(store, bus=bus, settings=settings, webcalls=webcalls)
-    sock = bind_tcp("127.0.0.1", settings.web_port, "web app")
-    server = uvicorn.Server(uvicorn.Config(create_app(state), log_level="warning", lifespan="off"))
     owner = TaskOwner("test-site")
     ready = asyncio.Event()
     async with bus.subscribe() as events:
@@ -139,17 +137,20 @@ async def site(stack: Stack, store: Store) -> AsyncIterator[Site]:
             serve_controller(settings, store, bus, ready, knowledge=knowledge, webcalls=bridge),
             "controller",
         )
-        owner.spawn(server.serve(sockets=[sock]), "web")
         owner.spawn(webcalls.serve(), "webcalls")
         try:
-            await asyncio.wait_for(ready.wait(), 90)
-            yield Site(
-                f"http://127.0.0.1:{settings.web_port}", store, webcalls, made, BusWatch(events)
-            )
+            sock = bind_tcp("127.0.0.1", settings.web_port, "web app")
+            async with serving(create_app(state), sock):  # its lifespan on, as `guichet up`
+                await asyncio.wait_for(ready.wait(), 90)
+                yield Site(
+                    f"http://127.0.0.1:{settings.web_port}",
+                    store,
+                    webcalls,
+                    made,
+                    BusWatch(events),
+                )
         finally:
-            server.should_exit = True
             await owner.aclose()
-            sock.close()
 
 
 @contextlib.asynccontextmanager

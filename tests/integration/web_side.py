@@ -4,13 +4,10 @@ the real app served by uvicorn on the stack's web port."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import uvicorn
 
 from agent_softphone.app import AppState, create_app
 from guichet.accounts import AccountRepository
@@ -18,6 +15,7 @@ from guichet.runner import bind_tcp
 from guichet.settings import load_settings
 from guichet.store import Store, open_store
 from tests.integration.stack import Stack, stack_env, start_stack
+from tests.support.served import serving
 
 __all__ = ["WebStack", "serve_web", "stack_with_accounts"]
 
@@ -55,24 +53,15 @@ async def serve_web(
     web: WebStack, state: AppState, *, tls_files: tuple[Path, Path] | None = None
 ) -> AsyncIterator[None]:
     """The real web app on the stack's web port (HTTPS with ``tls_files``, the
-    certificate and its key, as ``guichet up`` serves it); the socket listens before
-    uvicorn starts, so a client connecting at once waits in the backlog instead of
-    failing."""
+    certificate and its key), as ``guichet up`` serves it: entered once its lifespan's
+    start-up (the desk states, the wallboard's watch) is done."""
     sock = bind_tcp("127.0.0.1", web.stack.settings.web_port, "web app")
     sock.listen(64)
     cert, key = tls_files or (None, None)
-    config = uvicorn.Config(
+    async with serving(
         create_app(state),
-        log_level="warning",
-        lifespan="off",
+        sock,
         ssl_certfile=str(cert) if cert else None,
         ssl_keyfile=str(key) if key else None,
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
+    ):
         yield
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()

@@ -29,17 +29,19 @@ import argparse
 import json
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from guichet.settings import Settings
 from knowledge.adapter import SHIPPED_ADAPTER, QueryAdapter
 from knowledge.adapter_fit import AdapterFit, TrainingSet, fit_adapter, top1
 from knowledge.base import KnowledgeBase
 from knowledge.calibration import SHIPPED, Calibrator, untrained
-from knowledge.embeddings import get_embedder
+from knowledge.embeddings import Embedder, get_embedder
 from knowledge.evaluate import EvalItem, evaluate, fit_calibration, read_questions
 from knowledge.index import chroma_collection, ingest
 from knowledge.retrieve import out_of_scope_topics
@@ -77,31 +79,66 @@ CALIBRATION_FILES = {"demo": COMMUNES["demo"][1][0], "dev": COMMUNES["dev"][1][0
 ALL_FOUR = CALIBRATION_FILES | {n: COMMUNES[n][1][0] for n in ("dev2", "dev3")}
 
 
-def training_set(
-    index: Path, items: Sequence[EvalItem], settings: Settings, *, out_of_scope: bool
-) -> TrainingSet:
-    """The index's card vectors and the in-scope questions; with ``out_of_scope``, the
-    "not a city hall matter" anchors are one more card, the answer of the out-of-scope
-    questions: the adapter then learns to leave those near the anchors, rather than
-    pull every city-hall-sounding question towards the cards."""
-    embedder = get_embedder(settings.kb_embedding_model)
+@dataclass(frozen=True)
+class Commune:
+    """One commune, loaded and embedded once: its index, its questions (every file,
+    read once), each question's vector and the index's card vectors. Every training
+    set below is a selection of these, so that nothing is read or embedded twice."""
+
+    index: Path
+    questions: dict[Path, list[EvalItem]]  # per file, in the order of COMMUNES
+    card_ids: list[str]
+    owner: npt.NDArray[np.int_]  # the card of each passage vector
+    passages: npt.NDArray[np.float64]
+    vectors: npt.NDArray[np.float64]  # one per item of `items`, in that order
+
+    @property
+    def items(self) -> list[EvalItem]:
+        return [i for group in self.questions.values() for i in group]
+
+
+def load_commune(cards: Path, files: Sequence[Path], index: Path, embedder: Embedder) -> Commune:
+    ingest(cards, index, embedder)
+    questions = {f: read_questions(f, need_expect=True) for f in files}
     got = chroma_collection(index, create=False).get(include=["embeddings", "metadatas"])
     ids = sorted({str(m["card_id"]) for m in got["metadatas"]})
-    owner = np.array([ids.index(str(m["card_id"])) for m in got["metadatas"]])
-    passages = np.asarray(got["embeddings"], dtype=np.float64)
-    scope = [i for i in items if i.expect is not None]
-    answers = [ids.index(str(i.expect)) for i in scope]
-    if out_of_scope:
-        anchors = embedder.embed_queries(out_of_scope_topics()).astype(np.float64)
+    return Commune(
+        index=index,
+        questions=questions,
+        card_ids=ids,
+        owner=np.array([ids.index(str(m["card_id"])) for m in got["metadatas"]]),
+        passages=np.asarray(got["embeddings"], dtype=np.float64),
+        vectors=embedder.embed_queries([i.q for g in questions.values() for i in g]).astype(
+            np.float64
+        ),
+    )
+
+
+def training_set(
+    commune: Commune,
+    anchors: npt.NDArray[np.float64] | None,
+    split: str | None = None,
+) -> TrainingSet:
+    """The index's card vectors and the in-scope questions (of ``split`` only, if
+    given); with ``anchors`` (the "not a city hall matter" ones), the anchors are one
+    more card, the answer of the out-of-scope questions: the adapter then learns to
+    leave those near the anchors, rather than pull every city-hall-sounding question
+    towards the cards."""
+    items = commune.items
+    kept = [n for n, i in enumerate(items) if split is None or i.split == split]
+    rows = [n for n in kept if items[n].expect is not None]
+    answers = [commune.card_ids.index(str(items[n].expect)) for n in rows]
+    passages, owner = commune.passages, commune.owner
+    if anchors is not None:
         passages = np.concatenate([passages, anchors])
-        owner = np.concatenate([owner, np.full(len(anchors), len(ids))])
-        outside = [i for i in items if i.expect is None]
-        scope += outside
-        answers += [len(ids)] * len(outside)
+        owner = np.concatenate([owner, np.full(len(anchors), len(commune.card_ids))])
+        outside = [n for n in kept if items[n].expect is None]
+        rows += outside
+        answers += [len(commune.card_ids)] * len(outside)
     return TrainingSet(
         passages=passages,
         owner=owner,
-        questions=embedder.embed_queries([i.q for i in scope]).astype(np.float64),
+        questions=commune.vectors[rows],
         answers=np.array(answers),
     )
 
@@ -151,16 +188,15 @@ def main() -> None:
     embedder = get_embedder(settings.kb_embedding_model)
     fit = AdapterFit()
     with tempfile.TemporaryDirectory(prefix="adapter-") as tmp:
-        indexes: dict[str, Path] = {}
-        items: dict[str, list[EvalItem]] = {}
-        sets: dict[str, TrainingSet] = {}
-        in_scope: dict[str, TrainingSet] = {}  # what the ranking's top-1 is measured on
-        for name, (cards, files) in COMMUNES.items():
-            indexes[name] = Path(tmp) / name
-            ingest(cards, indexes[name], embedder)
-            items[name] = [i for f in files for i in read_questions(f, need_expect=True)]
-            sets[name] = training_set(indexes[name], items[name], settings, out_of_scope=negatives)
-            in_scope[name] = training_set(indexes[name], items[name], settings, out_of_scope=False)
+        communes = {
+            name: load_commune(cards, files, Path(tmp) / name, embedder)
+            for name, (cards, files) in COMMUNES.items()
+        }
+        anchors = embedder.embed_queries(out_of_scope_topics()).astype(np.float64)
+        learnt_with = anchors if negatives else None
+        sets = {n: training_set(c, learnt_with) for n, c in communes.items()}
+        # what the ranking's top-1 is measured on
+        in_scope = {n: training_set(c, None) for n, c in communes.items()}
         report: dict[str, Any] = {"fit": fit.__dict__, "ranking_left_out": {}}
         left_out: dict[str, QueryAdapter] = {}
         for name in COMMUNES:
@@ -176,14 +212,14 @@ def main() -> None:
         def opened(
             name: str, calibrator: Calibrator, adapter: QueryAdapter | None
         ) -> KnowledgeBase:
-            kb = KnowledgeBase.open(indexes[name], settings, calibrator=calibrator)
+            kb = KnowledgeBase.open(communes[name].index, settings, calibrator=calibrator)
             kb.retriever.adapter = adapter
             kb.retriever.weights = calibrator.fusion
             kb.confirm_from = None  # answer or abstain: the figures the issue asks for
             return kb
 
         fit_items = {
-            n: [i for i in read_questions(f, need_expect=True) if i.split == "fit"]
+            n: [i for i in communes[n].questions[f] if i.split == "fit"]
             for n, f in calibration_files.items()
         }
         calibrator = fit_calibration(
@@ -194,18 +230,18 @@ def main() -> None:
         calibrator.report["query_adapter"] = "each KB through the adapter learnt without it"
         shipped = Calibrator.load(SHIPPED)
         evaluation = {
-            n: [i for i in read_questions(f, need_expect=True) if i.split == "test"]
+            n: [i for i in communes[n].questions[f] if i.split == "test"]
             for n, f in calibration_files.items()
         }
-        evaluation |= {n: items[n] for n in ("dev2", "dev3") if n not in evaluation}
+        evaluation |= {n: communes[n].items for n in ("dev2", "dev3") if n not in evaluation}
         report["decision"] = {}
         for name, group in evaluation.items():
-            before = decision(opened(name, shipped, None), group)
-            after = decision(opened(name, calibrator, left_out[name]), group)
+            as_is, adapted = opened(name, shipped, None), opened(name, calibrator, left_out[name])
+            before, after = decision(as_is, group), decision(adapted, group)
             report["decision"][name] = {"before": before, "after": after}
             report.setdefault("curves", {})[name] = {
-                "before": confidences(opened(name, shipped, None), group),
-                "after": confidences(opened(name, calibrator, left_out[name]), group),
+                "before": confidences(as_is, group),
+                "after": confidences(adapted, group),
             }
             for lang in sorted(before):
                 b, a = before[lang], after[lang]
@@ -221,13 +257,8 @@ def main() -> None:
             # the shipped one leaves out the 'test' splits that `kb calibrate` and
             # bench_heldout.py report on, so that those stay held out for the ranking too
             final = {
-                n: training_set(
-                    indexes[n],
-                    [i for i in items[n] if i.split == "fit" or n not in CALIBRATION_FILES],
-                    settings,
-                    out_of_scope=negatives,
-                )
-                for n in COMMUNES
+                n: training_set(c, learnt_with, "fit" if n in CALIBRATION_FILES else None)
+                for n, c in communes.items()
             }
             matrix = fit_adapter(list(final.values()), fit)
             note = (

@@ -3,7 +3,6 @@ files or a self-signed certificate made once; served for real by uvicorn."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import ssl
 import stat
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from agent_softphone.app import create_app
 from agent_softphone.state import AppState
@@ -19,6 +17,7 @@ from guichet.errors import ConfigError
 from guichet.settings import Settings, load_settings
 from guichet.shell.tls import self_signed, web_tls
 from guichet.store import open_store
+from tests.support.served import serving
 
 
 def settings_for(tmp_path: Path, **values: object) -> Settings:
@@ -69,25 +68,15 @@ async def test_served_over_https_with_a_secure_cookie(tmp_path: Path) -> None:
     sock.listen(16)
     port = sock.getsockname()[1]
     app = create_app(AppState(store, settings=settings, tls=True))
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        lifespan="off",
-        ssl_certfile=str(cert.cert),
-        ssl_keyfile=str(cert.key),
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        trust = ssl.create_default_context(cafile=str(cert.cert))  # it, and only it
-        async with httpx.AsyncClient(verify=trust) as client:
-            reply = await client.get(f"https://127.0.0.1:{port}/login")
+        # its lifespan on and awaited, as `guichet up` serves it
+        async with serving(app, sock, ssl_certfile=str(cert.cert), ssl_keyfile=str(cert.key)):
+            trust = ssl.create_default_context(cafile=str(cert.cert))  # it, and only it
+            async with httpx.AsyncClient(verify=trust) as client:
+                reply = await client.get(f"https://127.0.0.1:{port}/login")
         assert reply.status_code == 200
         assert reply.url.scheme == "https"
         set_cookie = reply.headers.get_list("set-cookie")
         assert set_cookie and all("secure" in c.lower() for c in set_cookie), set_cookie
     finally:
-        server.should_exit = True
-        await serving
-        sock.close()
         store.close()
