@@ -1,0 +1,164 @@
+"""The learned intent model next to the rules (voicebot/intent_model.py) and how classify
+combines them: the model is heard only where the rules fell back to a default, it never
+ends or hands over a call the rules read clearly, and it generalises to a development set
+it was not trained on (the measurement of tests/voicebot/fit_intent_model.py, re-run)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.voicebot.fit_intent_model import SETS, Shape, accuracy, available, load, table, train
+from voicebot.frames import Lang
+from voicebot.intent_model import SHIPPED_MODEL, IntentModel, IntentModelError, shipped_model
+from voicebot.intents import (
+    MODEL_SURE_TO_LEAVE,
+    Intent,
+    IntentContext,
+    classify,
+    rules,
+    second_opinion,
+    words,
+)
+
+INTENTS = ("question", "person", "repeat", "yes", "no", "goodbye", "language", "empty")
+DEV2 = "dev2"
+
+
+def _sure_of(label: str) -> IntentModel:
+    """A real model, with weights that say ``label`` whatever the sentence."""
+    bias = np.full(len(INTENTS), -20.0, dtype=np.float32)
+    bias[INTENTS.index(label)] = 20.0
+    weights = np.zeros((1 << 10, len(INTENTS)), dtype=np.float32)
+    return IntentModel(INTENTS, weights, bias, (2, 5), True, "test")
+
+
+def test_the_shipped_model_loads_once_is_small_and_knows_every_intent() -> None:
+    assert SHIPPED_MODEL.stat().st_size < 1_000_000
+    model = shipped_model()
+    assert model is shipped_model()
+    assert sorted(model.labels) == sorted(INTENTS)
+    assert model.weights.shape == (model.dim, len(INTENTS))
+    assert "dev2" in model.note  # trained on every development set, the last one included
+
+
+def test_a_broken_model_file_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "model.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(IntentModelError):
+        IntentModel.load(bad)
+
+
+def test_a_saved_model_reads_back_the_same(tmp_path: Path) -> None:
+    model = _sure_of("yes")
+    model.save(tmp_path / "m.npz")
+    again = IntentModel.load(tmp_path / "m.npz")
+    assert again.labels == model.labels and again.chars == model.chars
+    tokens = words("euh ouais", "fr")
+    assert again.predict(tokens, "fr", "after_answer")[0] == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "context", "ruled"),
+    [
+        ("oui", "fr", "after_confirm", "yes"),
+        ("non merci", "fr", "after_answer", "no"),
+        ("vous pouvez répéter", "fr", "after_answer", "repeat"),
+        ("English please", "fr", "greeting", "language"),
+        ("c'est bon", "fr", "after_offer", "no"),
+    ],
+)
+def test_a_model_sure_of_a_goodbye_never_ends_a_call_the_rules_read_clearly(
+    text: str, lang: Lang, context: IntentContext, ruled: Intent
+) -> None:
+    assert rules(text, lang, context) == (ruled, False)  # a clear decision, not a default
+    assert classify(text, lang, context) == ruled
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "context", "label"),
+    [
+        # a topic before a farewell: the dialog answers, then ends the call
+        ("cantine merci au revoir", "fr", "after_answer", "goodbye"),
+        ("pool hours thanks bye", "en", "after_answer", "goodbye"),
+        # a person word the rules read as a mention
+        ("un agent m'a donné une amende", "fr", "greeting", "person"),
+        ("je voudrais un agent recenseur", "fr", "greeting", "person"),
+        # an answer before a topic
+        ("non le lien", "fr", "after_answer", "no"),
+        # words said are never nothing said
+        ("bonjour piscine", "fr", "greeting", "empty"),
+    ],
+)
+def test_what_the_rules_read_on_purpose_stays_a_question_whatever_the_model(
+    text: str, lang: Lang, context: IntentContext, label: str
+) -> None:
+    # a default of the rules (a word they do not know), where the model is asked
+    assert rules(text, lang, context) == ("question", True)
+    tokens = words(text, lang)
+    assert second_opinion("question", tokens, lang, context, _sure_of(label)) == "question"
+
+
+def test_a_sure_model_fills_in_where_the_rules_know_no_word() -> None:
+    tokens = words("zorglub", "fr")
+    assert rules("zorglub", "fr", "after_answer") == ("question", True)
+    assert second_opinion("question", tokens, "fr", "after_answer", _sure_of("no")) == "no"
+
+
+@pytest.mark.parametrize("name", [n for n in SETS if n in available()])
+def test_the_model_ends_or_hands_over_only_where_the_rules_fell_back_and_it_is_sure(
+    name: str,
+) -> None:
+    model = shipped_model()
+    for row in load(name):
+        text: str = row["text"]
+        lang: Lang = row["lang"]
+        context: IntentContext = row["context"]
+        intent, fell_back = rules(text, lang, context)
+        got = classify(text, lang, context)
+        if got != intent:
+            assert fell_back, row
+        if got in ("goodbye", "person") and got != intent:
+            label, p = model.predict(words(text, lang), lang, context)
+            assert (label, p >= MODEL_SURE_TO_LEAVE) == (got, True), row
+
+
+def test_the_combination_on_the_second_development_set() -> None:
+    """intents_dev2, written blind to the classifier: rules 83.8 % before it was used,
+    92.1 % once the rules' lexicons took its general words; 95.2 % with the model
+    trained on it too."""
+    rows = load(DEV2)
+    decided = [classify(r["text"], r["lang"], r["context"]) for r in rows]
+    right = sum(d == r["intent"] for d, r in zip(decided, rows, strict=True))
+    false = [
+        (r["text"], d)
+        for d, r in zip(decided, rows, strict=True)
+        if d in ("goodbye", "person") and d != r["intent"]
+    ]
+    assert not false
+    assert right / len(rows) >= 0.94, table(rows, decided)
+
+
+def test_left_out_of_training_the_model_alone_still_reads_most_of_a_set() -> None:
+    """One fold of the leave-one-set-out measurement: trained on every development set
+    but intents_dev2, the model alone reads dev2 at 91.7 % (fit_intent_model validate)."""
+    names = [n for n in available() if n != DEV2]
+    model = train([r for n in names for r in load(n)], Shape())
+    share, faults = accuracy(model, load(DEV2))
+    assert share >= 0.89
+    assert faults["false goodbye"] + faults["false person"] <= 2
+
+
+def test_classify_stays_fast() -> None:
+    rows = load(DEV2)
+    classify("warm up", "en", "greeting")
+    spent = []
+    for row in rows:
+        start = time.perf_counter()
+        classify(row["text"], row["lang"], row["context"])
+        spent.append(time.perf_counter() - start)
+    assert statistics.median(spent) < 0.002
