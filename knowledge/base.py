@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -78,10 +79,14 @@ class KnowledgeBase:
         calibrator: Calibrator,
         operating_point: float,
         confirm_from: float | None = None,
+        operating_point_by_lang: Mapping[str, float] | None = None,
     ) -> None:
         self.retriever = retriever
         self.calibrator = calibrator
         self.operating_point = operating_point
+        # a language whose questions are less reliably ranked (English ones meet French
+        # cards) answers from a higher point; the others from ``operating_point``
+        self.operating_point_by_lang = dict(operating_point_by_lang or {})
         # the confirm band's floor; None: no band (answer or abstain, as before)
         self.confirm_from = confirm_from
 
@@ -112,7 +117,16 @@ class KnowledgeBase:
             calibrator.fusion,
             adapter,
         )
-        return cls(retriever, calibrator, settings.kb_operating_point, settings.kb_confirm_from)
+        return cls(
+            retriever,
+            calibrator,
+            settings.kb_operating_point,
+            settings.kb_confirm_from,
+            settings.kb_operating_point_by_lang,
+        )
+
+    def operating_point_for(self, lang: str) -> float:
+        return self.operating_point_by_lang.get(lang, self.operating_point)
 
     @property
     def cards(self) -> dict[str, Card]:
@@ -133,8 +147,9 @@ class KnowledgeBase:
             )
         confidence = self.calibrator.probability(features(retrieval, lang, self.cards))
         top = self.cards[retrieval.candidates[0].card_id]
+        point = self.operating_point_for(lang)
         band = self.confirm_from is not None and self.confirm_from <= confidence
-        if confidence < self.operating_point and not band:
+        if confidence < point and not band:
             # The likely service still helps routing to a human even without an answer.
             return Answer(
                 question,
@@ -161,5 +176,5 @@ class KnowledgeBase:
             top.details,
             top.lang,
             suggestions,
-            to_confirm=confidence < self.operating_point,
+            to_confirm=confidence < point,
         )

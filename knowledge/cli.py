@@ -176,13 +176,15 @@ def eval_command(
                     "by_lang": result.by_lang,
                     "overall": result.overall,
                     "operating_point": base.operating_point,
+                    "operating_point_by_lang": base.operating_point_by_lang,
                     "refit_trust": trust.to_json(),
                 },
                 indent=1,
             )
         )
     else:
-        click.echo(f"operating point {base.operating_point}  ({len(items)} questions)")
+        by_lang = "".join(f", {k} {v}" for k, v in sorted(base.operating_point_by_lang.items()))
+        click.echo(f"operating point {base.operating_point}{by_lang}  ({len(items)} questions)")
         confirms = bool(result.overall["confirm_rate"])
         header = f"{'lang':<8}{'n':>5}{'in':>5}{'out':>5}{'answered-correct':>18}"
         header += f"{'precision':>11}{'oos-abstain':>13}{'false-abstain':>15}{'top1':>7}"
@@ -275,13 +277,19 @@ def calibrate(
         click.echo(f"warning: {trust.warning}", err=True)
     base = KnowledgeBase.open(index_path, settings, calibrator=untrained())
     calibrator = fit_calibration(base, items, more)
-    base = KnowledgeBase(base.retriever, calibrator, settings.kb_operating_point)
+    base = KnowledgeBase(
+        base.retriever,
+        calibrator,
+        settings.kb_operating_point,
+        operating_point_by_lang=settings.kb_operating_point_by_lang,
+    )
     base.retriever.weights = calibrator.fusion
     if not all_questions:
         held_out = [i for i in read_questions(file, need_expect=True) if i.split == "test"]
         result = evaluate(base, held_out)
         calibrator.report["held_out"] = {
             "operating_point": settings.kb_operating_point,
+            "operating_point_by_lang": settings.kb_operating_point_by_lang,
             "overall": result.overall,
             "by_lang": result.by_lang,
         }

@@ -166,6 +166,7 @@ def main() -> None:
         everything = evaluate(kb, items)
         results["eval"] = {
             "operating_point": kb.operating_point,
+            "operating_point_by_lang": kb.operating_point_by_lang,
             "held_out": {"overall": held_out.overall, "by_lang": held_out.by_lang},
             "all": {"overall": everything.overall, "by_lang": everything.by_lang},
         }

@@ -3,10 +3,10 @@
     .venv/bin/python -m tests.knowledge.fit_query_adapter            # measure only
     .venv/bin/python -m tests.knowledge.fit_query_adapter --write    # and write both files
 
-Development data only: the demo commune and the three development communes under
+Development data only: the demo commune and the four development communes under
 tests/knowledge (never tests/heldout). Each commune is left out in turn:
 
-1. **ranking**: an adapter learnt on the three others, top-1 of the plain vector search
+1. **ranking**: an adapter learnt on the four others, top-1 of the plain vector search
    on the left-out one, before and after;
 2. **calibration**: fitted, as before, on the 'fit' splits of the demo and of
    ``dev_commune``, but each with the adapter learnt *without* that commune, so that the
@@ -19,7 +19,7 @@ tests/knowledge (never tests/heldout). Each commune is left out in turn:
 
 The adapter learns from the out-of-scope questions too: the "not a city hall matter"
 anchors are their card (``--no-oos-negatives``: in-scope only, the first version, which
-made near-misses look answerable). The shipped adapter is then learnt on all four,
+made near-misses look answerable). The shipped adapter is then learnt on all five,
 without the 'test' splits that the calibration reports on (``--write``).
 """
 
@@ -74,6 +74,13 @@ COMMUNES: dict[str, tuple[Path, tuple[Path, ...]]] = {
         (ROOT / "tests/knowledge/dev_commune3/questions.jsonl",),
     ),
 }
+# written after the shipped adapter; adding it to the learning (--with-dev4) helped French
+# and not English, and was not kept (knowledge/demo/README.md): it stays a commune the
+# shipped adapter and calibration never saw (tests/knowledge/test_transfer.py)
+DEV4 = (
+    ROOT / "tests/knowledge/dev_commune4/cards",
+    (ROOT / "tests/knowledge/dev_commune4/questions.jsonl",),
+)
 # the calibration's fit, as `guichet kb calibrate ... --also` runs it (knowledge/demo/README.md)
 CALIBRATION_FILES = {"demo": COMMUNES["demo"][1][0], "dev": COMMUNES["dev"][1][0]}
 ALL_FOUR = CALIBRATION_FILES | {n: COMMUNES[n][1][0] for n in ("dev2", "dev3")}
@@ -180,17 +187,25 @@ def main() -> None:
         help="learn from in-scope questions only (the first version, not kept)",
     )
     parser.add_argument("--langs", default="fr,en", help="the questions the adapter maps")
+    parser.add_argument(
+        "--with-dev4",
+        action="store_true",
+        help="learn from dev_commune4 too (a fifth commune, left out in turn; not kept)",
+    )
     args = parser.parse_args()
+    learning = COMMUNES | ({"dev4": DEV4} if args.with_dev4 else {})
     langs = frozenset(args.langs.split(","))
     negatives = not args.no_oos_negatives
     calibration_files = ALL_FOUR if args.calibrate_on_four else CALIBRATION_FILES
-    settings = Settings(kb_query_adapter_enabled=False)
+    # the decision printed at the one operating point (kb_operating_point); the per-language
+    # raise is read off the curves of the report
+    settings = Settings(kb_query_adapter_enabled=False, kb_operating_point_raise={})
     embedder = get_embedder(settings.kb_embedding_model)
     fit = AdapterFit()
     with tempfile.TemporaryDirectory(prefix="adapter-") as tmp:
         communes = {
             name: load_commune(cards, files, Path(tmp) / name, embedder)
-            for name, (cards, files) in COMMUNES.items()
+            for name, (cards, files) in learning.items()
         }
         anchors = embedder.embed_queries(out_of_scope_topics()).astype(np.float64)
         learnt_with = anchors if negatives else None
@@ -199,7 +214,7 @@ def main() -> None:
         in_scope = {n: training_set(c, None) for n, c in communes.items()}
         report: dict[str, Any] = {"fit": fit.__dict__, "ranking_left_out": {}}
         left_out: dict[str, QueryAdapter] = {}
-        for name in COMMUNES:
+        for name in learning:
             matrix = fit_adapter([s for n, s in sets.items() if n != name], fit)
             left_out[name] = QueryAdapter(embedder.info.name, matrix.astype(np.float32), langs)
             report["ranking_left_out"][name] = {
@@ -233,7 +248,7 @@ def main() -> None:
             n: [i for i in communes[n].questions[f] if i.split == "test"]
             for n, f in calibration_files.items()
         }
-        evaluation |= {n: communes[n].items for n in ("dev2", "dev3") if n not in evaluation}
+        evaluation |= {n: communes[n].items for n in learning if n not in evaluation}
         report["decision"] = {}
         for name, group in evaluation.items():
             as_is, adapted = opened(name, shipped, None), opened(name, calibrator, left_out[name])
@@ -263,7 +278,7 @@ def main() -> None:
             matrix = fit_adapter(list(final.values()), fit)
             note = (
                 f"learnt on {sum(len(s.answers) for s in final.values())} questions "
-                f"of {', '.join(COMMUNES)} (not the demo's and dev_commune's 'test' splits)"
+                f"of {', '.join(learning)} (not the demo's and dev_commune's 'test' splits)"
                 f"{', out-of-scope ones kept near the anchors' if negatives else ''}; "
                 f"penalty {fit.penalty}, tau {fit.tau}, {fit.steps} steps"
             )
@@ -276,6 +291,7 @@ def main() -> None:
         suffix = (
             ("_four" if args.calibrate_on_four else "")
             + ("_in_scope_only" if args.no_oos_negatives else "")
+            + ("_with_dev4" if args.with_dev4 else "")
             + "_"
             + "_".join(sorted(langs))
         )

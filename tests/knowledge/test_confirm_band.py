@@ -144,3 +144,41 @@ def test_an_empty_band_stops_the_start_with_a_clear_message(tmp_path: Path) -> N
     env = {"GUICHET_KB_CONFIRM_FROM": "0.75", "GUICHET_KB_OPERATING_POINT": "0.7"}
     with pytest.raises(ConfigError, match=r"kb_confirm_from .*would be empty"):
         load_settings(env, {"home": str(tmp_path)})
+
+
+# --- a language may answer from a higher point (kb_operating_point_raise) ---
+
+
+def test_a_raised_language_confirms_what_the_other_would_answer(demo_index: Path) -> None:
+    question, lang, card = "how do I renew my passport", "en", "passport-application"
+    plain = Settings(kb_confirm_from=0.0, kb_operating_point_raise={})
+    first = KnowledgeBase.open(demo_index, plain).answer(question, lang)
+    assert first.candidates[0].card_id == card, first
+    confidence = first.confidence
+    point = max(0.01, confidence - 0.01)
+    raised = KnowledgeBase.open(
+        demo_index,
+        Settings(
+            kb_confirm_from=0.0, kb_operating_point=point, kb_operating_point_raise={lang: 0.02}
+        ),
+    )
+    assert raised.operating_point_for("en") == pytest.approx(min(1.0, point + 0.02))
+    assert raised.operating_point_for("fr") == point  # the other language is untouched
+    without = KnowledgeBase.open(
+        demo_index,
+        Settings(kb_confirm_from=0.0, kb_operating_point=point, kb_operating_point_raise={}),
+    ).answer(question, lang)
+    assert not without.to_confirm and without.card_id == card
+    assert raised.answer(question, lang).to_confirm
+
+
+@pytest.mark.parametrize("raised", [-0.1, 1.5])
+def test_a_raise_out_of_range_is_an_error(raised: float) -> None:
+    with pytest.raises(ValidationError, match=r"kb_operating_point_raise\.en"):
+        Settings(kb_operating_point_raise={"en": raised})
+
+
+def test_a_raised_point_stays_at_most_one_and_above_the_band() -> None:
+    settings = Settings(kb_operating_point=0.95, kb_operating_point_raise={"en": 0.2})
+    assert settings.kb_operating_point_by_lang == {"en": 1.0}
+    assert settings.kb_confirm_from < settings.kb_operating_point_by_lang["en"]

@@ -26,18 +26,22 @@ HELDOUT = Path(__file__).resolve().parents[1] / "heldout"
 # 2026-11-29. commune4: measured blind once on 2026-11-30. All three measured again on
 # 2026-11-30 after the query adapter was shipped (chosen on development data only,
 # before this measurement); the floors follow that measurement, about one question under.
+# English again the same day after English questions were made to answer from a higher
+# point (kb_operating_point_raise, chosen on development data): answered-correct fell
+# 74.0 → 72.0, 71.0 → 67.7, 50.0 → 41.4 %, precision 88.1 → 87.8, 88.0 → 87.5,
+# 76.1 → 85.3 % (the rest moved into "do you mean …?"); the English floors follow it.
 FLOORS: dict[str, Floors] = {
     "commune": {  # fr 109 in scope, 46 out; en 50 in, 16 out
         "fr": {"answered_correct": 0.66, "precision": 0.88, "oos_abstain": 0.86, "top1": 0.82},
-        "en": {"answered_correct": 0.72, "precision": 0.85, "oos_abstain": 0.81, "top1": 0.76},
+        "en": {"answered_correct": 0.70, "precision": 0.85, "oos_abstain": 0.81, "top1": 0.76},
     },
     "commune3": {  # fr 126 in, 33 out; en 62 in, 17 out
         "fr": {"answered_correct": 0.77, "precision": 0.90, "oos_abstain": 0.81, "top1": 0.88},
-        "en": {"answered_correct": 0.69, "precision": 0.86, "oos_abstain": 0.82, "top1": 0.75},
+        "en": {"answered_correct": 0.66, "precision": 0.85, "oos_abstain": 0.82, "top1": 0.75},
     },
     "commune4": {  # fr 110 in, 39 out; en 70 in, 21 out
         "fr": {"answered_correct": 0.50, "precision": 0.82, "oos_abstain": 0.89, "top1": 0.76},
-        "en": {"answered_correct": 0.48, "precision": 0.73, "oos_abstain": 0.85, "top1": 0.67},
+        "en": {"answered_correct": 0.40, "precision": 0.82, "oos_abstain": 0.85, "top1": 0.67},
     },
 }
 
