@@ -62,7 +62,16 @@ left is *content*. The rules then decide on the whole sentence:
 - both languages named: the one not refused ("je comprends pas l'anglais, vous parlez
   français ?"); "sil vous plaît", "jcomprends", "langlais" are read in an English call too;
 - "that's everything" says the matter is covered, like "I'm all set": a no (the dialog
-  asks once more), where "that's all" closes the call.
+  asks once more), where "that's all" closes the call;
+- an affirmative imperative ("passez-moi", "put me through") is not negated by a clause
+  before it ("non, me rappelez pas, passez-moi quelqu'un"), and a request asked in the
+  negative ("vous pourriez pas me passer quelqu'un ?", "y a pas moyen d'avoir quelqu'un")
+  is a request; "je" glued to a known verb ("jrappellerai") is put back, and "oui" heard
+  as "we" in a French call is a "oui";
+- a wrong number at the greeting ends the call even after the place meant ("c'est pas
+  la pharmacie ? je me suis trompée, au revoir"); a complaint with a farewell ends it
+  too ("votre machine comprend rien, au revoir"); "me rappeler les horaires" is
+  "remind me of", a question.
 
 What the bot said just before (``context``) settles the few words whose sense depends
 on it ("c'est bon" confirms a title but declines an offer) and the sentences that
@@ -236,6 +245,13 @@ _EN_ONLY_MAP: Final[dict[str, str]] = {
 _EN_SUBJECTS: Final = frozenset({"i", "you", "we", "they", "it", "that"})
 # French words that are English words too, read in a French call as French
 _FR_ONLY_MAP: Final[dict[str, str]] = {"ya": "y a"}
+# "oui" as an English-trained recogniser writes it, read so in a French call unless the
+# sentence is English ("we need the form")
+_OUI_HEARD: Final = frozenset({"we", "wee"})
+_ENGLISH_CUES: Final = frozenset(
+    {"the", "to", "is", "are", "need", "have", "want", "can", "could", "would", "will", "do",
+     "dont", "don't", "and", "for", "of", "were", "got", "live", "just", "called", "it"}
+)  # fmt: skip
 # French elision without its apostrophe, as recognisers and typists write it ("jaimerais",
 # "linstant", "davoir", "mavez", "sil", "quil"): a lone prefix glued to a vowel-initial
 # word. Only the pairs listed, so that no real word is cut ("dans" is not "d'ans", "son"
@@ -257,6 +273,7 @@ _GLUED: Final[dict[str, frozenset[str]]] = {
              inscription information informations origine urgence heure heures habitation
              hotel enfant enfants agent operateur""",
         "m": """avez avait appelle appeler aider aidez aide entendez entendre excuse excuser
+             entretenir
              expliquer expliquez envoyer envoyez inscrire informer interesse en orienter
              orientez indiquer indiquez""",
         "t": "en y appelle entends ecoute",
@@ -277,6 +294,22 @@ def _unglue(token: str) -> str:
     return token
 
 
+def _je_elided(token: str) -> tuple[str, ...]:
+    """ "jrappellerai" → "je rappellerai", "jvais" → "je vais": "je" said without its vowel
+    before a consonant, glued by the recogniser to a verb the classifier knows (no French
+    or English word starts with a "j" and a consonant)."""
+    rest = token[1:]
+    if (
+        len(rest) >= 3
+        and token[0] == "j"
+        and rest[0] not in "aeiouyh'"
+        and rest.isalpha()
+        and rest in _known_words()
+    ):
+        return ("je", rest)
+    return (token,)
+
+
 # "l accueil" → "l'accueil": elided French articles and pronouns before a vowel
 # (a whole word only: the "t" of "don't understand" is no pronoun)
 _ELISION = re.compile(r"(?<![\w'])(qu|[cdjlmnst]) (?=[aeiouyh])")
@@ -288,14 +321,18 @@ def words(text: str, lang: Lang = "fr") -> tuple[str, ...]:
     s = re.sub(r"[-_/.,;:!?«»\"()]", " ", s)
     raw = [t.strip("'") for t in re.findall(r"[a-z0-9']+", s)]
     mapped: list[str] = []
+    oui_heard = lang == "fr" and _ENGLISH_CUES.isdisjoint(raw)
     for token in raw:
         if not token:
             continue
-        if lang == "en" or (mapped and mapped[-1] in _EN_SUBJECTS and token in _EN_ONLY_MAP):
+        if oui_heard and token in _OUI_HEARD:
+            word = "oui"
+        elif lang == "en" or (mapped and mapped[-1] in _EN_SUBJECTS and token in _EN_ONLY_MAP):
             word = _EN_ONLY_MAP.get(token, token)
         else:
             word = _FR_ONLY_MAP.get(token, _unglue(token))
-        mapped.append(_WORD_MAP.get(word, word))
+        word = _WORD_MAP.get(word, word)
+        mapped.extend(_je_elided(word) if lang == "fr" else (word,))
     joined = _ELISION.sub(r"\1'", " ".join(mapped)) if lang == "fr" else " ".join(mapped)
     padded = f" {joined} "
     for pattern, replacement in _REWRITES:
@@ -386,6 +423,8 @@ FILLER: Final = _phrases(
     "zou", "allez zou", "peuchere", "coudonc", "ben la",
     # lukewarm, before the answer it colours: "bof, non"
     "bof",
+    # a slip noticed: "oups", "mince", "oh là là", "whoops"
+    "oups", "mince", "zut", "oh la la", "ouh la", "oops", "whoops", "oopsie", "oh dear",
     # English ones
     "uh", "um", "umm", "uhm", "er", "erm", "ehm", "well", "so", "like", "you know", "i mean",
     "hold on", "wait", "one moment", "one second", "just a second", "just a moment", "let me see",
@@ -396,7 +435,7 @@ POLITE: Final = _phrases(
     "s'il vous plait", "je vous prie", "si possible", "c'est gentil", "c'est tres gentil",
     "tres aimable", "vous etes gentil", "vous etes gentille", "je vous remercie",
     "hi", "hiya", "hey", "good morning", "good afternoon", "good evening", "sir", "ma'am",
-    "madam", "please", "if possible", "that's kind", "that's very kind", "kind of you",
+    "madam", "please", "kindly", "if possible", "that's kind", "that's very kind", "kind of you",
     "that's very kind of you",
 )  # fmt: skip
 THANKS: Final = _phrases(
@@ -457,11 +496,26 @@ FAREWELL: Final = _phrases(
 # wrong number"): the caller leaves; later in a call the same words are about a number
 WRONG_NUMBER: Final = _phrases(
     "je me suis trompe de numero", "je me suis trompee de numero", "trompe de numero",
+    "je me suis trompe", "je me suis trompee",
     "trompee de numero", "erreur de numero", "faux numero", "mauvais numero",
     "j'ai fait un faux numero", "j'ai fait le mauvais numero", "j'ai compose le mauvais numero",
     "wrong number", "i've got the wrong number", "i have the wrong number",
     "i got the wrong number", "i dialled the wrong number", "i dialed the wrong number",
     "i called the wrong number", "i rang the wrong number", "i must have the wrong number",
+) | frozenset(
+    # "I've dialled the wrong number", "j'ai dû me tromper de numéro": every subject × verb
+    tuple(f"{who} {did} {what}".split())
+    for who, did, what in [
+        *((who, did, what)
+          for who in ("i", "i've", "i have", "i must have", "i think i've", "we've", "we")
+          for did in ("dialled", "dialed", "called", "rang", "rung", "got", "phoned", "reached")
+          for what in ("the wrong number", "a wrong number", "the wrong place",
+                       "the wrong office", "the wrong service")),
+        *(("j'ai", did, what)
+          for did in ("du me tromper", "du faire", "fait", "compose", "appele")
+          for what in ("de numero", "le mauvais numero", "un faux numero", "un mauvais numero",
+                       "le mauvais service", "le mauvais endroit")),
+    ]
 )  # fmt: skip
 # "nothing more": ends the call, unless a "no" leads (then the dialog asks once more)
 THATS_ALL: Final = _phrases(
@@ -521,6 +575,9 @@ YES: Final = _phrases(
     # "impec", "pas de souci"
     "spot on", "you bet", "that would be grand", "grand so", "sound", "sweet", "sweet as",
     "impec", "pas de souci", "pas de soucis", "aucun souci", "aucun probleme",
+    # fine by me: "c'est bon pour moi", "ça me va", "works for me"; Indian English
+    "c'est bon pour moi", "ca me va", "ca me va tres bien", "ca me convient",
+    "that works for me", "works for me", "that suits me", "do the needful",
 )  # fmt: skip
 NO: Final = _phrases(
     "non", "no", "nope", "nah", "non merci", "mais non", "ben non", "bah non", "no thanks",
@@ -549,10 +606,19 @@ NO: Final = _phrases(
     "you're alright", "you're all right", "you're ok", "you're fine", "you're good",
     "i'm grand", "i'm sound", "i'll pass", "i will pass", "i'll give it a miss",
     # "that's everything": the matter is covered, said like "I'm all set" (a no: the
-    # dialog asks once more); "that's all" closes the call
+    # dialog asks once more; development sets label it both ways, and a call ended
+    # unasked is the worse fault); "that's all" closes the call
     "that's everything",
     "i'll skip it", "i'm good thanks",
     "je prefere pas", "je prefere ne pas", "i'd rather not", "rather not",
+    # the caller was misread: "vous avez mal compris", "you misunderstood"
+    "vous avez mal compris", "vous m'avez mal compris", "you misunderstood",
+    "you've misunderstood", "you got it wrong", "you misheard",
+) | frozenset(
+    # a confirmation negated: "c'est pas correct", "ce n'est pas juste", "that's not correct"
+    tuple(f"{neg} {word}".split())
+    for neg in ("c'est pas", "ce n'est pas", "pas", "that's not", "that is not", "not")
+    for word in ("correct", "juste", "exact", "bon", "right", "ca du tout")
 ) | frozenset(
     # "not now": every negation × every "for the moment" ("pas pour l'instant",
     # "not right now", "pas tout de suite"): a refusal for the time being
@@ -601,10 +667,11 @@ STOP: Final = _wordset(
     """
     je j' tu il elle on nous vous ils elles me m' moi te t' toi se s' lui leur y en
     le la les l' un une des de du d' a au aux et mais ou que qu' qui quoi c' ce ca cela
-    est es etes suis sont etait c'est ai as avez avons ont ete etre avoir fait faire
+    est es etes suis sont etait c'est ai as avez avons ont ete etre avoir fait faire j'ai
     pas ne n' n'ai n'est n'y plus tres bien aussi juste vraiment encore deja
     si oui voila alors la ici mon ma mes ton ta votre vos
     veux voudrais voulais voulait voudrait souhaite souhaiterais aimerais demande demandais
+    demander poser
     cherchais cherche savoir sais dire dit pense crois peux pouvez pourriez puis peut
     question questions autre autres chose choses rien tout
     i you he she it we they me my your our the a an to of in on at for with and but or
@@ -669,7 +736,7 @@ CLOSING: Final = DECLINE | _wordset(
     """
     verrai voir essaierai essayerai essayer essaie tenterai ligne reviendrai revenir
     repasserai repasser renseignerai renseigner occuperai rendrai irai aller regarderai
-    chercherai rappelerai reappellerai rappellerais ailleurs autrement directement mairie
+    chercherai rappelerai reappellerai rappellerais ailleurs autrement directement mairie va allons
     guichet place sur lundi mardi mercredi jeudi vendredi samedi semaine prochaine matin
     soir
     try again later back call ring phone come drop swing stop by go in office figure out
@@ -691,6 +758,7 @@ COMPLAINT: Final = _wordset(
     """
     servez sert servir nul nulle inutile incomprehensible useless hopeless rubbish
     pointless helpless ridiculous truc machin bidule robot machine systeme system bot
+    comprend comprenez understand understands
     """
 )
 # the words of a plan said in the future ("je rappellerai", "I'll call back"): a
@@ -699,7 +767,7 @@ PLAN: Final = _wordset(
     """
     rappellerai rappelerai reappellerai verrai passerai viendrai essaierai essayerai
     tenterai reviendrai repasserai renseignerai occuperai rendrai irai regarderai
-    chercherai debrouillerai vais
+    chercherai debrouillerai vais va allons
     i'll will gonna going
     """
 )
@@ -846,11 +914,12 @@ _PERSON_NOUN = (
     r"reception|front desk|staff|member of staff|staff member|mayor|customer service|"
     r"real human|live agent|clerk|officer|service|manager|supervisor|chef de service|"
     r"registrar|secretaire(?: de mairie)?|adjoint|adjointe|assistante sociale|assistant social|"
+    r"switchboard|(?:town|city|parish|council) clerk|(?:[a-z]+\s+){1,2}(?:team|department)|"
     r"(?:madame|monsieur|mme|mr|mrs|ms|miss) \w+|poste \d+|extension(?: \d+)?)"
 )
 _DET = (
     r"(?:l'\s*|(?:un|une|le|la|les|des|du|au|aux|a|an|the|some|one of the|your|votre|vos|"
-    r"with|to|avec)\s+)?"
+    r"with|to|avec|mon|ma|my)\s+)?"
 )
 _ADJ = r"(?:(?:vrai|vraie|real|actual|live|autre|other)\s+)?"
 _PERSON = rf"{_DET}{_ADJ}{_PERSON_NOUN}\b"
@@ -866,7 +935,9 @@ _THEN = (
     r"du|de|des|d'|from|in|at|on|of|qui|who|that|pour (?:parler|discuter|m'aider|me renseigner)|"
     r"to (?:talk|speak|help)|au telephone|on the phone|merci|thanks|thank you|svp|"
     # on the line: "quelqu'un en ligne", "au bout du fil", "someone on the line"
-    r"en ligne|au bout du fil|on the line)\b)"
+    r"en ligne|au bout du fil|on the line|"
+    # in flesh and blood: "quelqu'un en vrai", "en personne", "someone for real"
+    r"en vrai|pour de vrai|en personne|en chair et en os|for real|in person)\b)"
 )
 # a service named after "passez-moi": an article and its name
 # ... but not a thing passed on paper or by mail ("passez-moi le formulaire", "le numéro
@@ -890,17 +961,21 @@ _PERSON_REQUESTS: Final = tuple(
         rf"\b(?:speak|talk|chat|speaking|talking)\s+(?:to|with)\s+{_PERSON}",
         # "passez-moi un conseiller", "me passer quelqu'un", "transférez-moi au standard"
         rf"\b(?:passez|passer|passe|passes|transferez|transferer|transfere|mettez|mettre|met)"
-        rf"\s+(?:moi\s+)?(?:en relation\s+|en contact\s+)?(?:avec\s+|a\s+)?{_PERSON}",
+        rf"\s+(?:moi\s+)?{_INSIST}(?:en relation\s+|en contact\s+)?(?:avec\s+|a\s+)?{_PERSON}",
         r"\b(?:mettre|mettez|mets|mis|mise)\s+(?:moi\s+)?en (?:relation|contact)\b",
         # "passez-moi l'état civil", "transférez-moi à l'urbanisme", "vous pouvez me
         # passer la comptabilité": on the phone, being passed to a service by its name
         # (the imperative, or "me passer" with a short object that ends the sentence)
-        rf"\b(?:passez|passe|transferez|transfere|basculez)\s+moi\s+{_SERVICE}(?:\s+\S+){{0,3}}"
-        rf"{_END}",
+        rf"\b(?:passez|passe|transferez|transfere|basculez|mettez|mets)\s+moi\s+"
+        rf"(?:en relation\s+|en contact\s+)?{_SERVICE}(?:\s+\S+){{0,3}}{_END}",
         rf"\bme\s+(?:passer|transferer)\s+{_SERVICE}(?:\s+\S+)?{_END}",
+        # the person named, then asked for by a pronoun: "j'ai rendez-vous avec monsieur
+        # Bernard, vous pouvez me le passer ?"
+        rf"\b{_PERSON}\s.*\bme\s+(?:le|la)\s+(?:passer|transferer){_END}",
         # "je voudrais un conseiller", "je peux avoir quelqu'un", "joindre un agent"
         rf"\b(?:veux|voudrais|voudrai|voudrait|souhaite|souhaiterais|aimerais|desire|"
-        rf"peux|pourrais|puis|peut|pouvez|besoin d'|me faudrait|me faut)\s+(?:je\s+)?{_INSIST}"
+        rf"peux|pourrais|puis|peut|pouvez|besoin d'|me faudrait|me faut|prefere|prefererais)"
+        rf"\s+(?:je\s+)?{_INSIST}"
         rf"(?:avoir\s+|joindre\s+|contacter\s+|voir\s+|appeler\s+|etre\s+(?:mis|mise)\s+"
         rf"en\s+relation\s+avec\s+)?{_PERSON}{_THEN}",
         rf"\b(?:joindre|contacter)\s+{_PERSON}{_THEN}",
@@ -909,7 +984,7 @@ _PERSON_REQUESTS: Final = tuple(
         rf"\b(?:moyen|possible|possibilite|besoin|envie)\s+(?:de\s+|d')?(?:avoir|d'avoir|"
         rf"joindre|contacter|parler a|parler avec|causer a|causer avec)\s+{_PERSON}{_THEN}",
         # "put me through (to someone)", "transfer me", "connect me with an agent"
-        rf"\b(?:put|transfer|connect|patch|pass)\s+me\s+(?:through|over|on)?\s*"
+        rf"\b(?:put|transfer|connect|patch|pass)\s+(?:me|us)\s+(?:through|over|on)?\s*"
         rf"(?:to|with)?\s*(?:{_PERSON})?",
         rf"\b(?:get|have|reach|want|need|like|see|get hold of|have a word with)\s+(?:me\s+)?"
         rf"{_PERSON}{_THEN}",
@@ -919,6 +994,7 @@ _PERSON_REQUESTS: Final = tuple(
         rf"\b(?:donnez|donner|donne|trouvez|trouver|trouve|cherchez|chercher|cherche|"
         rf"appelez|appeler|appelle|amenez|envoyez|mettez|mets)\s+moi\s+{_PERSON}{_THEN}",
         rf"\b{_PERSON}\s+(?:i|we)\s+(?:can|could)\s+(?:speak|talk)",
+        rf"\b(?:a word|a quick word|a chat)\s+with\s+{_PERSON}",
         r"\b(?:can|could|est ce que|est ce qu')\s+(?:someone|somebody|anyone|anybody|"
         r"quelqu'un)\s+(?:help me|help|m'aider|me renseigner)\s*$",
         r"\b(?:quelqu'un|une personne|someone|somebody|anyone|anybody)\s+(?:qui\s+|who\s+)?"
@@ -963,6 +1039,20 @@ _LEADING_ANSWER: Final = re.compile(
 )
 
 
+_IMPERATIVE: Final = re.compile(
+    r"(?:passez|transferez|mettez|donnez|trouvez|appelez|put|transfer|connect|give|find) "
+    r"(?:moi|me)\b"
+)
+
+
+_ASKED_NEGATIVELY: Final = re.compile(
+    r"(?:^|\s)(?:vous (?:pouvez|pourriez)|tu (?:peux|pourrais)) pas (?:me |nous )?$|"
+    r"(?:^|\s)(?:y a|y'a|il y a) pas $|(?:^|\s)(?:can't|couldn't) you $"
+)
+# an English imperative is negated by the word just before it: "don't put me through"
+_DONT: Final = (["don't"], ["not"], ["never"])
+
+
 def _person_request(joined: str) -> bool:
     if _NOT_A_MACHINE.search(joined):
         return True
@@ -976,6 +1066,15 @@ def _person_request(joined: str) -> bool:
             subjects = [i for i, w in enumerate(before) if w in _CLAUSE_SUBJECTS]
             if subjects:
                 before = before[subjects[-1] :]
+            # an imperative with its pronoun after it ("passez-moi", "mettez-moi") is
+            # affirmative: a negation before it is another clause's ("non, me rappelez
+            # pas, passez-moi quelqu'un", "je sais pas, passez-moi plutôt quelqu'un")
+            if _IMPERATIVE.match(joined, match.start()) and before[-1:] not in _DONT:
+                return True
+            # a question asked in the negative is a request: "vous pouvez pas me passer
+            # quelqu'un ?", "y a pas moyen d'avoir quelqu'un ?"
+            if _ASKED_NEGATIVELY.search(joined[: match.start()]):
+                return True
             # "je ne veux pas parler à un agent", "j'ai déjà parlé à un agent": no request
             if set(before) & _NEGATION or "deja" in before or before[-1:] in (["ai"], ["j'ai"]):
                 continue
@@ -988,7 +1087,7 @@ def _bare_person(segments: list[Segment]) -> bool:
     rest = [
         w
         for kind, phrase in segments
-        if kind not in ("filler", "polite", "thanks", "yes", "no", "sorry")
+        if kind not in ("filler", "polite", "thanks", "yes", "no", "sorry", "presence")
         for w in phrase
     ]
     if not rest or set(rest) & _NEGATION:
@@ -1015,6 +1114,7 @@ _REPEAT_FORM = (
     r"est ce que vous pourriez|can you|could you|would you|will you|can u|would you mind|"
     r"vous voulez bien|voulez vous|voudriez vous|vous voudriez bien|tu veux bien|veux tu|"
     r"veuillez|merci de|je peux vous demander de|i need you to|i'd like you to|"
+    r"you'll have to|you will have to|you'd have to|you need to|il faut|faudrait|"
     r"do you mind)\s+"
     r"(?:me\s+)?(?:le\s+|la\s+|les\s+|l'\s*)?(?:redire|repeter|repeat|repeating|"
     r"say (?:that|it) again|dire a nouveau|reformuler|parler plus fort|parler moins vite|"
@@ -1023,7 +1123,7 @@ _REPEAT_FORM = (
     r"(?:redites|redire|repeter|repeat|redis)(?:\s+.*)?|"
     # "can you say the phone number again", "tell me the address again", "redites-moi
     # l'adresse": saying a thing again is asking for the bot's last words
-    r"(?:(?:can|could|would|will) you\s+|please\s+)?(?:say|tell me|give me|read|run)"
+    r"(?:(?:can|could|would|will) you\s+|please\s+)?(?:say|tell me|give me|read|run|go over)"
     r"(?:\s+\S+){1,5}\s+(?:again|one more time|once more)|"
     r"(?:je|j')?\s*(?:n'ai|ai|n'|ne)?\s*(?:pas|rien)\s+(?:tres\s+|bien\s+|tout\s+)?"
     # "j'ai pas noté (le numéro)": what was said did not reach the paper either
@@ -1082,6 +1182,7 @@ _REPEAT_FORM = (
     r"(?:qu'est ce que|qu'est ce qu')\s*(?:vous me proposez|vous proposez|"
     r"vous m'avez propose|vous me dites)|"
     r"what (?:are you|were you) (?:offering|saying|asking)(?: me)?|"
+    r"what(?:'s| is| was) (?:that|it) (?:you're|you are|you were) (?:offering|saying|asking)|"
     r"(?:you're|you are|it's|the line is|you keep|you keep on) breaking up(?: (?:there|"
     r"a bit|again))?|"
     r"(?:you|it|the line) (?:cut|broke|went|dropped) (?:out|up|off)(?: (?:there|a bit|for a "
@@ -1098,7 +1199,12 @@ _REPEAT_REASON = (
     r"(?:noisy|noise|loud|bruit|bruyant)(?:\s+(?:here|ici|autour|around|la))?|"
     r"(?:i'm|i am)\s+(?:just\s+)?(?:trying to\s+)?(?:write|writing|note|noting|jot|jotting)"
     r"(?:\s+(?:it|that|this|them))?(?:\s+down)?|"
-    r"(?:je suis en train d'|j'essaie d'|j'essaye d')(?:ecrire|noter)|je note|j'ecris)"
+    r"(?:je suis en train d'|j'essaie d'|j'essaye d')(?:ecrire|noter)|je note|j'ecris|"
+    # the pen fetched, the ears: "let me get a pen", "je suis un peu sourde"
+    r"(?:let me|i'll|i need to|i have to|i must)\s+(?:just\s+)?(?:get|grab|find)\s+a\s+"
+    r"(?:pen|pencil)|(?:je prends|je cherche|attendez je prends)\s+un\s+(?:stylo|crayon)|"
+    r"(?:i'm|i am)\s+(?:a bit\s+|a little\s+|quite\s+|very\s+)?(?:deaf|hard of hearing)|"
+    r"je suis\s+(?:un peu\s+|tres\s+)?(?:sourd|sourde|dur d'oreille|dure d'oreille))"
 )
 _REASON_ALONE: Final = re.compile(rf"^{_REPEAT_REASON}$")
 # one form or a few in a row: "ça a coupé, vous pouvez répéter ?", with a reason
@@ -1109,8 +1215,13 @@ _REPEAT_FULL: Final = re.compile(
 
 def _repeat(segments: list[Segment]) -> bool:
     """A repeat form and nothing else (politeness, a leading yes/no, an excuse allowed)."""
-    core = [(k, p) for k, p in segments if k not in ("filler", "polite", "thanks", "sorry")]
-    while core and core[0][0] in ("yes", "no"):  # "non, j'ai pas compris"
+    # "allô, pardon, j'ai pas entendu": a line that dropped, then the repeat form
+    core = [
+        (k, p) for k, p in segments if k not in ("filler", "polite", "thanks", "sorry", "presence")
+    ]
+    while core and core[0][0] in ("yes", "no", "settled"):  # "non, j'ai pas compris"
+        core.pop(0)
+    while core and core[0][1][0] in _AND:  # "c'est beau, mais pouvez-vous répéter ça"
         core.pop(0)
     rest = " ".join(w for _, phrase in core for w in phrase)
     if rest in _BARE_REPEAT and any(k in ("yes", "no", "thanks") for k, _ in segments):
@@ -1146,7 +1257,7 @@ _LANG_WORDS: Final = _wordset(
     well very really
     faire ca cela comme do carry conversation suite reste
     plus facile simple pratique pour moi easier simpler for better
-    si dire say tell redire
+    si dire say tell redire repondre repondez repondiez answer reply respond
     """
 )
 _LANG_NEGATION: Final = frozenset({"pas", "ne", "n'", "don't", "not", "can't", "cannot"})
@@ -1233,7 +1344,9 @@ def classify(text: str, lang: Lang, context: IntentContext) -> Intent:
 # the call or hand it over (the worst faults when wrong). Chosen on
 # tests/voicebot/intents_dev2.jsonl, which the rules were not fitted on, with a model
 # trained without it, and checked on each development set left out of the model in turn
-# (tests/voicebot/fit_intent_model.py)
+# (tests/voicebot/fit_intent_model.py). Re-checked with intents_dev3: with each set left
+# out, a threshold of 0.7 to end or hand over makes a false goodbye, and a model heard
+# over a person word it did not read as a request false hand-overs; both guards stay
 MODEL_SURE: Final = 0.5
 MODEL_SURE_TO_LEAVE: Final = 0.8
 
@@ -1271,7 +1384,10 @@ def second_opinion(
         # the farewell heard, what comes before it: a topic, or only thanks and assent
         # (a topic said first stays one: "cantine, merci, au revoir")
         before = tuple(w for kind, phrase in segments if kind != "farewell" for w in phrase)
-        if core[0] == "content" or not before:
+        # a topic said first, or led by a conjunction: "et le samedi, merci, au revoir"
+        said = [(k, p) for k, p in segments if k not in ("filler", "polite", "thanks")]
+        follow_up = said[0][1][0] in _AND and any(k == "content" for k, _ in said)
+        if not before or core[0] == "content" or follow_up:
             return intent
         if model.predict(before, lang, context)[0] == "question":
             return intent
@@ -1279,6 +1395,9 @@ def second_opinion(
         return intent
     return _INTENTS[label]
 
+
+# the conjunctions that lead a follow-up topic ("et le samedi ?", "and on Sundays?")
+_AND: Final = frozenset({"et", "and", "puis", "mais", "but", "also", "aussi", "ou", "or"})
 
 _INTENTS: Final[dict[str, Intent]] = {
     i: i
@@ -1316,7 +1435,8 @@ def rules(text: str, lang: Lang, context: IntentContext) -> tuple[Intent, bool]:
     content = [phrase[0] for kind, phrase in segments if kind == "content"]
     # the sentence without what never carries the intent
     core = [(k, p) for k, p in segments if k not in ("filler", "polite", "thanks")]
-    leads_yes = bool(core) and core[0][0] == "yes"
+    # "oui… enfin non, c'est pour mon fils": a yes taken back leads nothing
+    leads_yes = bool(core) and core[0][0] == "yes" and all(k != "no" for k, _ in core)
     leads_no = bool(core) and core[0][0] == "no"
 
     if language_choice(text, lang) is not None:
@@ -1331,11 +1451,19 @@ def rules(text: str, lang: Lang, context: IntentContext) -> tuple[Intent, bool]:
     offered = context == "after_offer"
     if offered and leads_no and "person" in kinds and all(w in _TALK for w in content):
         return "no", False  # "no, I don't want to talk to anyone": refuses the offered person
+    if context == "greeting" and "wrong_number" in kinds and core[-1][0] in _LEAVING:
+        # "oh pardon, c'est pas la pharmacie, je me suis trompée, au revoir": the place
+        # the caller meant to call is said, then the mistake and a farewell
+        return "goodbye", False
     if content:
         # giving up or a plan, and nothing else of substance: "tant pis, je rappellerai"
         declines = leads_no or "resign" in kinds or (bool(core) and core[0][0] == "settled")
         plan = bool(set(tokens) & PLAN)
-        closing = all(w in CLOSING or w in COMPLAINT for w in content) and (declines or plan)
+        # a complaint on leaving: "votre machine elle comprend rien, je raccroche"
+        complained = "farewell" in kinds and any(w in COMPLAINT for w in content)
+        closing = all(w in CLOSING or w in COMPLAINT for w in content) and (
+            declines or plan or complained
+        )
         if closing and "farewell" in kinds:
             return (
                 "goodbye",
@@ -1356,7 +1484,8 @@ def rules(text: str, lang: Lang, context: IntentContext) -> tuple[Intent, bool]:
         # ("vous êtes nul"), a reason to repeat said alone ("I'm writing it down")
         said = " ".join(w for _, phrase in core for w in phrase)
         complaint = all(w in COMPLAINT for w in content)
-        return "question", not complaint and not _REASON_ALONE.match(said)
+        asked = complaint or _REASON_ALONE.match(said) or _REMIND.search(said)
+        return "question", not asked
     if context == "after_offer" and not core and _PLEASE & {p for _, p in segments}:
         return "yes", False  # "s'il vous plaît" to "shall I put you through?"
     # "oui bonjour", "yes hello": the "yes?" of answering a phone, to the greeting
@@ -1372,6 +1501,11 @@ def rules(text: str, lang: Lang, context: IntentContext) -> tuple[Intent, bool]:
     short = _short_answer(core, kinds, context, leads_no)
     return ("empty", True) if short is None else (short, False)
 
+
+_LEAVING: Final = frozenset({"wrong_number", "farewell"})
+# "vous pouvez me rappeler les horaires": "rappeler" with a thing is "remind me of", a
+# question about the thing (not a repeat, not a callback)
+_REMIND: Final = re.compile(r"\bme rappeler (?:le|la|les|l'|ce|cette|ces|votre|vos)\b")
 
 # the greeting words: with a "oui" at the start of a call, nothing said yet
 _GREETINGS: Final = _phrases(

@@ -527,3 +527,50 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
     text: str, lang: Lang, chosen: str | None
 ) -> None:
     assert language_choice(text, lang) == chosen
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "context", "intent"),
+    [
+        # an affirmative imperative: a negation before it is another clause's
+        ("non ne me rappelez pas, passez-moi un conseiller", "fr", "after_offer", "person"),
+        ("je sais pas trop, mettez-moi plutôt avec un agent", "fr", "after_answer", "person"),
+        ("ne me passez pas un agent", "fr", "after_answer", "question"),
+        ("no, don't put me through to anyone", "en", "after_offer", "question"),
+        # asked in the negative, a request all the same; a statement stays one
+        ("vous pourriez pas me passer quelqu'un", "fr", "after_answer", "person"),
+        ("il y a pas moyen de parler à quelqu'un en personne", "fr", "greeting", "person"),
+        ("je ne peux pas parler à un agent", "fr", "after_answer", "question"),
+        # "allô" before the request or the repeat form changes nothing
+        ("allô, un agent s'il vous plaît", "fr", "greeting", "person"),
+        ("hello, switchboard please", "en", "greeting", "person"),
+        ("allô allô j'ai pas compris", "fr", "after_answer", "repeat"),
+        # "je" glued to a verb the classifier knows, "oui" heard as "we"
+        ("bon tant pis jreviendrai lundi au revoir", "fr", "after_answer", "goodbye"),
+        ("we merci", "fr", "after_offer", "yes"),
+        # a wrong number at the greeting, the place meant said first
+        ("oups je voulais la poste, je me suis trompé, au revoir", "fr", "greeting", "goodbye"),
+        ("sorry I think I've dialled the wrong number", "en", "greeting", "goodbye"),
+        # a confirmation negated, the caller misread
+        ("non c'est pas correct", "fr", "after_confirm", "no"),
+        ("non vous m'avez mal compris", "fr", "after_confirm", "no"),
+        ("oui c'est bon pour moi", "fr", "after_offer", "yes"),
+        # a yes taken back before a topic confirms nothing
+        ("oui enfin non c'est pour ma fille", "fr", "after_confirm", "question"),
+        # persons by their post, team or pronoun
+        ("je voudrais parler à ma conseillère", "fr", "greeting", "person"),
+        ("could I speak to the parking team", "en", "greeting", "person"),
+        ("j'ai rendez-vous avec madame Roux, vous pouvez me la passer", "fr", "greeting", "person"),
+        ("le formulaire, vous pouvez me le passer", "fr", "greeting", "question"),
+        # a reason to repeat: the pen fetched, the ears
+        ("let me grab a pen, can you say the number again", "en", "after_answer", "repeat"),
+        ("plus fort je suis un peu sourde", "fr", "after_answer", "repeat"),
+        # a complaint and a farewell end the call; a complaint alone is heard
+        ("votre robot comprend rien, au revoir", "fr", "after_answer", "goodbye"),
+        ("votre robot comprend rien", "fr", "after_answer", "question"),
+    ],
+)
+def test_the_second_round_of_general_forms(
+    text: str, lang: Lang, context: IntentContext, intent: Intent
+) -> None:
+    assert classify(text, lang, context) == intent

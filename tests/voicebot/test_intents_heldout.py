@@ -88,7 +88,8 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
 # Set 5 (intents5.jsonl) is still held out: measured blind once with the rules alone
 # (77.7 %, 1 false hand-over, 19 missed goodbye/person), then once with the learned model
 # beside the rules, developed on the other sets and tests/voicebot/intents_dev2.jsonl
-# (86.8 %, 1 false hand-over, 14 missed). Nobody has read its lines or per-line results:
+# (86.8 %, 1 false hand-over, 14 missed), then after a second round developed on
+# tests/voicebot/intents_dev3.jsonl (88.6 %, 1, 13). Nobody has read its lines or results:
 # the false hand-over is a known defect, named in tests/heldout/README.md, that has to be
 # found on development data. These are the floors of that measurement, nothing tuned.
 SET5 = "intents5.jsonl"
@@ -101,6 +102,6 @@ def test_the_fifth_set_holds_its_measured_figures() -> None:
     right = sum(g == r["intent"] for r, g in got)
     false = Counter(g for r, g in got if g in ("goodbye", "person") and g != r["intent"])
     missed = sum(r["intent"] in ("goodbye", "person") and g != r["intent"] for r, g in got)
-    assert right / len(data) >= 0.86
+    assert right / len(data) >= 0.88
     assert false["goodbye"] == 0 and false["person"] <= 1
-    assert missed <= 14
+    assert missed <= 13

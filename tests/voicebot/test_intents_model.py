@@ -27,6 +27,7 @@ from voicebot.intents import (
 
 INTENTS = ("question", "person", "repeat", "yes", "no", "goodbye", "language", "empty")
 DEV2 = "dev2"
+DEV3 = "dev3"
 
 
 def _sure_of(label: str) -> IntentModel:
@@ -43,7 +44,8 @@ def test_the_shipped_model_loads_once_is_small_and_knows_every_intent() -> None:
     assert model is shipped_model()
     assert sorted(model.labels) == sorted(INTENTS)
     assert model.weights.shape == (model.dim, len(INTENTS))
-    assert "dev2" in model.note  # trained on every development set, the last one included
+    # trained on every development set, the last ones included
+    assert "dev2" in model.note and "dev3" in model.note
 
 
 def test_a_broken_model_file_is_refused(tmp_path: Path) -> None:
@@ -85,6 +87,9 @@ def test_a_model_sure_of_a_goodbye_never_ends_a_call_the_rules_read_clearly(
         # a topic before a farewell: the dialog answers, then ends the call
         ("cantine merci au revoir", "fr", "after_answer", "goodbye"),
         ("pool hours thanks bye", "en", "after_answer", "goodbye"),
+        # a follow-up led by a conjunction is a topic too
+        ("et pour le marché, merci, au revoir", "fr", "after_answer", "goodbye"),
+        ("and on sundays? thanks, bye", "en", "after_answer", "goodbye"),
         # a person word the rules read as a mention
         ("un agent m'a donné une amende", "fr", "greeting", "person"),
         ("je voudrais un agent recenseur", "fr", "greeting", "person"),
@@ -127,11 +132,24 @@ def test_the_model_ends_or_hands_over_only_where_the_rules_fell_back_and_it_is_s
             assert (label, p >= MODEL_SURE_TO_LEAVE) == (got, True), row
 
 
-def test_the_combination_on_the_second_development_set() -> None:
-    """intents_dev2, written blind to the classifier: rules 83.8 % before it was used,
-    92.1 % once the rules' lexicons took its general words; 95.2 % with the model
-    trained on it too."""
-    rows = load(DEV2)
+# the later development sets: (accuracy floor, most missed goodbye/person), as measured
+# with the shipped model (trained on them too)
+LATER_SETS = {
+    # intents_dev2, written blind to the classifier: rules 83.8 % before it was used,
+    # 92.1 % once the rules' lexicons took its general words; 95.2 % with the model
+    # trained on it too; 98.3 % with the rules' second round (issue 11)
+    DEV2: (0.98, 6),
+    # intents_dev3 (longer, messier turns), written blind: 90.7 % before it was used
+    # (rules 84.5 %, 9 missed goodbyes, 13 missed person requests); 96.8 % with a model
+    # trained without it after the rules' second round; 97.3 % with the model trained
+    # on it too
+    DEV3: (0.97, 7),
+}
+
+
+@pytest.mark.parametrize("name", [n for n in LATER_SETS if n in available()])
+def test_the_combination_on_the_later_development_sets(name: str) -> None:
+    rows = load(name)
     decided = [classify(r["text"], r["lang"], r["context"]) for r in rows]
     right = sum(d == r["intent"] for d, r in zip(decided, rows, strict=True))
     false = [
@@ -139,18 +157,29 @@ def test_the_combination_on_the_second_development_set() -> None:
         for d, r in zip(decided, rows, strict=True)
         if d in ("goodbye", "person") and d != r["intent"]
     ]
+    missed = [
+        (r["text"], d)
+        for d, r in zip(decided, rows, strict=True)
+        if r["intent"] in ("goodbye", "person") and d != r["intent"]
+    ]
+    floor, most_missed = LATER_SETS[name]
     assert not false
-    assert right / len(rows) >= 0.94, table(rows, decided)
+    assert right / len(rows) >= floor, table(rows, decided)
+    assert len(missed) <= most_missed, missed
 
 
-def test_left_out_of_training_the_model_alone_still_reads_most_of_a_set() -> None:
-    """One fold of the leave-one-set-out measurement: trained on every development set
-    but intents_dev2, the model alone reads dev2 at 91.7 % (fit_intent_model validate)."""
-    names = [n for n in available() if n != DEV2]
+@pytest.mark.parametrize(("held", "floor"), [(DEV2, 0.96), (DEV3, 0.95)])
+def test_left_out_of_training_the_model_alone_still_reads_most_of_a_set(
+    held: str, floor: float
+) -> None:
+    """Two folds of the leave-one-set-out measurement: trained on every development set
+    but the one held, the model alone reads dev2 at 97.1 % and dev3 at 96.0 %, with one
+    false hand-over each (which the rules' guards in ``second_opinion`` keep out)."""
+    names = [n for n in available() if n != held]
     model = train([r for n in names for r in load(n)], Shape())
-    share, faults = accuracy(model, load(DEV2))
-    assert share >= 0.89
-    assert faults["false goodbye"] + faults["false person"] <= 2
+    share, faults = accuracy(model, load(held))
+    assert share >= floor
+    assert faults["false goodbye"] + faults["false person"] <= 1
 
 
 def test_classify_stays_fast() -> None:
