@@ -85,23 +85,30 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
     assert len(missed) <= SETS[name][1], missed
 
 
-# Set 5 (intents5.jsonl) is still held out: measured blind once with the rules alone
-# (77.7 %, 1 false hand-over, 19 missed goodbye/person), then once with the learned model
-# beside the rules, developed on the other sets and tests/voicebot/intents_dev2.jsonl
-# (86.8 %, 1 false hand-over, 14 missed), then after a second round developed on
-# tests/voicebot/intents_dev3.jsonl (88.6 %, 1, 13). Nobody has read its lines or results:
-# the false hand-over is a known defect, named in tests/heldout/README.md, that has to be
-# found on development data. These are the floors of that measurement, nothing tuned.
-SET5 = "intents5.jsonl"
+# Sets 5 and 6 are still held out. Set 5 was measured blind once with the rules alone
+# (77.7 %, 1 false hand-over, 19 missed goodbye/person), then with the learned model beside
+# the rules, developed on the other sets and tests/voicebot/intents_dev2.jsonl (86.8 %, 1,
+# 14), then after a second round developed on tests/voicebot/intents_dev3.jsonl (88.6 %,
+# 1, 13). Set 6 was written after that and measured blind once (83.6 %, 0 false, 21
+# missed). Nobody has read their lines or per-line results: set 5's false hand-over is a
+# known defect, named in tests/heldout/README.md, that has to be found on development
+# data. These are the floors of the last measurements, nothing tuned.
+# set → (accuracy floor, most false hand-overs, most missed goodbye/person)
+STILL_HELD_OUT: dict[str, tuple[float, int, int]] = {
+    "intents5.jsonl": (0.88, 1, 13),
+    "intents6.jsonl": (0.83, 0, 21),
+}
 
 
-def test_the_fifth_set_holds_its_measured_figures() -> None:
-    data = rows(SET5)
+@pytest.mark.parametrize("name", sorted(STILL_HELD_OUT))
+def test_the_sets_still_held_out_keep_their_measured_figures(name: str) -> None:
+    floor, most_false_person, most_missed = STILL_HELD_OUT[name]
+    data = rows(name)
     assert len(data) >= 150 and {r["intent"] for r in data} >= INTENTS
     got = [(r, classify(r["text"], r["lang"], r["context"])) for r in data]
     right = sum(g == r["intent"] for r, g in got)
     false = Counter(g for r, g in got if g in ("goodbye", "person") and g != r["intent"])
     missed = sum(r["intent"] in ("goodbye", "person") and g != r["intent"] for r, g in got)
-    assert right / len(data) >= 0.88
-    assert false["goodbye"] == 0 and false["person"] <= 1
-    assert missed <= 13
+    assert right / len(data) >= floor
+    assert false["goodbye"] == 0 and false["person"] <= most_false_person
+    assert missed <= most_missed
