@@ -114,7 +114,10 @@ async def voice_figures(index: Path, items: list[EvalItem], limit: int) -> dict[
     from voicebot.runtime import load_engines  # noqa: PLC0415
     from voicebot.simulate import simulate_file  # noqa: PLC0415
 
-    settings = load_settings(os.environ)
+    # the commune's own index, as a city's installation has it: Whisper's prompt is made
+    # from its cards (before 2026-11-30 this took the data directory's index, or the
+    # generic prompt: about 6 points of French right cards lower on a development commune)
+    settings = load_settings(os.environ).model_copy(update={"kb_index": index})
     install_whisper_base(asr_model_dir(settings))
     engines = load_engines(settings)
     knowledge = open_knowledge(index, settings)

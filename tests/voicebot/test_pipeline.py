@@ -13,7 +13,7 @@ import pytest
 
 from guichet.settings import Settings
 from voicebot import VoicebotConfig
-from voicebot.audio import float_to_pcm16, pcm16_to_float, rms
+from voicebot.audio import float_to_pcm16, pcm16_to_float, resample, rms
 from voicebot.errors import AudioInputError
 from voicebot.frames import (
     AnswerFrame,
@@ -373,6 +373,28 @@ def test_utterance_audio_is_16k() -> None:
     assert len(utterances) == 1
     seconds = len(pcm16_to_float(utterances[0].pcm16k)) / 16000
     assert 1.0 <= seconds <= 1.25  # speech + ≤ 0.2 s of tail, no long silence
+
+
+def test_8k_call_audio_is_upsampled_without_a_step_at_every_frame_edge() -> None:
+    """A tone cut into 20 ms frames comes out as smooth as the whole tone resampled:
+    frames resampled one by one left a 50 Hz buzz that Whisper mishears."""
+    tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(RATE) / RATE)).astype(np.float32)
+
+    async def run() -> list[UtteranceFrame]:
+        stage = VadStage(EnergyVad(0.02))
+        out: list[Frame] = []
+        stage.link(out.append)
+        frames = [float_to_pcm16(tone[i : i + STEP]) for i in range(0, tone.size, STEP)]
+        for pcm in frames + silence(0.5):
+            await stage.process(AudioFrame(pcm, RATE))
+        return [f for f in out if isinstance(f, UtteranceFrame)]
+
+    utterances = asyncio.run(run())
+    assert len(utterances) == 1
+    heard = pcm16_to_float(utterances[0].pcm16k)[320:-3200]  # the steady tone
+    whole = resample(tone, RATE, 16000)[320:-320]
+    roughest = float(np.abs(np.diff(heard, 2)).max())
+    assert roughest <= 1.1 * float(np.abs(np.diff(whole, 2)).max()) + 1e-3
 
 
 class BrokenKnowledge:
