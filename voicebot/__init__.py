@@ -22,7 +22,7 @@ Inside:
 - ``ear``: written text → text for the ear (fr, en). ``say``: the ``Voice`` facade.
 """
 
-from voicebot.audio import pcm16_to_float, resample
+from voicebot.audio import StreamResampler, pcm16_to_float, resample
 from voicebot.chat import TextChat
 from voicebot.config import VoicebotConfig
 
@@ -122,6 +122,7 @@ __all__ = [
     "SilenceConfig",
     "SimpleAnswer",
     "SpeakFrame",
+    "StreamResampler",
     "SwitchLanguage",
     "TextChat",
     "TranscriptionFrame",

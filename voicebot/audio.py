@@ -52,6 +52,38 @@ def resample(samples: Float32Array, src_rate: int, dst_rate: int) -> Float32Arra
     return out
 
 
+class StreamResampler:
+    """:func:`resample` for a stream cut into frames (20 ms of a call).
+
+    Each frame resampled on its own ends on a held sample, not on the way to the next
+    frame's first one: a step at every frame edge, a 50 Hz buzz under the speech that
+    Whisper mishears and a listener hears. Upsampling here continues across frames
+    (the last sample of one frame carried into the next): the output is the whole stream
+    resampled at once, less than one source sample late.
+    Downsampling, rarer (a browser's 48 kHz), is still done frame by frame after its
+    anti-alias filter."""
+
+    def __init__(self, src_rate: int, dst_rate: int) -> None:
+        self.src_rate, self.dst_rate = src_rate, dst_rate
+        self._step = src_rate / dst_rate  # source samples per output sample
+        self._carry = np.zeros(1, dtype=np.float32)  # the last source sample seen
+        # the next output's position, counted from the carry (silence before the first
+        # frame): the stream comes out less than one source sample late
+        self._next = self._step
+
+    def __call__(self, samples: Float32Array) -> Float32Array:
+        if self.dst_rate <= self.src_rate or samples.size == 0:
+            return resample(samples, self.src_rate, self.dst_rate)
+        joined = np.concatenate([self._carry, samples.astype(np.float32, copy=False)])
+        last = joined.size - 1
+        positions = np.arange(self._next, last + 1e-9, self._step)
+        upcoming = positions[-1] + self._step if positions.size else self._next
+        self._next = upcoming - last  # the last sample becomes the next frame's carry
+        self._carry = joined[-1:]
+        out: Float32Array = np.interp(positions, np.arange(joined.size), joined).astype(np.float32)
+        return out
+
+
 def read_wav(path: Path) -> tuple[Float32Array, int]:
     """Mono float32 samples and the rate; clear errors for unusable files."""
     try:

@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 from aiortc import MediaStreamTrack, RTCPeerConnection
 
 from agent_softphone.webcall.apology import apology_text, say_sorry
-from agent_softphone.webcall.media import RATE, OutgoingAudio, pump_incoming, to_rate
+from agent_softphone.webcall.media import RATE, OutgoingAudio, PcmResampler, pump_incoming
 from guichet.casefile.records import Outcome, Speaker
 from guichet.casefile.repository import CaseRepository
 from guichet.tasks import TaskOwner, cancel_and_wait
@@ -239,15 +239,15 @@ class WebCall:
     async def _with_person(self, service: str | None) -> None:
         if self.bridge is None:
             raise WebCallUnavailable("no call side")
-        rate: list[int] = []
+        rerate: list[PcmResampler] = []  # once the leg's rate is known
 
         def heard(pcm: bytes) -> None:  # the person's voice, to the visitor
-            if rate:
-                self.outgoing.queue(to_rate(pcm, rate[0], RATE))
+            if rerate:
+                self.outgoing.queue(rerate[0](pcm))
 
         leg = await self.bridge.join(WebCallJoin(self.case_id, self.lang, service), heard)
         self.leg = leg
-        rate.append(leg.sample_rate)
+        rerate.append(PcmResampler(leg.sample_rate, RATE))
         self._rate = leg.sample_rate
         outbound: asyncio.Queue[bytes] = asyncio.Queue(maxsize=100)
 

@@ -15,9 +15,9 @@ import numpy as np
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
-from voicebot import pcm16_to_float, resample
+from voicebot import StreamResampler, pcm16_to_float
 
-__all__ = ["FRAME_BYTES", "RATE", "OutgoingAudio", "pump_incoming", "to_rate"]
+__all__ = ["FRAME_BYTES", "RATE", "OutgoingAudio", "PcmResampler", "pump_incoming"]
 
 RATE = 16000  # the pipeline's rate for web calls (wideband, like the browser)
 FRAME_SAMPLES = RATE // 50  # 20 ms
@@ -25,12 +25,18 @@ FRAME_BYTES = FRAME_SAMPLES * 2
 _SILENCE = bytes(FRAME_BYTES)
 
 
-def to_rate(pcm: bytes, src: int, dst: int) -> bytes:
-    """PCM16 mono from ``src`` Hz to ``dst`` Hz."""
-    if src == dst:
-        return pcm
-    samples = resample(pcm16_to_float(pcm), src, dst)
-    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+class PcmResampler:
+    """PCM16 mono frames from ``src`` Hz to ``dst`` Hz, as one stream (no step at each
+    frame's edge: ``voicebot.StreamResampler``)."""
+
+    def __init__(self, src: int, dst: int) -> None:
+        self._stream = StreamResampler(src, dst) if src != dst else None
+
+    def __call__(self, pcm: bytes) -> bytes:
+        if self._stream is None:
+            return pcm
+        samples = self._stream(pcm16_to_float(pcm))
+        return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
 
 class OutgoingAudio(MediaStreamTrack):

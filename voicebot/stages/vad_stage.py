@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicebot.audio import Float32Array, float_to_pcm16, pcm16_to_float, resample, rms
+from voicebot.audio import StreamResampler, float_to_pcm16, pcm16_to_float, rms
 from voicebot.engines.vad import VAD_RATE, VadEngine
 from voicebot.frames import (
     AudioFrame,
@@ -65,7 +65,7 @@ class VadStage(Stage):
         self._echo_level = 0.0  # loudest bot frame played lately: the echo reference
         self._echo_until = 0.0  # perf_counter() until which that reference holds
         self._pending = np.zeros(0, dtype=np.float32)  # 16 kHz samples not yet framed
-        self._carry = np.zeros(1, dtype=np.float32)  # the last call-rate sample seen
+        self._resampler: StreamResampler | None = None  # the call's rate to VAD_RATE
         self._t = 0.0  # audio time of the next 16 kHz frame
         self._preroll: deque[bytes] = deque(maxlen=max(1, self.config.preroll_ms // 20))
         self._onset = 0
@@ -86,28 +86,19 @@ class VadStage(Stage):
             self.push(frame)
             return
         samples = pcm16_to_float(frame.pcm)
-        if 2 * frame.sample_rate == VAD_RATE:
-            samples = self._upsample(samples)
-        elif frame.sample_rate != VAD_RATE:
-            samples = resample(samples, frame.sample_rate, VAD_RATE)
+        if frame.sample_rate != VAD_RATE:
+            # one resampler for the stream: frames resampled one by one would leave a
+            # step at every edge (about 7 points of French right cards by voice on a
+            # development commune, tests/bench/bench_voice_dev.py)
+            if self._resampler is None or self._resampler.src_rate != frame.sample_rate:
+                self._resampler = StreamResampler(frame.sample_rate, VAD_RATE)
+            samples = self._resampler(samples)
         self._pending = np.concatenate([self._pending, samples])
         while self._pending.size >= FRAME_16K:
             chunk = self._pending[:FRAME_16K]
             self._pending = self._pending[FRAME_16K:]
             self._frame(chunk)
             self._t += FRAME_S
-
-    def _upsample(self, samples: Float32Array) -> Float32Array:
-        """8 → 16 kHz, continuing the previous frame (one sample, 62 µs, late).
-
-        Resampling each 20 ms frame on its own leaves a step at every frame edge (a
-        50 Hz buzz under the speech) that cost Whisper about 7 points of right cards
-        in French on a development commune (tests/bench/bench_voice_dev.py)."""
-        joined = np.concatenate([self._carry, samples])
-        self._carry = joined[-1:]
-        positions = np.arange(1, 2 * samples.size + 1) * 0.5
-        out: Float32Array = np.interp(positions, np.arange(joined.size), joined).astype(np.float32)
-        return out
 
     async def process_upstream(self, frame: Frame) -> None:
         if isinstance(frame, BotStartedSpeakingFrame):
