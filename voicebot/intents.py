@@ -1334,10 +1334,11 @@ def classify(text: str, lang: Lang, context: IntentContext) -> Intent:
     """The caller's intent in one transcript, read whole (see the module's docstring): the
     rules' decision, or the learned model's where the rules only fell back to a default
     and the model is sure (surer still before it ends or hands over a call)."""
-    intent, fell_back = rules(text, lang, context)
+    tokens = words(text, lang)
+    intent, fell_back = _rules(text, tokens, lang, context)
     if not fell_back:
         return intent
-    return second_opinion(intent, words(text, lang), lang, context, shipped_model())
+    return second_opinion(intent, tokens, lang, context, shipped_model())
 
 
 # how sure the model must be to replace a default of the rules, and surer still to end
@@ -1375,7 +1376,8 @@ def second_opinion(
     if p < (sure_to_leave if label in ("goodbye", "person") else sure) or label not in _INTENTS:
         return intent
     segments = _segments(tokens)
-    core = [kind for kind, _ in segments if kind not in ("filler", "polite", "thanks")]
+    said = [(k, p) for k, p in segments if k not in ("filler", "polite", "thanks")]
+    core = [kind for kind, _ in said]
     if label == "person" and not PERSON_WORDS.isdisjoint(tokens):
         return intent
     if label == "empty" and intent != "empty":  # words were said, if unknown ones
@@ -1385,8 +1387,7 @@ def second_opinion(
         # (a topic said first stays one: "cantine, merci, au revoir")
         before = tuple(w for kind, phrase in segments if kind != "farewell" for w in phrase)
         # a topic said first, or led by a conjunction: "et le samedi, merci, au revoir"
-        said = [(k, p) for k, p in segments if k not in ("filler", "polite", "thanks")]
-        follow_up = said[0][1][0] in _AND and any(k == "content" for k, _ in said)
+        follow_up = said[0][1][0] in _AND and "content" in core
         if not before or core[0] == "content" or follow_up:
             return intent
         if model.predict(before, lang, context)[0] == "question":
@@ -1408,7 +1409,12 @@ _INTENTS: Final[dict[str, Intent]] = {
 def rules(text: str, lang: Lang, context: IntentContext) -> tuple[Intent, bool]:
     """The rules' intent, and whether they only fell back to a default: content they have
     no word for read as a question, or nothing recognised read as nothing said."""
-    tokens = words(text, lang)
+    return _rules(text, words(text, lang), lang, context)
+
+
+def _rules(
+    text: str, tokens: tuple[str, ...], lang: Lang, context: IntentContext
+) -> tuple[Intent, bool]:
     if not tokens:
         return "empty", False
     if tokens == ("we",):
@@ -1465,10 +1471,8 @@ def rules(text: str, lang: Lang, context: IntentContext) -> tuple[Intent, bool]:
             declines or plan or complained
         )
         if closing and "farewell" in kinds:
-            return (
-                "goodbye",
-                False,
-            )  # "tant pis, je rappellerai, au revoir", "OK I'll try online, bye"
+            # "tant pis, je rappellerai, au revoir", "OK I'll try online, bye"
+            return "goodbye", False
         if closing and context != "after_offer" and _CALL_BACK.search(" ".join(tokens)):
             # "je rappellerai plus tard", "never mind, I'll ring back tomorrow": leaving.
             # To an offered person it declines the offer (a no; the dialog listens on)
