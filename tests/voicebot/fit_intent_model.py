@@ -133,8 +133,24 @@ def loso(shape: Shape, names: list[str]) -> dict[str, float]:
     return out
 
 
-def table(rows: list[Row], decided: Sequence[str], *, short: bool = False) -> str:
-    """Accuracy, per intent, and false/missed goodbye and person decisions."""
+@dataclass(frozen=True)
+class Score:
+    """How a set's labels and the decisions taken on it compare."""
+
+    share: float  # right / all
+    per_intent: dict[str, tuple[int, int]]  # intent → (right, of)
+    faults: Counter[str]  # "false goodbye", "missed person", ...: the call-ending decisions
+
+    @property
+    def false(self) -> int:
+        return self.faults["false goodbye"] + self.faults["false person"]
+
+    @property
+    def missed(self) -> int:
+        return self.faults["missed goodbye"] + self.faults["missed person"]
+
+
+def score(rows: list[Row], decided: Sequence[str]) -> Score:
     per: dict[str, Counter[str]] = {}
     faults: Counter[str] = Counter()
     for row, got in zip(rows, decided, strict=True):
@@ -145,12 +161,17 @@ def table(rows: list[Row], decided: Sequence[str], *, short: bool = False) -> st
             faults[f"false {kind}"] += got == kind != want
             faults[f"missed {kind}"] += want == kind != got
     right = sum(c["right"] for c in per.values())
+    per_intent = {k: (c["right"], c["n"]) for k, c in sorted(per.items())}
+    return Score(right / len(rows), per_intent, faults)
+
+
+def table(rows: list[Row], decided: Sequence[str], *, short: bool = False) -> str:
+    """Accuracy, per intent, and false/missed goodbye and person decisions."""
+    got = score(rows, decided)
     if short:
-        false = faults["false goodbye"] + faults["false person"]
-        missed = faults["missed goodbye"] + faults["missed person"]
-        return f"{right / len(rows):.3f} f{false} m{missed}"
-    intents = " ".join(f"{k} {c['right']}/{c['n']}" for k, c in sorted(per.items()))
-    return f"{right / len(rows):.3f} | {intents} | {dict(faults)}"
+        return f"{got.share:.3f} f{got.false} m{got.missed}"
+    intents = " ".join(f"{k} {right}/{n}" for k, (right, n) in got.per_intent.items())
+    return f"{got.share:.3f} | {intents} | {dict(got.faults)}"
 
 
 def combine(rows: list[Row], model: IntentModel, **thresholds: float) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.voicebot.fit_intent_model import score
 from voicebot.intents import classify
 
 HELDOUT = Path(__file__).resolve().parents[1] / "heldout"
@@ -105,10 +106,7 @@ def test_the_sets_still_held_out_keep_their_measured_figures(name: str) -> None:
     floor, most_false_person, most_missed = STILL_HELD_OUT[name]
     data = rows(name)
     assert len(data) >= 150 and {r["intent"] for r in data} >= INTENTS
-    got = [(r, classify(r["text"], r["lang"], r["context"])) for r in data]
-    right = sum(g == r["intent"] for r, g in got)
-    false = Counter(g for r, g in got if g in ("goodbye", "person") and g != r["intent"])
-    missed = sum(r["intent"] in ("goodbye", "person") and g != r["intent"] for r, g in got)
-    assert right / len(data) >= floor
-    assert false["goodbye"] == 0 and false["person"] <= most_false_person
-    assert missed <= most_missed
+    got = score(data, [classify(r["text"], r["lang"], r["context"]) for r in data])
+    assert got.share >= floor
+    assert got.faults["false goodbye"] == 0 and got.faults["false person"] <= most_false_person
+    assert got.missed <= most_missed
