@@ -17,13 +17,13 @@ learning in turn, it raises the top-1 of the plain vector search from 0.788 to 0
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from guichet.npz import NpzUnreadable, load_npz, save_npz
 from knowledge.errors import KnowledgeError
 
 __all__ = ["SHIPPED_ADAPTER", "QueryAdapter", "load_query_adapter"]
@@ -47,25 +47,25 @@ class QueryAdapter:
         return out
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(
-            tmp,
-            matrix=self.matrix.astype(np.float32),
-            embedder=np.array(self.embedder),
-            langs=np.array(sorted(self.langs)),
-            note=np.array(self.note),
+        save_npz(
+            path,
+            {
+                "matrix": self.matrix.astype(np.float32),
+                "embedder": np.array(self.embedder),
+                "langs": np.array(sorted(self.langs)),
+                "note": np.array(self.note),
+            },
         )
-        tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> QueryAdapter:
         try:
-            with np.load(path, allow_pickle=False) as data:
-                matrix = np.asarray(data["matrix"], dtype=np.float32)
-                embedder, note = str(data["embedder"]), str(data["note"])
-                langs = frozenset(str(lang) for lang in data["langs"])
-        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            data = load_npz(path, ("matrix", "embedder", "note", "langs"))
+            matrix = data["matrix"].astype(np.float32)
+        except (NpzUnreadable, ValueError) as exc:
             raise KnowledgeError(f"{path}: unreadable query adapter ({exc})") from exc
+        embedder, note = str(data["embedder"]), str(data["note"])
+        langs = frozenset(str(lang) for lang in data["langs"])
         if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
             raise KnowledgeError(f"{path}: the adapter is not a square matrix {matrix.shape}")
         if not np.isfinite(matrix).all():

@@ -15,7 +15,6 @@ the rules fell back to a default, and never ends or hands over a call unless ver
 
 from __future__ import annotations
 
-import zipfile
 import zlib
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from guichet.npz import NpzUnreadable, load_npz, save_npz
 
 __all__ = ["SHIPPED_MODEL", "IntentModel", "IntentModelError", "features", "shipped_model"]
 
@@ -111,30 +112,29 @@ class IntentModel:
         return self.labels[best], float(p[best])
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(
-            tmp,
-            weights=self.weights.astype(np.float16),  # half precision: the file stays small
-            bias=self.bias.astype(np.float32),
-            labels=np.array(self.labels),
-            chars=np.array(self.chars, dtype=np.int64),
-            pairs=np.array(self.pairs),
-            note=np.array(self.note),
+        save_npz(
+            path,
+            {
+                "weights": self.weights.astype(np.float16),  # half precision: a small file
+                "bias": self.bias.astype(np.float32),
+                "labels": np.array(self.labels),
+                "chars": np.array(self.chars, dtype=np.int64),
+                "pairs": np.array(self.pairs),
+                "note": np.array(self.note),
+            },
         )
-        tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> IntentModel:
         try:
-            with np.load(path, allow_pickle=False) as data:
-                weights = np.asarray(data["weights"], dtype=np.float32)
-                bias = np.asarray(data["bias"], dtype=np.float32)
-                labels = tuple(str(label) for label in data["labels"])
-                low, high = (int(n) for n in data["chars"])
-                pairs = bool(data["pairs"])
-                note = str(data["note"])
-        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            data = load_npz(path, ("weights", "bias", "labels", "chars", "pairs", "note"))
+            low, high = (int(n) for n in data["chars"])
+            weights = data["weights"].astype(np.float32)
+            bias = data["bias"].astype(np.float32)
+        except (NpzUnreadable, ValueError) as exc:
             raise IntentModelError(f"{path}: unreadable intent model ({exc})") from exc
+        labels = tuple(str(label) for label in data["labels"])
+        pairs, note = bool(data["pairs"]), str(data["note"])
         if weights.ndim != 2 or weights.shape[1] != len(labels) or bias.shape != (len(labels),):
             raise IntentModelError(f"{path}: weights {weights.shape} do not fit {labels}")
         if not (np.isfinite(weights).all() and np.isfinite(bias).all()):
