@@ -82,7 +82,14 @@ class SteadyLink(MediaLink):
 
     async def open(self, expect_stasis_start: ExpectStasisStart) -> None:
         await super().open(expect_stasis_start)
-        self._played_at = asyncio.get_running_loop().time()
+        async with self._lock:
+            self._played_at = asyncio.get_running_loop().time()
+            # the lead is queued before Asterisk's silence stops, not a frame later by
+            # the filler: a loop stalled at that moment (the greeting being synthesized
+            # as the link opens) left the caller 100-150 ms without RTP just after the
+            # answer. What the generator still drops of it is a frame or two.
+            with contextlib.suppress(MediaError):  # gone: the filler ends on its own
+                await self._top_up()
         self._filler.spawn(self._fill(), "fill")
         # the link feeds the caller now: Asterisk's own silence, which filled the line
         # while the link was made (and would drop what the bridge writes), makes way

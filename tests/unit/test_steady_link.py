@@ -31,9 +31,8 @@ async def asterisk() -> AsyncIterator[FakeChanWebSocket]:
         yield fake
 
 
-@pytest.fixture
-async def link(asterisk: FakeChanWebSocket) -> AsyncIterator[SteadyLink]:
-    steady = SteadyLink(
+def new_link(asterisk: FakeChanWebSocket) -> SteadyLink:
+    return SteadyLink(
         asterisk,  # type: ignore[arg-type]
         app="guichet",
         ari_base_url=asterisk.base_url,
@@ -42,11 +41,16 @@ async def link(asterisk: FakeChanWebSocket) -> AsyncIterator[SteadyLink]:
         on_audio=lambda _pcm: None,
     )
 
-    def entered(_channel_id: str) -> asyncio.Future[None]:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        future.set_result(None)  # the media channel's StasisStart, at once
-        return future
 
+def entered(_channel_id: str) -> asyncio.Future[None]:
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    future.set_result(None)  # the media channel's StasisStart, at once
+    return future
+
+
+@pytest.fixture
+async def link(asterisk: FakeChanWebSocket) -> AsyncIterator[SteadyLink]:
+    steady = new_link(asterisk)
     await steady.open(entered)
     try:
         yield steady
@@ -156,6 +160,28 @@ async def test_asterisk_fills_the_line_before_and_after_the_link(
         ("start_silence", "call-1"),  # the caller's line, before the media channel goes
         ("hangup", "guichet-media-l1"),
     ]
+
+
+async def test_the_lead_is_queued_before_asterisks_silence_stops(
+    asterisk: FakeChanWebSocket,
+) -> None:
+    """The first frames of the link are not left to its filler's first turn: a loop
+    stalled just then (the greeting being synthesized as the link opens) left the
+    caller 100-150 ms without RTP right after the answer (CI, test_rtp_between_steps)."""
+    steady = new_link(asterisk)
+    queued_when_stopped: list[int] = []
+    stop_silence = asterisk.stop_silence
+
+    async def stop_after_counting(channel_id: str) -> None:
+        queued_when_stopped.append(steady.silence_frames)
+        await stop_silence(channel_id)
+
+    asterisk.stop_silence = stop_after_counting  # type: ignore[method-assign]
+    await steady.open(entered)
+    try:
+        assert queued_when_stopped == [round(LEAD_S / FRAME_S)]
+    finally:
+        await steady.aclose()
 
 
 async def test_silence_resumes_at_once_when_a_barge_in_drops_queued_speech(
