@@ -574,3 +574,50 @@ def test_the_second_round_of_general_forms(
     text: str, lang: Lang, context: IntentContext, intent: Intent
 ) -> None:
     assert classify(text, lang, context) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "context", "intent"),
+    [
+        # leaving said as letting the agent go, or as a blessing, a kiss, a wish
+        ("bon je vous libère, merci", "fr", "after_answer", "goodbye"),
+        ("je vous embête plus, bonne soirée", "fr", "after_answer", "goodbye"),
+        ("merci, gros bisous", "fr", "after_answer", "goodbye"),
+        ("right, I'll get off the phone, thanks", "en", "after_answer", "goodbye"),
+        ("thanks love, I won't keep you", "en", "after_answer", "goodbye"),
+        ("parfait, je suis renseignée, merci", "fr", "after_answer", "goodbye"),
+        # the place the caller meant, then an apology: a wrong number at the greeting
+        ("ah c'est pas la poste? oh pardon", "fr", "greeting", "goodbye"),
+        ("oh this isn't the library, my bad", "en", "greeting", "goodbye"),
+        # a yes-word negated is a no; "du tout" alone too
+        ("absolument pas", "fr", "after_confirm", "no"),
+        ("certainly not", "en", "after_confirm", "no"),
+        ("non pas celle-là", "fr", "after_confirm", "no"),
+        # an offered SMS declined with a reason
+        ("non j'ai pas de portable", "fr", "after_offer", "no"),
+        # a person by a colleague's name, a voice, a service being connected to
+        ("vous pouvez me basculer vers un collaborateur", "fr", "greeting", "person"),
+        ("je veux une vraie voix", "fr", "after_answer", "person"),
+        ("pourriez-vous me connecter au service des sports", "fr", "greeting", "person"),
+        ("I'll hold for an agent", "en", "greeting", "person"),
+        ("is there someone there I can talk to", "en", "greeting", "person"),
+        ("je souhaiterais lui parler", "fr", "greeting", "person"),
+        # a person only told of, or asked whether one is needed: questions
+        ("mon voisin a parlé à un agent qui dit que c'est gratuit", "fr", "greeting", "question"),
+        ("do I need to see someone in person to renew my licence", "en", "greeting", "question"),
+        ("faut-il parler à quelqu'un pour louer la salle", "fr", "greeting", "question"),
+        ("je voudrais parler de mon dossier", "fr", "greeting", "question"),
+        ("sorry, you'll send me what", "en", "after_offer", "repeat"),
+        # a yes then "and…" to "do you mean…?": a new topic follows
+        ("oui et pour la cantine c'est combien", "fr", "after_confirm", "question"),
+        ("yes and how much is it", "en", "after_confirm", "question"),
+        # part of the answer asked again
+        ("la dernière partie encore une fois", "fr", "after_answer", "repeat"),
+        ("c'était quoi le numéro de la salle déjà", "fr", "after_answer", "repeat"),
+        ("slow down a bit", "en", "after_answer", "repeat"),
+    ],
+)
+def test_the_third_round_of_general_forms(
+    text: str, lang: Lang, context: IntentContext, intent: Intent
+) -> None:
+    assert classify(text, lang, context) == intent

@@ -86,27 +86,33 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
     assert len(missed) <= SETS[name][1], missed
 
 
-# Sets 5 and 6 are still held out. Set 5 was measured blind once with the rules alone
+# Sets 5, 6 and 7 are still held out. Set 5 was measured blind once with the rules alone
 # (77.7 %, 1 false hand-over, 19 missed goodbye/person), then with the learned model beside
 # the rules, developed on the other sets and tests/voicebot/intents_dev2.jsonl (86.8 %, 1,
 # 14), then after a second round developed on tests/voicebot/intents_dev3.jsonl (88.6 %,
-# 1, 13). Set 6 was written after that and measured blind once (83.6 %, 0 false, 21
-# missed). Nobody has read their lines or per-line results: set 5's false hand-over is a
-# known defect, named in tests/heldout/README.md, that has to be found on development
+# 1, 13), then after a third on intents_dev4.jsonl (90.5 %, 1, 12). Set 6 was written
+# after the second round and measured blind once (83.6 %, 0 false, 21 missed), then after
+# the third (85.9 %, 0, 19). Set 7 was written during the third round, measured once
+# before it (74.1 %) and once after (75.5 %, 1 false goodbye, 1 false hand-over, 31
+# missed). Nobody has read their lines or per-line results: their false decisions are
+# known defects, named in tests/heldout/README.md, that have to be found on development
 # data. These are the floors of the last measurements, nothing tuned.
-# set → (accuracy floor, most false hand-overs, most missed goodbye/person)
-STILL_HELD_OUT: dict[str, tuple[float, int, int]] = {
-    "intents5.jsonl": (0.88, 1, 13),
-    "intents6.jsonl": (0.83, 0, 21),
+# set → (accuracy floor, most false goodbyes, most false hand-overs, most missed
+# goodbye/person)
+STILL_HELD_OUT: dict[str, tuple[float, int, int, int]] = {
+    "intents5.jsonl": (0.90, 0, 1, 12),
+    "intents6.jsonl": (0.85, 0, 0, 19),
+    "intents7.jsonl": (0.75, 1, 1, 31),
 }
 
 
 @pytest.mark.parametrize("name", sorted(STILL_HELD_OUT))
 def test_the_sets_still_held_out_keep_their_measured_figures(name: str) -> None:
-    floor, most_false_person, most_missed = STILL_HELD_OUT[name]
+    floor, most_false_goodbye, most_false_person, most_missed = STILL_HELD_OUT[name]
     data = rows(name)
     assert len(data) >= 150 and {r["intent"] for r in data} >= INTENTS
     got = score(data, [classify(r["text"], r["lang"], r["context"]) for r in data])
     assert got.share >= floor
-    assert got.faults["false goodbye"] == 0 and got.faults["false person"] <= most_false_person
+    assert got.faults["false goodbye"] <= most_false_goodbye
+    assert got.faults["false person"] <= most_false_person
     assert got.missed <= most_missed
