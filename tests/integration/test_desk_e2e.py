@@ -204,8 +204,10 @@ async def test_an_agent_takes_a_call_and_escalates_it(up: Up, tmp_path: Path) ->
     assert result.recording is not None, result.log
     heard = transcribe(result.recording, "fr").lower()
     # "Bonjour, accueil de la mairie, je vais vous aider." (Whisper base at 8 kHz
-    # mishears a word or two: any of the sentence's own words, none of the queue's)
-    assert any(w in heard for w in ("accueil", "mairie", "aider")), heard
+    # mishears a word or two, at times all three of its nouns and verbs: "à coïn de la
+    # mérite, je vais vous laver", CI. Any of the sentence's own words, or its "je vais
+    # vous", none of which the queue's prompts say)
+    assert any(w in heard for w in ("accueil", "mairie", "aider", "je vais vous")), heard
     store = open_store(up.settings.store_url)
     try:
         with store.session() as session:
