@@ -85,9 +85,10 @@ class SteadyLink(MediaLink):
         async with self._lock:
             self._played_at = asyncio.get_running_loop().time()
             # the lead is queued before Asterisk's silence stops, not a frame later by
-            # the filler: a loop stalled at that moment (the greeting being synthesized
-            # as the link opens) left the caller 100-150 ms without RTP just after the
-            # answer. What the generator still drops of it is a frame or two.
+            # the filler: a loop stalled at that moment (the voicebot starts as its link
+            # opens) left the caller 100-150 ms without RTP just after the answer, in CI
+            # (40 ms on a quiet machine; 21-32 ms with the lead queued first, loaded or
+            # not). What the generator still drops of it is a frame or two.
             with contextlib.suppress(MediaError):  # gone: the filler ends on its own
                 await self._top_up()
         self._filler.spawn(self._fill(), "fill")

@@ -166,7 +166,7 @@ async def test_the_lead_is_queued_before_asterisks_silence_stops(
     asterisk: FakeChanWebSocket,
 ) -> None:
     """The first frames of the link are not left to its filler's first turn: a loop
-    stalled just then (the greeting being synthesized as the link opens) left the
+    stalled just then (the voicebot starting as its link opens) left the
     caller 100-150 ms without RTP right after the answer (CI, test_rtp_between_steps)."""
     steady = new_link(asterisk)
     queued_when_stopped: list[int] = []
