@@ -10,6 +10,13 @@ The prompt is deterministic (the same cards give the same text), and bounded: Wh
 accepts ~224 prompt tokens and our engine keeps the first 100, so ``MAX_CHARS`` (about
 80-100 tokens of French) keeps it well under both. What comes first matters most:
 place names (the words ASR gets wrong most), then the terms the most cards share.
+
+The French cards' topic terms are not put into the English prompt, though English callers
+in a French town say them: measured on the development communes by voice, a list of
+French words makes Whisper drift into French on English speech ("Witch n'est-à-dire
+hanterling"), which cost more English questions than the French words won. (Saying
+"mairie" in the English greeting helped one commune and cost another a question: noise,
+not kept.)
 """
 
 from __future__ import annotations

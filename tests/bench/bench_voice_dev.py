@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/bench/bench_voice_dev.py --folder tests/knowledge/dev_commune4 \
         --out bench-results [--limit N] [--mode pipeline|asr] [--hints index|generic|none] \
-        [--beam N] [--margin N] [--prompt-chars N] [--tag NAME]
+        [--beam N] [--margin N] [--prompt-chars N] [--lang fr|en] [--tag NAME]
 
 Each question of the commune (``questions.jsonl`` + ``cards/``; never a held-out set) is
 spoken with test voices that are neither the bot's (MBROLA fr1, Piper joe) nor the
@@ -121,12 +121,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if report.errors:
         raise SystemExit(f"{folder}: {report.errors}")
     kb = KnowledgeBase.open(index, settings)
-    items = read_questions(folder / "questions.jsonl", need_expect=True)
-    limit = args.limit
-    if limit:
-        items = [
-            i for lang in ("fr", "en") for i in [x for x in items if x.lang == lang][: args.limit]
-        ]
+    # Numbered by their place in the file, which names their cached recording: a subset
+    # (--lang, --limit) must not pick up another question's audio.
+    numbered = list(enumerate(read_questions(folder / "questions.jsonl", need_expect=True)))
+    langs = (args.lang,) if args.lang else ("fr", "en")
+    numbered = [
+        pair
+        for lang in langs
+        for pair in [p for p in numbered if p[1].lang == lang][: args.limit or None]
+    ]
+    numbered.sort(key=lambda pair: pair[0])
     engines = load_engines(settings)  # the prompt from the commune's index, as deployed
     asr: Any = engines.asr
     if args.hints == "generic":
@@ -144,7 +148,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     try:
-        for n, item in enumerate(items):
+        for n, item in numbered:
             text = kb.answer(item.q, item.lang)
             wav = spoken(item, n, cache, VOICES[item.lang])
             row: dict[str, Any] = {"q": item.q, "lang": item.lang, "expect": item.expect}
@@ -203,6 +207,7 @@ def main() -> None:
     parser.add_argument("--margin", type=int, default=0, help="asr_margin_frames (0: settings)")
     parser.add_argument("--prompt-chars", type=int, default=0, help="index prompt length cap")
     parser.add_argument("--limit", type=int, default=0, help="questions per language")
+    parser.add_argument("--lang", choices=("fr", "en"), help="only this language's questions")
     parser.add_argument("--tag", default="run")
     args = parser.parse_args()
     args.folder = args.folder.resolve()
