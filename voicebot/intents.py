@@ -850,7 +850,7 @@ _REPEAT_FORM = (
     r"(?:\s+\S+){0,3}\s+(?:vous avez dit|avez vous dit|vous venez de dire|vous disiez|"
     r"tu as dit|t'as dit|c'etait(?: deja)?|c'etait quoi)(?:\s+deja)?|"
     r"c'etait\s+(?:a\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou|qui)"
-    r"(?:\s+\S+){0,3}(?:\s+\S+){0,3}\s+deja|"
+    r"(?:\s+\S+){0,6}\s+deja|"
     r"c'etait\s+(?:a\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou|qui)"
     r"(?:\s+\S+){0,3}|"
     r"(?:le|la|les|l')\s*\S+(?: \S+)?\s+(?:c'etait|vous avez dit|vous disiez)\s+"
