@@ -676,7 +676,7 @@ _PERSON_REQUESTS: Final = tuple(
         rf"\b{_PERSON}\s+(?:there\s+|here\s+)?(?:i|we)\s+(?:can|could)\s+(?:speak|talk)",
         # "I'll hold for an agent", "I'd rather deal with a member of staff"
         rf"\b(?:hold|wait) for\s+{_PERSON}{_THEN}",
-        rf"\b(?:deal|speak|talk) with\s+{_PERSON}{_THEN}",
+        rf"\bdeal with\s+{_PERSON}{_THEN}",  # speaking and talking with: above
         rf"\b(?:a word|a quick word|a chat)\s+with\s+{_PERSON}",
         r"\b(?:can|could|est ce que|est ce qu')\s+(?:someone|somebody|anyone|anybody|"
         r"quelqu'un)\s+(?:help me|help|m'aider|me renseigner)\s*$",
@@ -849,10 +849,10 @@ _REPEAT_FORM = (
     r"(?:a\s+|pour\s+|de\s+)?(?:quel|quelle|quels|quelles|combien|ou|quand|qui|quoi|comment)"
     r"(?:\s+\S+){0,3}\s+(?:vous avez dit|avez vous dit|vous venez de dire|vous disiez|"
     r"tu as dit|t'as dit|c'etait(?: deja)?|c'etait quoi)(?:\s+deja)?|"
+    # "c'était quoi l'adresse", or further off with "déjà": "c'était quoi le nom de la
+    # rue déjà"
     r"c'etait\s+(?:a\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou|qui)"
-    r"(?:\s+\S+){0,6}\s+deja|"
-    r"c'etait\s+(?:a\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou|qui)"
-    r"(?:\s+\S+){0,3}|"
+    r"(?:(?:\s+\S+){0,6}\s+deja|(?:\s+\S+){0,3})|"
     r"(?:le|la|les|l')\s*\S+(?: \S+)?\s+(?:c'etait|vous avez dit|vous disiez)\s+"
     r"(?:a\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou)(?:\s+deja)?|"
     r"you said (?:what|when|where|how much|which)(?:\s+.*)?|"
@@ -1161,7 +1161,8 @@ def _rules(
 
     if language_choice(text, lang) is not None:
         return "language", False
-    if _person_request(" ".join(tokens)) or _bare_person(segments):
+    joined = " ".join(tokens)
+    if _person_request(joined) or _bare_person(segments):
         # "oui, un conseiller s'il vous plaît" accepts the offer (both hand the call over)
         if leads_yes and context == "after_offer":
             return "yes", False
@@ -1175,7 +1176,7 @@ def _rules(
         context == "greeting"
         and core
         and core[-1][0] == "sorry"
-        and _NOT_WHO_I_CALLED.match(" ".join(tokens))
+        and _NOT_WHO_I_CALLED.match(joined)
     ):
         # "ah c'est pas la pharmacie, oh pardon", "oh this isn't the dentist, my bad":
         # the caller meant to call someone else and takes leave
@@ -1196,7 +1197,7 @@ def _rules(
         if closing and "farewell" in kinds:
             # "tant pis, je rappellerai, au revoir", "OK I'll try online, bye"
             return "goodbye", False
-        if closing and context != "after_offer" and CALL_BACK.search(" ".join(tokens)):
+        if closing and context != "after_offer" and CALL_BACK.search(joined):
             # "je rappellerai plus tard", "never mind, I'll ring back tomorrow": leaving.
             # To an offered person it declines the offer (a no; the dialog listens on)
             return "goodbye", False
