@@ -532,6 +532,7 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
 @pytest.mark.parametrize(
     ("text", "lang", "context", "intent"),
     [
+        # --- found on intents_dev2 and intents_dev3 (the second round) ---
         # an affirmative imperative: a negation before it is another clause's
         ("non ne me rappelez pas, passez-moi un conseiller", "fr", "after_offer", "person"),
         ("je sais pas trop, mettez-moi plutôt avec un agent", "fr", "after_answer", "person"),
@@ -568,17 +569,7 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         # a complaint and a farewell end the call; a complaint alone is heard
         ("votre robot comprend rien, au revoir", "fr", "after_answer", "goodbye"),
         ("votre robot comprend rien", "fr", "after_answer", "question"),
-    ],
-)
-def test_the_second_round_of_general_forms(
-    text: str, lang: Lang, context: IntentContext, intent: Intent
-) -> None:
-    assert classify(text, lang, context) == intent
-
-
-@pytest.mark.parametrize(
-    ("text", "lang", "context", "intent"),
-    [
+        # --- found on intents_dev4 (the third round) ---
         # leaving said as letting the agent go, or as a blessing, a kiss, a wish
         ("bon je vous libère, merci", "fr", "after_answer", "goodbye"),
         ("je vous embête plus, bonne soirée", "fr", "after_answer", "goodbye"),
@@ -617,7 +608,7 @@ def test_the_second_round_of_general_forms(
         ("slow down a bit", "en", "after_answer", "repeat"),
     ],
 )
-def test_the_third_round_of_general_forms(
+def test_general_forms_found_on_the_later_development_sets(
     text: str, lang: Lang, context: IntentContext, intent: Intent
 ) -> None:
     assert classify(text, lang, context) == intent
