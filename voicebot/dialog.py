@@ -22,6 +22,7 @@ from voicebot.intents import (
     classify,
     ends_with_farewell,
     language_choice,
+    other_language,
 )
 from voicebot.knowledge_port import KnowledgeAnswer
 
@@ -190,6 +191,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nothing_to_repeat": "Je n'ai encore rien dit. Posez-moi votre question.",
         "anything_else": "Y a-t-il autre chose ?",
         "continue_in": "Je continue en français.",
+        "other_language": "Je ne peux vous répondre qu'en français ou en anglais.",
     },
     "en": {
         "greeting": "Hello, you have reached the city hall. I am the voice assistant. "
@@ -217,6 +219,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nothing_to_repeat": "I haven't said anything yet. Please ask your question.",
         "anything_else": "Is there anything else?",
         "continue_in": "I'll continue in English.",
+        "other_language": "I can only answer in English or in French.",
     },
 }
 
@@ -475,6 +478,9 @@ class Dialog:
             return self._speak(
                 [self._say("anything_else", "prompt")], phase="listening", asked_more=True
             )
+        if intent == "language" and other_language(event.text, event.lang):
+            # "español por favor": the two languages it speaks
+            return self._speak([self._say("other_language", "prompt")], phase="listening")
         if intent in ("yes", "no", "language"):
             return self._speak([self._say("listening", "listening")], phase="listening")
         return self._question(event.text, event.lang)

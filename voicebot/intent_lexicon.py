@@ -13,6 +13,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from voicebot.intent_lexicon_world import (
+    WORLD_FAREWELL,
+    WORLD_NO,
+    WORLD_POLITE,
+    WORLD_THANKS,
+    WORLD_YES,
+)
+
 __all__ = [
     "ACCEPT",
     "ANNOUNCE",
@@ -62,10 +70,18 @@ FILLER: Final = phrases(
     "bof",
     # a slip noticed: "oups", "mince", "oh là là", "whoops"
     "oups", "mince", "zut", "oh la la", "ouh la", "oops", "whoops", "oopsie", "oh dear",
+    # breath and sighs, said longer by some ("uhhh", "pfff": ``words`` keeps two letters)
+    "pf", "pff", "pfiou", "ouf", "tss", "mh", "uhh", "hmm hmm",
     # English ones
     "uh", "um", "umm", "uhm", "er", "erm", "ehm", "well", "so", "like", "you know", "i mean",
     "hold on", "wait", "one moment", "one second", "just a second", "just a moment", "let me see",
     "let's see", "hang on", "oh well", "okay so", "actually", "anyway",
+    "one sec", "a sec", "just a sec", "une sec", "une petite seconde",
+    # a hold message heard from another line ("ne quittez pas", "your call is important
+    # to us"): the caller is on hold elsewhere, nothing is said to the bot
+    "ne quittez pas", "veuillez patienter", "votre correspondant va vous repondre",
+    "votre appel est important pour nous", "please hold", "please stay on the line",
+    "stay on the line", "your call is important to us",
 )  # fmt: skip
 POLITE: Final = phrases(
     "bonjour", "bonsoir", "salut", "madame", "monsieur", "mademoiselle", "messieurs dames",
@@ -77,7 +93,7 @@ POLITE: Final = phrases(
     # greetings and endearments: "howdy", "g'day", "mon petit", "mon cœur", "ma'am"
     "howdy", "g'day", "gday", "maam", "mon petit", "ma petite", "mon coeur", "mon cher",
     "ma chere", "ma belle", "mon grand", "c'est gentil tout plein",
-)  # fmt: skip
+) | WORLD_POLITE  # fmt: skip
 THANKS: Final = phrases(
     "mille mercis", "many thanks", "cheers", "merci pour tout", "merci pour votre aide",
     "thanks for your help", "thank you for your help", "thanks for everything",
@@ -85,6 +101,10 @@ THANKS: Final = phrases(
     "thanks heaps", "ta very much", "ta muchly", "merci a vous", "merci a toi",
     # New Zealand "chur", Welsh "diolch"
     "chur", "diolch",
+    # thanks said as being obliged or appreciating: "much obliged", "appreciate you"
+    "much obliged", "obliged", "i'm obliged", "appreciate it", "appreciate you",
+    "appreciate that", "i appreciate it", "i appreciate that", "i appreciate you",
+    "much appreciated", "appreciated",
 ) | frozenset(
     # every thanks × every intensifier: "merci encore", "thanks so much", "thank you kindly"
     tuple(f"{word} {more}".split())
@@ -92,7 +112,7 @@ THANKS: Final = phrases(
     for more in ("", "beaucoup", "bien", "infiniment", "encore", "mille fois", "bien bien",
                  "beaucoup beaucoup", "vraiment", "so much", "very much", "a lot", "a million",
                  "again", "kindly", "ever so much", "a bunch", "loads", "a ton", "very very much")
-)  # fmt: skip
+) | WORLD_THANKS  # fmt: skip
 # excuses: "pardon ?" alone asks to repeat; "pardon, les horaires ?" is a question
 SORRY: Final = phrases(
     "pardon", "excusez moi", "excuse moi", "excusez", "desole", "desolee",
@@ -106,6 +126,10 @@ PRESENCE: Final = phrases(
     "is anybody there", "is anyone there", "is someone there", "anybody there", "anyone there",
     "are you there", "are you still there", "can you hear me", "vous etes toujours la",
     "c'est bien la mairie", "is this the town hall", "is this city hall",
+    # the line checked: "y a quelqu'un au bout ?", "is anyone on the line?"
+    "y a quelqu'un au bout", "il y a quelqu'un au bout", "y a quelqu'un au bout du fil",
+    "il y a quelqu'un au bout du fil", "is anyone on the line", "anyone on the line",
+    "is anybody on the line", "is someone on the line",
 )  # fmt: skip
 FAREWELL: Final = phrases(
     "au revoir", "bye", "goodbye", "by", "bonne journee", "bonne fin de journee",
@@ -154,7 +178,11 @@ FAREWELL: Final = phrases(
     "i must dash", "gotta dash", "i'd better go", "i better go", "i'd better let you go",
     "i'll be off", "i'll be off then", "peace out", "catch ya", "catch you", "hooroo",
     "you have a good one", "have a good one now",
-)  # fmt: skip
+    # "so long now" (not "so long": "why does it take so long"), the caller leaving the
+    # agent to their work, the Midlands' "tara a bit"
+    "so long now", "i'll leave you to it", "leave you to it", "i'll leave you be",
+    "tara a bit", "ta ra a bit",
+) | WORLD_FAREWELL  # fmt: skip
 # a wrong number said at the greeting ("pardon, je me suis trompé de numéro", "sorry,
 # wrong number"): the caller leaves; later in a call the same words are about a number
 WRONG_NUMBER: Final = phrases(
@@ -164,6 +192,9 @@ WRONG_NUMBER: Final = phrases(
     "j'ai fait un faux numero", "j'ai fait le mauvais numero", "j'ai compose le mauvais numero",
     "wrong number", "i've got the wrong number", "i have the wrong number",
     "i got the wrong number", "i dialled the wrong number", "i dialed the wrong number",
+    # the number mis-keyed: "j'ai mal composé", "wrong digits"
+    "j'ai mal compose", "mal compose", "j'ai mal tape le numero", "wrong digits",
+    "the wrong digits",
     "i called the wrong number", "i rang the wrong number", "i must have the wrong number",
 ) | frozenset(
     # "I've dialled the wrong number", "j'ai dû me tromper de numéro": every subject × verb
@@ -199,7 +230,7 @@ THATS_ALL: Final = phrases(
     "je suis bien renseignee", "me voila renseigne", "me voila renseignee",
     "termine pour moi", "c'est termine pour moi", "fini pour moi", "on va en rester la",
     "on en reste la", "restons en la", "on s'arrete la", "je m'arrete la",
-    "that concludes my enquiry", "that concludes my inquiry", "that concludes",
+    "that concludes my enquiry", "that concludes my inquiry", "that concludes", "nothing further",
 ) | frozenset(
     # "j'ai (tout) ce qu'il me faut", "I've got what I need(ed)": every form × object
     tuple(f"{have} {what}".split())
@@ -251,7 +282,7 @@ YES: Final = phrases(
     # Australian "too easy", Welsh English "tidy"
     "pile poil", "va pour", "go for it", "okie dokie", "okey dokey", "okey doke",
     "bien recu", "too easy", "tidy",
-)  # fmt: skip
+) | WORLD_YES  # fmt: skip
 NO: Final = phrases(
     "non", "no", "nope", "nah", "non merci", "mais non", "ben non", "bah non", "no thanks",
     "no thank you", "pas du tout",
@@ -311,7 +342,7 @@ NO: Final = phrases(
     for when in ("maintenant", "pour l'instant", "pour le moment", "tout de suite",
                  "aujourd'hui", "pour aujourd'hui", "dans l'immediat", "now", "right now",
                  "just now", "for now", "at the moment", "today", "at this time", "yet")
-)  # fmt: skip
+) | WORLD_NO  # fmt: skip
 # words whose sense hangs on the question just asked: "c'est bon" confirms a title
 # ("is it about X?"), but declines an offer or more questions ("it's fine, thanks")
 SETTLED: Final = phrases(
@@ -332,6 +363,7 @@ ANNOUNCE: Final = phrases(
     "a question", "i've got a question", "i've got another question", "one last question",
     "i have one more question", "yes one more", "j'en ai une autre", "i have another one",
     "something else", "i have something else", "there's something else", "one more",
+    "j'en aurais une autre", "j'en aurais une", "j'en ai une", "i've got another one",
     "j'ai encore un truc", "il y a autre chose", "y a autre chose",
 ) | frozenset(
     # "(oui) (j'ai) encore une (petite) chose", "(yes) one more thing": the caller has
@@ -430,15 +462,19 @@ CLOSING: Final = DECLINE | wordset(
     try again later back call ring phone come drop swing stop by go in office figure out
     sort it then web site another time day next week morning afternoon maybe guess myself
     instead monday tuesday wednesday thursday friday saturday city hall town
+    demain tomorrow pop debrouillerai fois tard plus retelephonerai recontacterai reprendrai
+    contact reessaierai reessayerai refais referai numero
     """
 )
 # the caller will call again ("je rappellerai plus tard", "I'll ring back tomorrow"):
 # the call ends now. Not "rappelez-moi", "call me back": those ask for a callback
 CALL_BACK: Final = re.compile(
-    r"\b(?:rappellerai|rappelerai|reappellerai|rappellerais|retelephonerai|"
+    r"\b(?:rappellerai|rappelerai|reappellerai|rappellerais|retelephonerai|recontacterai|"
+    r"reprendrai contact|(?:refais|referai) le numero|reessaierai|reessayerai|"
     r"(?:vais|va|allons)\s+(?:vous\s+)?(?:rappeler|retelephoner)|"
     r"(?:i'll|i will|i'm gonna|i'm going to|gonna|we'll)\s+(?:just\s+)?"
-    r"(?:call|ring|phone|give you a call|give you a ring)\s+(?:you\s+)?(?:back|again))\b"
+    r"(?:call|ring|phone|try|give you a call|give you a ring)\s+(?:you\s+)?"
+    r"(?:back|again|another day|another time|some other time))\b"
 )
 # a complaint about the bot, said on leaving: "laissez tomber, vous servez à rien, au
 # revoir" (resignation and a farewell around it end the call)
@@ -455,7 +491,8 @@ PLAN: Final = wordset(
     """
     rappellerai rappelerai reappellerai verrai passerai viendrai essaierai essayerai
     tenterai reviendrai repasserai renseignerai occuperai rendrai irai regarderai
-    chercherai debrouillerai vais va allons
+    chercherai debrouillerai vais va allons retelephonerai recontacterai reprendrai
+    reessaierai reessayerai refais referai
     i'll will gonna going
     """
 )

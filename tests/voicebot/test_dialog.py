@@ -260,6 +260,32 @@ def test_empty_transcript_asks_again() -> None:
     assert says(dialog.handle(Utterance("", "fr"))) == ["prompt"]
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "said"),
+    [
+        ("português por favor", "fr", "Je ne peux vous répondre qu'en français ou en anglais."),
+        ("vous parlez roumain ?", "fr", "Je ne peux vous répondre qu'en français ou en anglais."),
+        ("do you have it in German", "en", "I can only answer in English or in French."),
+    ],
+)
+def test_a_language_the_bot_does_not_speak_is_answered_with_the_two_it_does(
+    text: str, lang: str, said: str
+) -> None:
+    dialog = Dialog(DialogConfig(), lang=lang)  # type: ignore[arg-type]
+    dialog.handle(Start())
+    actions = dialog.handle(Utterance(text, lang))  # type: ignore[arg-type]
+    assert texts(actions) == [said]  # not looked up, not "I'm listening"
+    assert not dialog.ended
+
+
+def test_thanks_and_farewell_in_the_callers_own_language_end_the_call() -> None:
+    dialog = Dialog(DialogConfig())
+    dialog.handle(Start())
+    ask(dialog, "Quels sont les horaires ?", SURE)
+    actions = dialog.handle(Utterance("muito obrigada, tchau", "fr"))
+    assert says(actions) == ["goodbye"] and isinstance(actions[-1], Hangup)
+
+
 def test_english_dialog() -> None:
     dialog = Dialog(DialogConfig(), lang="en")
     assert "city hall" in dialog.handle(Start())[0].text

@@ -606,6 +606,48 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         ("la dernière partie encore une fois", "fr", "after_answer", "repeat"),
         ("c'était quoi le numéro de la salle déjà", "fr", "after_answer", "repeat"),
         ("slow down a bit", "en", "after_answer", "repeat"),
+        # --- found on intents_dev5 (the fourth round) ---
+        # thanks, farewells, yes and no in the callers' other languages
+        ("obrigado pela ajuda, adeus", "fr", "after_answer", "goodbye"),
+        ("gracias señora, hasta luego", "en", "after_answer", "goodbye"),
+        ("tamam teşekkürler, iyi günler", "fr", "after_answer", "goodbye"),
+        ("dziękuję, do widzenia", "fr", "after_answer", "goodbye"),
+        ("merci, bslama", "fr", "after_offer", "goodbye"),
+        ("nein danke", "fr", "after_offer", "no"),
+        ("hayır, c'est pas ça", "fr", "after_confirm", "no"),
+        ("evet, c'est ça", "fr", "after_confirm", "yes"),
+        ("sim, por favor", "fr", "after_offer", "yes"),
+        # ... and inside a question they stay words of the question
+        ("c'est quoi le formulaire pour la carte de séjour, gracias", "fr", "greeting", "question"),
+        ("non, c'est pour la cantine, obrigado", "fr", "after_confirm", "question"),
+        # a language the bot does not speak asked for
+        ("en espagnol s'il vous plaît", "fr", "greeting", "language"),
+        ("can someone speak Arabic", "en", "greeting", "language"),
+        ("le formulaire existe en portugais ?", "fr", "greeting", "question"),
+        # Whisper's inventions on silence, a hold message, the line checked, a drawn-out sigh
+        ("Sous-titres réalisés par la communauté d'Amara.org", "fr", "greeting", "empty"),
+        ("[Musique]", "fr", "after_answer", "empty"),
+        ("veuillez patienter, votre correspondant va vous répondre", "fr", "greeting", "empty"),
+        ("is anybody on the line", "en", "greeting", "empty"),
+        ("pfffff euuuh", "fr", "greeting", "empty"),
+        # a call back with its "when", unless the "when" asks something
+        ("je rappellerai quand j'aurai reçu le courrier", "fr", "after_answer", "goodbye"),
+        ("I'll call back once my wife is home", "en", "after_answer", "goodbye"),
+        (
+            "je rappellerai quand vous serez ouverts, c'est à quelle heure",
+            "fr",
+            "after_answer",
+            "question",
+        ),
+        # a wrong number, then an apology
+        ("c'est pas la pharmacie ? j'ai mal composé, pardon", "fr", "greeting", "goodbye"),
+        # by job title or service, put through
+        ("pouvez-vous me brancher sur l'urbanisme", "fr", "greeting", "person"),
+        ("could I be transferred to the planning office", "en", "greeting", "person"),
+        ("le régisseur du marché s'il vous plaît", "fr", "greeting", "person"),
+        ("le régisseur du marché m'a dit de vous appeler", "fr", "greeting", "question"),
+        # thanks as being obliged, leaving the agent to their work
+        ("much obliged, I'll leave you to it", "en", "after_answer", "goodbye"),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(

@@ -86,23 +86,28 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
     assert len(missed) <= SETS[name][1], missed
 
 
-# Sets 5, 6 and 7 are still held out. Set 5 was measured blind once with the rules alone
+# Sets 5 to 8 are still held out. Set 5 was measured blind once with the rules alone
 # (77.7 %, 1 false hand-over, 19 missed goodbye/person), then with the learned model beside
 # the rules, developed on the other sets and tests/voicebot/intents_dev2.jsonl (86.8 %, 1,
 # 14), then after a second round developed on tests/voicebot/intents_dev3.jsonl (88.6 %,
-# 1, 13), then after a third on intents_dev4.jsonl (90.5 %, 1, 12). Set 6 was written
-# after the second round and measured blind once (83.6 %, 0 false, 21 missed), then after
-# the third (85.9 %, 0, 19). Set 7 was written during the third round, measured once
-# before it (74.1 %) and once after (75.5 %, 1 false goodbye, 1 false hand-over, 31
-# missed). Nobody has read their lines or per-line results: their false decisions are
-# known defects, named in tests/heldout/README.md, that have to be found on development
-# data. These are the floors of the last measurements, nothing tuned.
+# 1, 13), after a third on intents_dev4.jsonl (90.5 %, 1, 12) and after a fourth on
+# intents_dev5.jsonl (91.8 %, 1, 9). Set 6 was written after the second round and measured
+# blind once (83.6 %, 0 false, 21 missed), then after the third (85.9 %, 0, 19) and the
+# fourth (88.6 %, 0, 13). Set 7 was written during the third round, measured once before
+# it (74.1 %), once after (75.5 %, 1 false goodbye, 1 false hand-over, 31 missed) and
+# after the fourth (80.0 %, 1, 1, 20; its theme, other languages' thanks and farewells,
+# was known when intents_dev5 was asked for). Set 8 was written during the fourth round
+# and measured once before it (69.5 %, 3 false hand-overs, 36 missed) and once after
+# (80.5 %, 0 false, 21 missed). Nobody has read their lines or per-line results: their
+# false decisions are known defects, named in tests/heldout/README.md, that have to be
+# found on development data. These are the floors of the last measurements, nothing tuned.
 # set → (accuracy floor, most false goodbyes, most false hand-overs, most missed
 # goodbye/person)
 STILL_HELD_OUT: dict[str, tuple[float, int, int, int]] = {
-    "intents5.jsonl": (0.90, 0, 1, 12),
-    "intents6.jsonl": (0.85, 0, 0, 19),
-    "intents7.jsonl": (0.75, 1, 1, 31),
+    "intents5.jsonl": (0.91, 0, 1, 9),
+    "intents6.jsonl": (0.88, 0, 0, 13),
+    "intents7.jsonl": (0.80, 1, 1, 20),
+    "intents8.jsonl": (0.80, 0, 0, 21),
 }
 
 

@@ -38,6 +38,7 @@ INTENTS = ("question", "person", "repeat", "yes", "no", "goodbye", "language", "
 DEV2 = "dev2"
 DEV3 = "dev3"
 DEV4 = "dev4"
+DEV5 = "dev5"
 
 
 def _sure_of(label: str) -> IntentModel:
@@ -55,7 +56,7 @@ def test_the_shipped_model_loads_once_is_small_and_knows_every_intent() -> None:
     assert sorted(model.labels) == sorted(INTENTS)
     assert model.weights.shape == (model.dim, len(INTENTS))
     # trained on every development set, the last ones included
-    assert "dev2" in model.note and "dev3" in model.note and "dev4" in model.note
+    assert all(name in model.note for name in ("dev2", "dev3", "dev4", "dev5"))
 
 
 def test_a_broken_model_file_is_refused(tmp_path: Path) -> None:
@@ -164,6 +165,12 @@ LATER_SETS = {
     # after the rules' third round with the model not trained on it, 0 false; 91.7 %
     # with the model trained on it too
     DEV4: (0.91, 19),
+    # intents_dev5 (thanks, farewells, yes and no in the callers' other languages, asides
+    # and recogniser inventions, languages the bot does not speak), written blind: 59.5 %
+    # before it was used (rules 47.5 %, 7 of 80 goodbyes, 2 false hand-overs); 86.8 %
+    # after the rules' fourth round with the model not trained on it, 0 false; 87.5 % with
+    # the model trained on it too (the model is heard only where the rules fall back)
+    DEV5: (0.87, 27),
 }
 
 
@@ -178,15 +185,17 @@ def test_the_combination_on_the_later_development_sets(name: str) -> None:
     assert got.missed <= most_missed, table(rows, decided)
 
 
-@pytest.mark.parametrize(("held", "floor"), [(DEV2, 0.96), (DEV3, 0.96), (DEV4, 0.86)])
+@pytest.mark.parametrize(
+    ("held", "floor"), [(DEV2, 0.96), (DEV3, 0.96), (DEV4, 0.86), (DEV5, 0.74)]
+)
 def test_left_out_of_training_the_model_alone_still_reads_most_of_a_set(
     held: str, floor: float
 ) -> None:
-    """Three folds of the leave-one-set-out measurement: trained on every development set
-    but the one held, the model alone reads dev2 at 97.1 %, dev3 at 97.5 % and dev4 at
-    87.5 %. Its false hand-overs (4 on dev2, 1 on dev4, since dev4's many person requests
-    are in training) all come at p <= 0.54: the model is never sure enough to end or hand
-    over a call wrongly on its own (``MODEL_SURE_TO_LEAVE``), and the rules' guards in
+    """Four folds of the leave-one-set-out measurement: trained on every development set
+    but the one held, the model alone reads dev2 at 97.4 %, dev3 at 97.8 %, dev4 at 91.0 %
+    and dev5 at 75.5 %. Its false goodbyes and hand-overs (4 on dev2, 4 on dev4, 14 on
+    dev5) all come at p <= 0.73: the model is never sure enough to end or hand over a
+    call wrongly on its own (``MODEL_SURE_TO_LEAVE``), and the rules' guards in
     ``second_opinion`` come on top."""
     names = [n for n in available() if n != held]
     model = train([r for n in names for r in load(n)], Shape())

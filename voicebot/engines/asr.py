@@ -27,23 +27,11 @@ import numpy as np
 
 from voicebot.audio import Float32Array, rms
 from voicebot.frames import Lang
+from voicebot.hallucinations import is_hallucination
 from voicebot.language import LanguageScores
 
 ASR_RATE = 16000
 MAX_SECONDS = 28.0
-
-# Whisper's well-known inventions on silence and noise (subtitle credits...).
-HALLUCINATIONS = (
-    "sous-titres réalisés par",
-    "sous-titrage",
-    "amara.org",
-    "merci d'avoir regardé",
-    "thanks for watching",
-    "thank you for watching",
-    "abonnez-vous",
-    "sous-titres par",
-    "♪",
-)
 
 
 @dataclass(frozen=True)
@@ -107,8 +95,7 @@ _SPACES = re.compile(r"\s+")
 
 def clean_text(text: str) -> tuple[str, str | None]:
     text = _SPACES.sub(" ", text).strip()
-    lowered = text.lower()
-    if any(marker in lowered for marker in HALLUCINATIONS):
+    if is_hallucination(text):
         return "", "hallucination"
     if not re.search(r"\w", text):
         return "", "empty"
