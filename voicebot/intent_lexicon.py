@@ -182,6 +182,14 @@ FAREWELL: Final = phrases(
     # agent to their work, the Midlands' "tara a bit"
     "so long now", "i'll leave you to it", "leave you to it", "i'll leave you be",
     "tara a bit", "ta ra a bit",
+    # back to one's work, off somewhere: "je reprends le boulot", "best crack on", "faut
+    # que j'y aille", "that's me off"
+    "je retourne au boulot", "je reprends le boulot", "je retourne au travail",
+    "je reprends le travail", "il faut que j'y aille", "faut que j'y aille",
+    "je dois filer", "back to work", "crack on", "best crack on",
+    "i'll crack on", "i'd better crack on", "better crack on", "that's me off",
+    "i'm gonna head out", "i'll head off", "i'd better head off", "gotta head out",
+    "i need to head off",
 ) | WORLD_FAREWELL  # fmt: skip
 # a wrong number said at the greeting ("pardon, je me suis trompé de numéro", "sorry,
 # wrong number"): the caller leaves; later in a call the same words are about a number

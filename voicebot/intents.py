@@ -54,6 +54,10 @@ the whole sentence:
   silence (``voicebot.hallucinations``: subtitle credits, "[musique]") are nothing said;
 - a call-back plan keeps its "when" ("je retéléphonerai quand j'aurai le livret de
   famille"): the clause of time is no topic, unless it asks something;
+- staff are asked for by job title, description, extension or pronoun too ("le fossoyeur",
+  "la dame qui s'occupe des cartes d'identité", "le poste trente-deux", "(madame Garnier)
+  vous me la passez", "aiguillez-moi vers…"), never a thing ("le formulaire, vous pouvez
+  me le passer ?"); "je suis au téléphone avec la mairie" is said to someone else;
 - saying one will call again ("je rappellerai plus tard", "I'll ring back tomorrow"),
   with nothing else of substance, is leaving: a goodbye even without a farewell, except
   to an offered person, where it declines the offer (a no). Asking to be called back
@@ -586,6 +590,12 @@ def _exact_segments(tokens: tuple[str, ...]) -> list[Segment]:
 
 # --- requests for a person ---
 
+_NUMBER = (
+    r"(?:\d+|zero|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
+    r"quatorze|quinze|seize|vingt|trente|quarante|cinquante|soixante|cent|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|hundred|"
+    r"oh|o)"
+)
 _PERSON_NOUN = (
     r"(?:conseiller|agent|humain|etre humain|personne|vraie personne|personne reelle|"
     r"quelqu'un|operateur|standardiste|standard|accueil|secretariat|employe|maire|"
@@ -596,7 +606,7 @@ _PERSON_NOUN = (
     r"registrar|secretaire(?: de mairie)?|adjoint|adjointe|assistante sociale|assistant social|"
     r"switchboard|(?:town|city|parish|council) clerk|"
     r"(?:[a-z]+\s+){1,2}(?:team|department|office|officer|people|desk|secretary|manager|"
-    r"coordinator)|"
+    r"coordinator|lot)|"
     # by job title: "le régisseur de la salle des fêtes", "la dame des passeports"
     r"regisseur|regisseuse|gardien|gardienne|directeur|directrice|chef|la dame|le monsieur|"
     r"secretary|coordinator|"
@@ -604,7 +614,15 @@ _PERSON_NOUN = (
     r"collaborateur|collaboratrice|personne physique|commis|garde champetre|vraie voix|"
     r"voix humaine|real voice|human voice|human being|bod|member of the team|"
     r"lass|lad|bloke|fella|gentleman|lady|"
-    r"(?:madame|monsieur|mme|mr|mrs|ms|miss) \w+|poste(?: \d+)+|extension(?: \d+)*)"
+    rf"(?:madame|monsieur|mme|mr|mrs|ms|miss) \w+|(?:poste|extension)(?: {_NUMBER})+|extension|"
+    # by job title: "l'archiviste", "le fossoyeur", "the caretaker", "someone senior"
+    r"archiviste|fossoyeur|cheffe|chef de cabinet|cheffe de cabinet|premier adjoint|"
+    r"premiere adjointe|referent|referente|caretaker|someone senior|somebody senior|"
+    r"whoever's in charge|whoever is in charge|whoevers in charge|someone in charge|"
+    r"somebody in charge|quelqu'un de responsable|"
+    # a man or a woman of the staff, told by what they do: "the man who does the verges",
+    # "le gars des espaces verts", "la dame qui s'occupe des cartes d'identité"
+    r"(?:man|woman|guy|chap|gars|dame|monsieur|madame)(?= (?:who|qui|from|of|des|du|de)\b))"
 )
 _DET = (
     r"(?:l'\s*|(?:un|une|le|la|les|des|du|au|aux|a|an|the|some|one of the|your|votre|vos|"
@@ -624,6 +642,9 @@ _THEN = (
     r"du|de|des|d'|from|in|at|on|of|qui|who|that|moi|"
     r"pour (?:parler|discuter|m'aider|me renseigner|confirmer|verifier|m'expliquer|en parler)|"
     r"to (?:talk|speak|help)|au telephone|on the phone|merci|thanks|thank you|svp|"
+    # a term of address, or a new clause about why: "the school office love", "a manager,
+    # this is the third time", "la comptabilité, c'est pour une facture"
+    r"love|hun|mate|pet|dear|darling|this is|it's|its|c'est|ca fait|"
     # on the line: "quelqu'un en ligne", "au bout du fil", "someone on the line"
     r"en ligne|au bout du fil|on the line|"
     # in flesh and blood: "quelqu'un en vrai", "en personne", "someone for real"
@@ -633,11 +654,12 @@ _THEN = (
 # ... but not a thing passed on paper or by mail ("passez-moi le formulaire", "le numéro
 # de l'état civil"): those are questions, and a hand-over the caller did not ask for is
 # the one mistake the bot must not make
-_NOT_A_SERVICE = (
-    r"(?!(?:formulaires?|documents?|dossiers?|liens?|adresses?|numeros?|fiches?|papiers?"
+_THINGS = (
+    r"(?:formulaires?|documents?|dossiers?|liens?|adresses?|numeros?|fiches?|papiers?"
     r"|attestations?|horaires|listes?|e?-?mails?|sites?|plans?|infos?|informations?"
-    r"|details?|coordonnees|references?|tarifs?|prix)\b)"
+    r"|details?|coordonnees|references?|tarifs?|prix)"
 )
+_NOT_A_SERVICE = rf"(?!{_THINGS}\b)"
 _SERVICE = rf"(?:a\s+|avec\s+)?(?:(?:le|la|les|au|aux)\s+|l'\s*){_NOT_A_SERVICE}\w+"
 # the end of a request: politeness may follow, nothing else
 _END = r"(?:\s+(?:s'il vous plait|please|merci|thanks|thank you))?\s*$"
@@ -665,9 +687,30 @@ _PERSON_REQUESTS: Final = tuple(
         rf"orientee|rediriger|redirige|redirigee|transferer|transfere|transferee)\s+"
         rf"(?:vers\s+|sur\s+)?(?:{_PERSON}|{_SERVICE}(?:\s+\S+){{0,3}}{_END})",
         rf"\b(?:tombe|tomber)\s+sur\s+{_PERSON}",
+        # the one named, then asked for by a pronoun: "(le poste de la régie) vous pouvez me
+        # le passer", "(madame Garnier) vous me la passez", "(l'urbanisme) vous pouvez me
+        # transférer chez eux"
+        # (not a thing named: "le formulaire, vous pouvez me le passer ?")
+        rf"^(?!.*\b{_THINGS}\b).*\b(?:me\s+(?:le|la|les)\s+(?:passer|passez|transferer|transferez)|"
+        rf"me\s+transferer\s+chez\s+(?:eux|lui|elle|elles))"
+        rf"(?:\s+(?:direct|directement|maintenant|svp))?{_END}",
+        # "aiguillez-moi vers l'état civil", "redirigez-moi vers les ASVP", "transférer mon
+        # appel au bureau des élections", "my call forwarded to the mayor's office"
+        r"\b(?:aiguillez|aiguiller|redirigez|orientez|dirigez)\s+moi\s+(?:vers|sur|a|au|aux)\b",
+        r"\b(?:transferer|transferez|passer|passez)\s+mon\s+appel\s+(?:a|au|aux|vers|sur)\b",
+        r"\bmy call\s+(?:forwarded|transferred|put through|passed)\s+to\b",
+        # a titled person asked after: "monsieur Lambert de la voirie est-il disponible"
+        r"\b(?:madame|monsieur|mme|mr|mrs|ms|miss)\s+\w+(?:\s+\S+){0,4}\s+"
+        r"(?:est il|est elle|is)\s+(?:disponible|la|available|in|there)\b",
+        # "y aurait-il une personne qui pourrait me répondre", "y a pas un responsable qui
+        # pourrait me rappeler", "is there someone who could call me back"
+        rf"\b(?:y a|y'a|il y a|y aurait il|y aurait|il y aurait|is there|there's)\s+(?:pas\s+)?"
+        rf"{_PERSON}\s+(?:qui|who)\s+(?:peut|pourrait|puisse|can|could)\s+"
+        rf"(?:me repondre|me rappeler|m'aider|me renseigner|s'occuper de moi|call me back|"
+        rf"help me|answer me)\b",
         # "could I be transferred to reception", "can I be put through to planning"
         rf"\b(?:be|get)\s+(?:transferred|put through|connected|passed)\s+(?:to|with)\s+"
-        rf"(?:the\s+)?\w+(?:\s+\w+){{0,2}}{_END}",
+        rf"(?:the\s+)?\w+(?:\s+\w+){{0,3}}{_END}",
         # "I'd sooner talk it through with a human"
         rf"\b(?:talk|speak|go)\s+(?:it|this|that|things)\s+(?:through|over)\s+with\s+{_PERSON}",
         # "je veux parler à l'état civil directement": a service by its name, and the
@@ -1136,7 +1179,8 @@ def classify(text: str, lang: Lang, context: IntentContext) -> Intent:
 # over a person word it did not read as a request false hand-overs; both guards stay.
 # Re-checked with intents_dev4 (many more person requests in training): the same pair
 # leaves no false decision on any set left out, and 0.7 still makes false hand-overs.
-# Re-checked with intents_dev5 (nine sets): the same pair, no false decision left out
+# Re-checked with intents_dev5 (nine sets) and intents_dev6 (ten): the same pair, no false
+# decision on any set left out (0.7 makes a false hand-over on dev2 again)
 MODEL_SURE: Final = 0.5
 MODEL_SURE_TO_LEAVE: Final = 0.8
 
@@ -1266,11 +1310,20 @@ def _rules(
         # "ah c'est pas la pharmacie, oh pardon", "oh this isn't the dentist, my bad":
         # the caller meant to call someone else and takes leave
         return "goodbye", False
-    if context == "greeting" and "wrong_number" in kinds and _leaves_after(core):
+    if (
+        context == "greeting"
+        and "wrong_number" in kinds
+        and (_leaves_after(core) or _MEANT_TO_CALL.search(joined))
+    ):
         # "oh pardon, c'est pas la pharmacie, je me suis trompée, au revoir": the place
         # the caller meant to call is said, then the mistake and a farewell (or an
         # apology: "… je me suis trompé de numéro, pardon")
         return "goodbye", False
+    aside = _ASIDE.search(joined)
+    if content and aside and _ends_aside(joined[aside.end() :]) and not _ASKS.search(joined):
+        # "attends chérie, je suis en ligne avec la mairie", "yeah I'll ring you back, I've
+        # got the town hall on the other line": said to someone else, not to the bot
+        return "empty", False
     if content:
         # giving up or a plan, and nothing else of substance: "tant pis, je rappellerai"
         declines = leads_no or "resign" in kinds or (bool(core) and core[0][0] == "settled")
@@ -1325,6 +1378,33 @@ def _rules(
 
 
 _LEAVING: Final = frozenset({"wrong_number", "farewell"})
+# after a wrong number, whom the caller meant to call: "… je voulais l'école", "… I was
+# after the library"
+_MEANT_TO_CALL: Final = re.compile(
+    r"\b(?:je voulais|je cherchais|je voulais appeler|je voulais joindre|i wanted|i was after|"
+    r"i was looking for|i meant to call|i was trying to reach|i was trying to get)\s+"
+    r"(?:le|la|les|l'|the|a|an|un|une)\s*\S+(?:\s+\S+){0,3}$"
+)
+# the caller telling someone else they are on this call
+_ASIDE: Final = re.compile(
+    r"\b(?:je suis|jsuis|chuis|i'm|i am)\s+(?:au telephone|au tel|en ligne|on the phone|"
+    r"on the line)\b|\b(?:sur l'autre|on the other)\s+(?:telephone|ligne|line|phone)\b"
+)
+
+
+def _ends_aside(after: str) -> bool:
+    """What follows "je suis au téléphone": a few words to the same person ("avec la
+    mairie", "I'll be done in a sec"), not the caller's question starting again ("euh
+    pardon, c'est pour savoir si la piscine…")."""
+    return len(after.split()) <= 6 and not _ASKING.search(after)
+
+
+_ASKING: Final = re.compile(
+    r"\b(?:c'est pour|pour savoir|je voudrais|je veux|j'aimerais|je cherche|i'd like|i want|"
+    r"i need|i was wondering)\b"
+)
+
+
 # the words of a question: a clause that holds one is no mere "when"
 _ASKS: Final = re.compile(
     r"\b(?:quoi|quel|quelle|quels|quelles|comment|combien|pourquoi|est ce|what|which|how|"
@@ -1349,7 +1429,8 @@ def _leaves_after(core: list[tuple[str, tuple[str, ...]]]) -> bool:
 
 
 _NOT_WHO_I_CALLED: Final = re.compile(
-    r"^(?:(?:ah|oh|ben|euh|um|uh|oops|whoops)\s+)*(?:c'est pas|ce n'est pas|vous etes pas|"
+    r"^(?:(?:ah|oh|ben|euh|um|uh|oops|whoops|zut|mince|oups)\s+)*(?:c'est pas|ce n'est pas|"
+    r"vous etes pas|"
     r"vous n'etes pas|this isn't|this is not|it's not|that's not|you're not|you aren't)\s+"
     r"(?:le|la|les|l'|the|a|an|un|une)\b"
 )

@@ -648,6 +648,29 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         ("le régisseur du marché m'a dit de vous appeler", "fr", "greeting", "question"),
         # thanks as being obliged, leaving the agent to their work
         ("much obliged, I'll leave you to it", "en", "after_answer", "goodbye"),
+        # --- found on intents_dev6 (the fifth round) ---
+        # the one named, then asked for by a pronoun; a thing named is no person
+        ("madame Robert du CCAS, vous pouvez me la passer", "fr", "greeting", "person"),
+        ("le dossier, vous pouvez me le passer par mail", "fr", "after_answer", "question"),
+        ("aiguillez-moi vers le service des sports", "fr", "greeting", "person"),
+        ("I'd like my call forwarded to the parking office", "en", "greeting", "person"),
+        ("monsieur Petit des espaces verts est-il disponible", "fr", "greeting", "person"),
+        ("y aurait-il quelqu'un qui pourrait me rappeler", "fr", "after_answer", "person"),
+        ("le poste quarante-deux s'il vous plaît", "fr", "greeting", "person"),
+        ("could I have the lady who does the school registrations", "en", "greeting", "person"),
+        ("the lady who does the registrations said to ring today", "en", "greeting", "question"),
+        ("un type de document pour la carte grise", "fr", "greeting", "question"),
+        # said to someone else in the room; a question after it stays a question
+        ("attends chéri, je suis au téléphone avec la mairie", "fr", "greeting", "empty"),
+        (
+            "attends je suis au téléphone, pardon, c'est pour savoir si la piscine est ouverte",
+            "fr",
+            "greeting",
+            "question",
+        ),
+        # back to work, a wrong number then who was meant
+        ("parfait, je retourne au travail", "fr", "after_answer", "goodbye"),
+        ("oh sorry, wrong number, I was after the dentist", "en", "greeting", "goodbye"),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(

@@ -86,7 +86,7 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
     assert len(missed) <= SETS[name][1], missed
 
 
-# Sets 5 to 8 are still held out. Set 5 was measured blind once with the rules alone
+# Sets 5 to 9 are still held out. Set 5 was measured blind once with the rules alone
 # (77.7 %, 1 false hand-over, 19 missed goodbye/person), then with the learned model beside
 # the rules, developed on the other sets and tests/voicebot/intents_dev2.jsonl (86.8 %, 1,
 # 14), then after a second round developed on tests/voicebot/intents_dev3.jsonl (88.6 %,
@@ -98,16 +98,20 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
 # after the fourth (79.1 %, 1, 1, 22; its theme, other languages' thanks and farewells,
 # was known when intents_dev5 was asked for). Set 8 was written during the fourth round
 # and measured once before it (69.5 %, 3 false hand-overs, 36 missed) and once after
-# (80.5 %, 0 false, 21 missed). Nobody has read their lines or per-line results: their
+# (80.5 %, 0 false, 21 missed). After a fifth round on intents_dev6.jsonl: set 5 91.8 %
+# (0, 1, 8), set 6 89.1 % (0, 0, 13), set 7 80.5 % (1, 1, 18), set 8 82.3 % (0, 0, 17).
+# Set 9 was written during the fifth round, measured before it (82.3 %, 0 false, 14 missed)
+# and after (84.1 %, 0, 11). Nobody has read their lines or per-line results: their
 # false decisions are known defects, named in tests/heldout/README.md, that have to be
 # found on development data. These are the floors of the last measurements, nothing tuned.
 # set → (accuracy floor, most false goodbyes, most false hand-overs, most missed
 # goodbye/person)
 STILL_HELD_OUT: dict[str, tuple[float, int, int, int]] = {
-    "intents5.jsonl": (0.91, 0, 1, 9),
-    "intents6.jsonl": (0.88, 0, 0, 13),
-    "intents7.jsonl": (0.79, 1, 1, 22),
-    "intents8.jsonl": (0.80, 0, 0, 21),
+    "intents5.jsonl": (0.91, 0, 1, 8),
+    "intents6.jsonl": (0.89, 0, 0, 13),
+    "intents7.jsonl": (0.80, 1, 1, 18),
+    "intents8.jsonl": (0.82, 0, 0, 17),
+    "intents9.jsonl": (0.84, 0, 0, 11),
 }
 
 

@@ -39,6 +39,7 @@ DEV2 = "dev2"
 DEV3 = "dev3"
 DEV4 = "dev4"
 DEV5 = "dev5"
+DEV6 = "dev6"
 
 
 def _sure_of(label: str) -> IntentModel:
@@ -56,7 +57,7 @@ def test_the_shipped_model_loads_once_is_small_and_knows_every_intent() -> None:
     assert sorted(model.labels) == sorted(INTENTS)
     assert model.weights.shape == (model.dim, len(INTENTS))
     # trained on every development set, the last ones included
-    assert all(name in model.note for name in ("dev2", "dev3", "dev4", "dev5"))
+    assert all(name in model.note for name in ("dev2", "dev3", "dev4", "dev5", "dev6"))
 
 
 def test_a_broken_model_file_is_refused(tmp_path: Path) -> None:
@@ -169,8 +170,16 @@ LATER_SETS = {
     # and recogniser inventions, languages the bot does not speak), written blind: 59.5 %
     # before it was used (rules 47.5 %, 7 of 80 goodbyes, 2 false hand-overs); 86.8 %
     # after the rules' fourth round with the model not trained on it, 0 false; 87.5 % with
-    # the model trained on it too (the model is heard only where the rules fall back)
-    DEV5: (0.87, 27),
+    # the model trained on it too (the model is heard only where the rules fall back);
+    # 88.2 % after the fifth round
+    DEV5: (0.88, 26),
+    # intents_dev6 (person requests by job title, service, extension or description; asides
+    # and background speech; leaving without a farewell), written blind: 55.5 % before it
+    # was used (rules 49.0 %, 4 of 60 goodbyes, 1 of 60 asides, 49 of 100 person requests,
+    # 0 false); 64.2 % after the rules' fifth round with the model not trained on it, 0
+    # false; 68.8 % with the model trained on it too. Its plans without a farewell ("OK,
+    # I'll pop in on Monday") stay a no (the dialog asks once more): earlier sets label them so
+    DEV6: (0.68, 65),
 }
 
 
@@ -186,17 +195,17 @@ def test_the_combination_on_the_later_development_sets(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("held", "floor"), [(DEV2, 0.96), (DEV3, 0.96), (DEV4, 0.86), (DEV5, 0.74)]
+    ("held", "floor"),
+    [(DEV2, 0.96), (DEV3, 0.96), (DEV4, 0.86), (DEV5, 0.80), (DEV6, 0.69)],
 )
 def test_left_out_of_training_the_model_alone_still_reads_most_of_a_set(
     held: str, floor: float
 ) -> None:
-    """Four folds of the leave-one-set-out measurement: trained on every development set
-    but the one held, the model alone reads dev2 at 97.4 %, dev3 at 97.8 %, dev4 at 91.0 %
-    and dev5 at 75.5 %. Its false goodbyes and hand-overs (4 on dev2, 4 on dev4, 14 on
-    dev5) all come at p <= 0.73: the model is never sure enough to end or hand over a
-    call wrongly on its own (``MODEL_SURE_TO_LEAVE``), and the rules' guards in
-    ``second_opinion`` come on top."""
+    """Five folds of the leave-one-set-out measurement: trained on every development set
+    but the one held, the model alone reads dev2 at 97.4 %, dev3 at 97.8 %, dev4 at 91.0 %,
+    dev5 at 81.3 % and dev6 at 69.8 %. Its false goodbyes and hand-overs all come at
+    p < 0.8: the model is never sure enough to end or hand over a call wrongly on its own
+    (``MODEL_SURE_TO_LEAVE``), and the rules' guards in ``second_opinion`` come on top."""
     names = [n for n in available() if n != held]
     model = train([r for n in names for r in load(n)], Shape())
     share, _ = accuracy(model, load(held))
