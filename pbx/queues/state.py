@@ -480,8 +480,14 @@ class QueueState:
         queue.completed += 1
         interface = e.get("Interface", "")
         member = queue.members.get(interface)
+        unique_id = e.get("Uniqueid", "")
+        if not unique_id and member is not None and len(member.connected) == 1:
+            # Asterisk leaves the caller's fields out when the caller's channel is gone
+            # before the event is built (a hang-up racing the agent's, seen under load):
+            # the one call this member was connected to is the one completed
+            (unique_id,) = member.connected
         if member is not None:
-            member.connected.discard(e.get("Uniqueid", ""))
+            member.connected.discard(unique_id)
             member.in_call = bool(member.connected)
         wait_s = _float(e.get("HoldTime"))
         talk_s = _float(e.get("TalkTime"))
@@ -489,7 +495,7 @@ class QueueState:
         event = AgentCompleted(
             at=_when(at),
             queue=queue.name,
-            unique_id=e.get("Uniqueid", ""),
+            unique_id=unique_id,
             member=interface,
             wait_s=wait_s,
             talk_s=talk_s,
@@ -500,7 +506,7 @@ class QueueState:
             queue.name,
             "AgentComplete",
             at,
-            caller_id=e.get("Uniqueid") or None,
+            caller_id=unique_id or None,
             member=interface,
             wait_s=wait_s,
             talk_s=talk_s,

@@ -270,6 +270,21 @@ def test_events_after_the_snapshot_apply_on_top_of_it() -> None:
     assert MEMBER in state.queues["reception"].members
 
 
+def test_a_completion_without_the_callers_fields_is_the_members_one_call() -> None:
+    """Asterisk builds AgentComplete without the caller's fields when the caller's channel
+    is already gone (a hang-up racing the agent's, seen under load): the call is the one
+    the member was connected to, so the case and the KPI row still get their end."""
+    state = synced_state()
+    run(state, CALL[:9])
+    complete = next(e for e in CALL[9:] if e["Event"] == "AgentComplete")
+    bare = {k: v for k, v in complete.items() if k not in ("Channel", "Uniqueid")}
+    (change, *_) = run(state, [bare])
+    assert isinstance(change.event, AgentCompleted)
+    assert change.event.unique_id == CALLER
+    assert change.kpi is not None and change.kpi.caller_id == CALLER
+    assert not state.queues["reception"].members[MEMBER].in_call
+
+
 def test_a_call_answered_by_the_agent() -> None:
     state = synced_state()
     changes = run(state, CALL[:2])
