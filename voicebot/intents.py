@@ -1288,7 +1288,8 @@ def _rules(
     leads_yes = bool(core) and core[0][0] == "yes" and all(k != "no" for k, _ in core)
     leads_no = bool(core) and core[0][0] == "no"
 
-    if language_choice(text, lang) is not None or other_language(text, lang):
+    named_other = not _OTHER_LANGS.isdisjoint(tokens)  # read the sentence again only then
+    if language_choice(text, lang) is not None or (named_other and other_language(text, lang)):
         return "language", False
     joined = " ".join(tokens)
     if _person_request(joined) or _bare_person(segments):
