@@ -72,18 +72,19 @@ WORLD_THANKS: Final = _phrases(
     "trugarez", "trugarez bras", "eskerrik asko", "esker mila", "go raibh maith agat",
     "tapadh leat", "grazzi", "grazzi hafna", "mahalo", "mahalo nui",
 ) | frozenset(
-    # "obrigada pela ajuda", "gracias por la información": thanks for the help or the answer
+    # "obrigada pela ajuda", "gracias por la información": thanks for the help or the answer,
+    # each language's thanks × its own "for the help"
     tuple(f"{thanks} {what}".split())
-    for thanks in ("obrigado", "obrigada", "muito obrigado", "muito obrigada")
-    for what in ("pela ajuda", "pela informacao", "pelas informacoes")
-) | frozenset(
-    tuple(f"{thanks} {what}".split())
-    for thanks in ("gracias", "muchas gracias")
-    for what in ("por la ayuda", "por su ayuda", "por la informacion", "por todo")
-) | frozenset(
-    tuple(f"{thanks} {what}".split())
-    for thanks in ("grazie", "grazie mille")
-    for what in ("per l'aiuto", "dell'aiuto", "per l'informazione", "per tutto")
+    for thanks_words, whats in (
+        (("obrigado", "obrigada", "muito obrigado", "muito obrigada"),
+         ("pela ajuda", "pela informacao", "pelas informacoes")),
+        (("gracias", "muchas gracias"),
+         ("por la ayuda", "por su ayuda", "por la informacion", "por todo")),
+        (("grazie", "grazie mille"),
+         ("per l'aiuto", "dell'aiuto", "per l'informazione", "per tutto")),
+    )
+    for thanks in thanks_words
+    for what in whats
 )  # fmt: skip
 
 WORLD_FAREWELL: Final = _phrases(

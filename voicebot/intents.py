@@ -1050,12 +1050,19 @@ def language_choice(text: str, lang: Lang = "fr") -> Lang | None:
     """The language a caller asks for ("English please" → en, "je ne parle pas anglais"
     → fr), or None when the sentence is not a choice of language ("is the form in
     English?" asks about a form)."""
-    tokens = [
-        t
-        for kind, phrase in _segments(words(text, lang))
-        if kind not in ("filler", "polite", "thanks", "sorry", "presence")
-        for t in phrase
-    ]
+    return _language_choice(_segments(words(text, lang)))
+
+
+# what a request for a language may be said around: "English please", "sorry, French?"
+_AROUND_A_LANGUAGE: Final = frozenset({"filler", "polite", "thanks", "sorry", "presence"})
+
+
+def _said(segments: list[Segment], around: frozenset[str]) -> list[str]:
+    return [t for kind, phrase in segments if kind not in around for t in phrase]
+
+
+def _language_choice(segments: list[Segment]) -> Lang | None:
+    tokens = _said(segments, _AROUND_A_LANGUAGE)
     named = {_LANG_NAMES[t] for t in tokens if t in _LANG_NAMES}
     if not named or any(t not in _LANG_WORDS and t not in _LANG_NAMES for t in tokens):
         return None
@@ -1109,20 +1116,20 @@ _OTHER_LANG_WORDS: Final = _wordset(
 )
 
 
+_OTHER_LANG_KNOWN: Final = _LANG_WORDS | _OTHER_LANGS | _OTHER_LANG_WORDS | set(_LANG_NAMES)
+
+
 def other_language(text: str, lang: Lang = "fr") -> bool:
     """A language the bot does not speak is asked for, and nothing else is said
     ("português por favor", "vous parlez roumain ?", "could you say it in Portuguese");
     "the form in Portuguese?" asks about a form."""
-    tokens = [
-        t
-        for kind, phrase in _segments(words(text, lang))
-        if kind not in ("filler", "polite", "thanks", "sorry", "presence", "yes", "no")
-        for t in phrase
-    ]
-    known = _LANG_WORDS | _OTHER_LANGS | _OTHER_LANG_WORDS
-    return any(t in _OTHER_LANGS for t in tokens) and all(
-        t in known or t in _LANG_NAMES for t in tokens
-    )
+    return _other_language(_segments(words(text, lang)))
+
+
+def _other_language(segments: list[Segment]) -> bool:
+    # a yes or a no around it too: "sí, español", "no hablo francés"
+    tokens = _said(segments, _AROUND_A_LANGUAGE | {"yes", "no"})
+    return not _OTHER_LANGS.isdisjoint(tokens) and _OTHER_LANG_KNOWN.issuperset(tokens)
 
 
 # --- a farewell after a question ---
@@ -1157,17 +1164,35 @@ def _known_words() -> frozenset[str]:
 # --- the decision ---
 
 
-def classify(text: str, lang: Lang, context: IntentContext) -> Intent:
+def classify(
+    text: str,
+    lang: Lang,
+    context: IntentContext,
+    *,
+    model: IntentModel | None = None,
+    sure: float | None = None,
+    sure_to_leave: float | None = None,
+) -> Intent:
     """The caller's intent in one transcript, read whole (see the module's docstring): the
     rules' decision, or the learned model's where the rules only fell back to a default
-    and the model is sure (surer still before it ends or hands over a call)."""
+    and the model is sure (surer still before it ends or hands over a call). ``model``
+    and the thresholds are the shipped ones unless given (a model being trained and
+    measured: ``tests/voicebot/fit_intent_model.py``)."""
     if is_hallucination(text):  # the recogniser's, on silence: nothing said
         return "empty"
     tokens = words(text, lang)
     intent, fell_back = _rules(text, tokens, lang, context)
     if not fell_back:
         return intent
-    return second_opinion(intent, tokens, lang, context, shipped_model())
+    return second_opinion(
+        intent,
+        tokens,
+        lang,
+        context,
+        model or shipped_model(),
+        sure=MODEL_SURE if sure is None else sure,
+        sure_to_leave=MODEL_SURE_TO_LEAVE if sure_to_leave is None else sure_to_leave,
+    )
 
 
 # how sure the model must be to replace a default of the rules, and surer still to end
@@ -1262,7 +1287,8 @@ def _rules(
         return "empty", False
     if tokens == ("we",):
         return "yes", False  # French "oui" heard by an English recogniser
-    segments = _segments(tokens)
+    heard = _segments(tokens)  # as said; the context and stray words then reread them
+    segments = heard
     if context != "greeting":
         # later in a call, "mauvais numéro" is about a number the caller was given
         segments = [
@@ -1288,8 +1314,7 @@ def _rules(
     leads_yes = bool(core) and core[0][0] == "yes" and all(k != "no" for k, _ in core)
     leads_no = bool(core) and core[0][0] == "no"
 
-    named_other = not _OTHER_LANGS.isdisjoint(tokens)  # read the sentence again only then
-    if language_choice(text, lang) is not None or (named_other and other_language(text, lang)):
+    if _language_choice(heard) is not None or _other_language(heard):
         return "language", False
     joined = " ".join(tokens)
     if _person_request(joined) or _bare_person(segments):

@@ -28,9 +28,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from voicebot.hallucinations import is_hallucination
 from voicebot.intent_model import SHIPPED_MODEL, IntentModel, features
-from voicebot.intents import rules, second_opinion, words
+from voicebot.intents import classify, rules, words
 
 HERE = Path(__file__).resolve().parent
 HELDOUT = HERE.parent / "heldout"
@@ -180,21 +179,25 @@ def table(rows: list[Row], decided: Sequence[str], *, short: bool = False) -> st
     return f"{got.share:.3f} | {intents} | {dict(got.faults)}"
 
 
-def combine(rows: list[Row], model: IntentModel, **thresholds: float) -> list[str]:
+def combine(
+    rows: list[Row],
+    model: IntentModel,
+    *,
+    sure: float | None = None,
+    sure_to_leave: float | None = None,
+) -> list[str]:
     """What classify decides with this model in place of the shipped one."""
-    out: list[str] = []
-    for row in rows:
-        if is_hallucination(row["text"]):  # as classify: the recogniser's, nothing said
-            out.append("empty")
-            continue
-        intent, fell_back = rules(row["text"], row["lang"], row["context"])
-        if fell_back:
-            tokens = words(row["text"], row["lang"])
-            intent = second_opinion(
-                intent, tokens, row["lang"], row["context"], model, **thresholds
-            )
-        out.append(intent)
-    return out
+    return [
+        classify(
+            row["text"],
+            row["lang"],
+            row["context"],
+            model=model,
+            sure=sure,
+            sure_to_leave=sure_to_leave,
+        )
+        for row in rows
+    ]
 
 
 def validate(names: list[str], held: str = "dev2") -> None:
