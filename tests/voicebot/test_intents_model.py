@@ -40,6 +40,7 @@ DEV3 = "dev3"
 DEV4 = "dev4"
 DEV5 = "dev5"
 DEV6 = "dev6"
+DEV7 = "dev7"
 
 
 def _sure_of(label: str) -> IntentModel:
@@ -165,7 +166,8 @@ LATER_SETS = {
     # goodbyes, 31 missed person requests, 4 false hand-overs from the rules); 89.5 %
     # after the rules' third round with the model not trained on it, 0 false; 91.7 %
     # with the model trained on it too
-    DEV4: (0.91, 19),
+    # (0.91 and 21 missed with the model trained on eleven sets, dev7 among them)
+    DEV4: (0.91, 21),
     # intents_dev5 (thanks, farewells, yes and no in the callers' other languages, asides
     # and recogniser inventions, languages the bot does not speak), written blind: 59.5 %
     # before it was used (rules 47.5 %, 7 of 80 goodbyes, 2 false hand-overs); 86.8 %
@@ -180,6 +182,12 @@ LATER_SETS = {
     # false; 68.8 % with the model trained on it too. Its plans without a farewell ("OK,
     # I'll pop in on Monday") stay a no (the dialog asks once more): earlier sets label them so
     DEV6: (0.68, 65),
+    # intents_dev7 (asides and background: voice assistants, children, shops, radio,
+    # voicemail; leaving without a farewell; callbacks and waiting for a person), written
+    # blind: 50.8 % before it was used (rules alone 44.5 %, 0 of 90 asides, 11 of 70
+    # goodbyes, 5 false hand-overs); 65.0 % after the rules' sixth round with the model not
+    # trained on it, 0 false; 68.0 % with the model trained on it too
+    DEV7: (0.68, 42),
 }
 
 
