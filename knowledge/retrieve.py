@@ -36,6 +36,7 @@ from knowledge.cards import Card
 from knowledge.embeddings import Embedder, Vectors
 from knowledge.index import card_passages
 from knowledge.lexical import BM25, analyze_query
+from knowledge.spoken import spoken_core
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,10 @@ class Retriever:
         self.anchors = embedder.embed_queries(out_of_scope_topics())
 
     def question_vector(self, question: str, lang: str) -> Vectors:
-        """The caller's question as the vector search sees it: embedded, then mapped
-        by the query adapter when there is one for its language (cards and anchors
-        are not mapped)."""
-        vector = self.embedder.embed_queries([question])
+        """The caller's question as the vector search sees it: its spoken core
+        embedded (``knowledge.spoken``), then mapped by the query adapter when there is
+        one for its language (cards and anchors are not mapped)."""
+        vector = self.embedder.embed_queries([spoken_core(question)])
         if self.adapter is None or lang not in self.adapter.langs:
             return vector
         return self.adapter.apply(vector)

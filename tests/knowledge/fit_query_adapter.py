@@ -115,6 +115,9 @@ def load_commune(cards: Path, files: Sequence[Path], index: Path, embedder: Embe
         card_ids=ids,
         owner=np.array([ids.index(str(m["card_id"])) for m in got["metadatas"]]),
         passages=np.asarray(got["embeddings"], dtype=np.float64),
+        # the questions as said: the shipped adapter was learnt so, and the retriever now
+        # embeds their spoken core (knowledge.spoken); learning from the spoken cores too
+        # was tried and not kept (knowledge/demo/README.md)
         vectors=embedder.embed_queries([i.q for g in questions.values() for i in g]).astype(
             np.float64
         ),
