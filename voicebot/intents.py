@@ -791,7 +791,7 @@ _PERSON_REQUESTS: Final = tuple(
         r"\b(?:passez moi|passer|get|want|speak to|talk to|parler a|parler avec|avoir|"
         r"put me through to)\s+(?:celui|celle|the one|the person|the lady|the man|whoever)"
         r"(?:\s+(?:qui|who|that))?\s+(?:m'a|ma|m'avait|left|rang|called|phoned|sent|wrote|"
-        r"answered|is handling|handles|s'occupe|deals|dealt|s'occupait|was handling)\b",
+        r"answered|is handling|handles|deals|dealt|was handling)\b",
         # having the one named on the phone: "je voudrais l'avoir directement au téléphone"
         r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|peux|pourrais)\s+(?:l'avoir|lavoir|"
         r"la joindre|le joindre|les joindre|les avoir)(?:\s+(?:directement|au telephone|"
