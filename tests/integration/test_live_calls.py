@@ -219,8 +219,16 @@ async def test_night_caller_asks_for_a_person_and_books_a_callback(
     quoted = {w for w in said if len(w) > 3} & words(sms["body"])
     assert not quoted, sms["body"]
 
-    heard = transcribe(call.result().recording, "fr")  # type: ignore[arg-type]
-    assert "référence" in heard.lower() or "reference" in heard.lower(), heard
+    # a recording with long silences (the number keyed in): Whisper hears the speech only
+    heard = transcribe(call.result().recording, "fr", skip_silence=True)  # type: ignore[arg-type]
+    # the caller hears that there is a reference, or the reference itself (four of its
+    # five characters in a row): Whisper base on the bot's voice through G.711 sometimes
+    # garbles one of them ("Vous probabilityrez faire un coroné B, 5G9M" for "Votre
+    # référence est C B, …", seen in CI)
+    code = reference.split("-", 1)[1].upper()
+    squashed = "".join(c for c in heard.upper() if c.isalnum())
+    code_heard = any(code[i : i + 4] in squashed for i in range(len(code) - 3))
+    assert "référence" in heard.lower() or "reference" in heard.lower() or code_heard, heard
     assert "rappel" in heard.lower(), heard
 
 
