@@ -108,18 +108,25 @@ THANKS: Final = phrases(
     "much obliged", "obliged", "i'm obliged", "appreciate it", "appreciate you",
     "appreciate that", "i appreciate it", "i appreciate that", "i appreciate you",
     "much appreciated", "appreciated",
-    # thanks said as praise: "you've been ever so helpful", "vous avez été très aimable"
-    *(f"{who} {been} {how}{what}"
-      for who, been in (("you've", "been"), ("you have", "been"), ("you were", ""),
-                        ("vous avez", "ete"), ("vous etes", ""), ("c'est", ""))
-      for how in ("", "very ", "ever so ", "really ", "so ", "most ", "super ", "tres ", "bien ",
-                  "vraiment ", "trop ")
-      for what in ("helpful", "kind", "a great help", "a big help", "a star", "brilliant",
-                   "aimable", "gentil", "gentille", "efficace", "sympa")),
     "thanks all the same", "thank you all the same", "thanks anyway", "thank you anyway",
     "merci quand meme", "merci tout de meme", "merci quand meme hein",
     "vous m'avez bien aide", "vous m'avez bien aidee", "vous m'avez beaucoup aide",
     "vous m'avez beaucoup aidee", "vous m'avez ete d'une grande aide",
+) | frozenset(
+    # thanks said as praise, each language's forms × its own words: "you've been ever so
+    # helpful", "vous avez été très aimable", "c'est gentil"
+    tuple(f"{who} {how} {what}".split())
+    for whos, hows, whats in (
+        (("you've been", "you have been", "you were"),
+         ("", "very", "ever so", "really", "so", "most", "super"),
+         ("helpful", "kind", "a great help", "a big help", "a star", "brilliant")),
+        (("vous avez ete", "vous etes", "c'est"),
+         ("", "tres", "bien", "vraiment", "trop", "super"),
+         ("aimable", "gentil", "gentille", "efficace", "sympa")),
+    )
+    for who in whos
+    for how in hows
+    for what in whats
 ) | frozenset(
     # every thanks × every intensifier: "merci encore", "thanks so much", "thank you kindly"
     tuple(f"{word} {more}".split())
@@ -206,28 +213,27 @@ FAREWELL: Final = phrases(
     "i'm gonna head out", "i'll head off", "i'd better head off", "gotta head out",
     "i need to head off",
 ) | frozenset(
-    # wishes on leaving, every form × every moment: "have a lovely evening", "enjoy the rest
-    # of your day", "passez une bonne soirée", "bonne fin de semaine à vous"
+    # wishes on leaving, each language's forms × its own moments: "have a lovely evening",
+    # "enjoy the rest of your day", "passez une bonne soirée", "bonne journée à vous"
     tuple(f"{wish} {moment}".split())
-    for wish, moments in (
-        *((wish, ("day", "evening", "afternoon", "weekend", "week", "night", "one",
-                "rest of your day", "rest of the day", "rest of your week", "christmas",
-                "holiday", "holidays"))
-        for wish in ("have a nice", "have a good", "have a great", "have a lovely",
-                     "have a wonderful", "have a pleasant", "have a brilliant", "have a fab",
-                     "you have a lovely", "you have a nice", "you have a good", "enjoy your",
-                     "enjoy the", "have a really good", "have a really nice")),
-        *((wish, ("journee", "soiree", "fin de journee", "apres midi", "fin d'apres midi",
-                "semaine", "fin de semaine", "week end", "soiree a vous", "journee a vous"))
-        for wish in ("passez une bonne", "passez une excellente", "passez une belle",
-                     "je vous souhaite une bonne", "je vous souhaite une excellente",
-                     "je vous souhaite une belle", "bonne", "tres bonne")),
+    for wishes, moments in (
+        (("have a nice", "have a good", "have a great", "have a lovely", "have a wonderful",
+          "have a pleasant", "have a brilliant", "have a fab", "you have a lovely",
+          "you have a nice", "you have a good", "enjoy your", "enjoy the", "have a really good",
+          "have a really nice"),
+         ("day", "evening", "afternoon", "weekend", "week", "night", "one", "rest of your day",
+          "rest of the day", "rest of your week", "christmas", "holiday", "holidays")),
+        (("passez une bonne", "passez une excellente", "passez une belle",
+          "je vous souhaite une bonne", "je vous souhaite une excellente",
+          "je vous souhaite une belle", "bonne", "tres bonne"),
+         ("journee", "soiree", "fin de journee", "apres midi", "fin d'apres midi", "semaine",
+          "fin de semaine", "week end", "soiree a vous", "journee a vous")),
     )
+    for wish in wishes
     for moment in moments
 ) | phrases(
-    "good day to you", "good day now", "good evening to you", "bonne journee a vous",
-    "bonne soiree a vous", "a vous aussi bonne journee", "bon courage", "bon courage a vous",
-    "bonne continuation a vous",
+    "good day to you", "good day now", "good evening to you", "a vous aussi bonne journee",
+    "bon courage", "bon courage a vous", "bonne continuation a vous",
 ) | WORLD_FAREWELL  # fmt: skip
 # a wrong number said at the greeting ("pardon, je me suis trompé de numéro", "sorry,
 # wrong number"): the caller leaves; later in a call the same words are about a number

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voicebot.intent_model import SHIPPED_MODEL, IntentModel, features
-from voicebot.intents import classify, rules, words
+from voicebot.intents import MODEL_SURE, MODEL_SURE_TO_LEAVE, classify, rules, words
 
 HERE = Path(__file__).resolve().parent
 HELDOUT = HERE.parent / "heldout"
@@ -184,8 +184,8 @@ def combine(
     rows: list[Row],
     model: IntentModel,
     *,
-    sure: float | None = None,
-    sure_to_leave: float | None = None,
+    sure: float = MODEL_SURE,
+    sure_to_leave: float = MODEL_SURE_TO_LEAVE,
 ) -> list[str]:
     """What classify decides with this model in place of the shipped one."""
     return [
