@@ -58,6 +58,8 @@ def phrases(*items: str) -> frozenset[tuple[str, ...]]:
 
 
 FILLER: Final = phrases(
+    # a shrug on an acceptance: "oui envoyez toujours, on sait jamais"
+    "on sait jamais", "on ne sait jamais", "you never know",
     # French hesitations and discourse markers
     "euh", "heu", "euuh", "euhm", "hum", "hmm", "hm", "mmh", "mm", "mmm", "bah", "ben", "bon",
     "alors", "donc", "enfin", "ah", "oh", "eh", "hein ben", "bref", "genre", "en fait",
@@ -96,6 +98,10 @@ POLITE: Final = phrases(
     # greetings and endearments: "howdy", "g'day", "mon petit", "mon cœur", "ma'am"
     "howdy", "g'day", "gday", "maam", "mon petit", "ma petite", "mon coeur", "mon cher",
     "ma chere", "ma belle", "mon grand", "c'est gentil tout plein",
+    # a condition of courtesy on an acceptance: "go on then, if it's no bother"
+    "if it's no bother", "if it's not too much bother", "if it's not too much trouble",
+    "if that's ok", "if that's okay", "si ca vous derange pas", "si ca ne vous derange pas",
+    "si ca vous embete pas", "si ce n'est pas trop demander",
 ) | WORLD_POLITE  # fmt: skip
 THANKS: Final = phrases(
     "mille mercis", "many thanks", "cheers", "merci pour tout", "merci pour votre aide",
@@ -112,12 +118,17 @@ THANKS: Final = phrases(
     "merci quand meme", "merci tout de meme", "merci quand meme hein",
     "vous m'avez bien aide", "vous m'avez bien aidee", "vous m'avez beaucoup aide",
     "vous m'avez beaucoup aidee", "vous m'avez ete d'une grande aide",
+    # thanks for the information: "merci du renseignement", "thanks for the info"
+    "merci du renseignement", "merci pour le renseignement", "merci pour les renseignements",
+    "merci des renseignements", "merci pour l'info", "merci de l'info", "merci pour l'information",
+    "merci pour les infos", "thanks for the info", "thanks for the information",
+    "thank you for the information", "thanks for that",
 ) | frozenset(
     # thanks said as praise, each language's forms × its own words: "you've been ever so
     # helpful", "vous avez été très aimable", "c'est gentil"
     tuple(f"{who} {how} {what}".split())
     for whos, hows, whats in (
-        (("you've been", "you have been", "you were"),
+        (("you've been", "you have been", "you were", "that was", "that's been", "it was"),
          ("", "very", "ever so", "really", "so", "most", "super"),
          ("helpful", "kind", "a great help", "a big help", "a star", "brilliant")),
         (("vous avez ete", "vous etes", "c'est"),
@@ -154,6 +165,9 @@ PRESENCE: Final = phrases(
     "is anybody on the line", "is someone on the line",
 )  # fmt: skip
 FAREWELL: Final = phrases(
+    # hanging up, said: "je raccroche", "I'll hang up now"
+    "je raccroche", "je vais raccrocher", "je raccroche alors", "i'll hang up", "i'm hanging up",
+    "i'll hang up now", "hanging up now",
     "au revoir", "bye", "goodbye", "by", "bonne journee", "bonne fin de journee",
     "bonne soiree", "bonne apres midi", "bonne fin d'apres midi", "bon week end",
     "bon weekend", "bonne nuit", "a bientot", "a plus", "a la prochaine", "ciao", "tchao",
@@ -256,6 +270,9 @@ WRONG_NUMBER: Final = phrases(
     "je me suis trompe de commune", "je me suis trompee de commune",
     "je me suis trompe de mairie", "je me suis trompee de mairie",
     "wrong town hall", "the wrong town hall", "the wrong council", "the wrong village",
+    # the wrong key pressed: "wrong button", "je me suis trompé de touche"
+    "wrong button", "pressed the wrong button", "hit the wrong button", "wrong key",
+    "mauvaise touche", "trompe de touche", "trompee de touche", "appuye sur la mauvaise touche",
 ) | frozenset(
     # "I've dialled the wrong number", "j'ai dû me tromper de numéro": every subject × verb
     tuple(f"{who} {did} {what}".split())
@@ -299,6 +316,13 @@ THATS_ALL: Final = phrases(
     "that's cleared it up", "that cleared it up", "that's cleared that up",
     "je sais ce qui me reste a faire", "je sais ce que j'ai a faire", "je sais quoi faire",
     "i know what to do", "i know what i need to do", "i know what i have to do",
+    "je sais ce qu'il me reste a faire", "je sais a quoi m'en tenir", "je sais a quoi men tenir",
+    # relief: the matter is settled ("ça me rassure", "that's a weight off my mind")
+    "ca me rassure", "me voila rassure", "me voila rassuree", "je suis rassure",
+    "je suis rassuree", "une bonne chose de faite", "voila une bonne chose de faite",
+    "that's a relief", "what a relief", "a weight off my mind", "that's a weight off my mind",
+    "exactly what i needed to hear", "what i needed to hear", "that's that",
+    "that's that then", "well that's that",
 ) | frozenset(
     # "j'ai (tout) ce qu'il me faut", "I've got what I need(ed)": every form × object
     tuple(f"{have} {what}".split())
@@ -350,6 +374,17 @@ YES: Final = phrases(
     # Australian "too easy", Welsh English "tidy"
     "pile poil", "va pour", "go for it", "okie dokie", "okey dokey", "okey doke",
     "bien recu", "too easy", "tidy",
+    # the answer taken: "ça roule", "fair enough", "that makes sense"
+    "ca roule", "fair enough", "that makes sense", "makes sense", "that makes sense now",
+    # British and Cornish assent: "nice one", "wicked", "proper job", "ace", "brill"
+    "nice one", "wicked", "proper job", "ace", "brill",
+    # accepting by not refusing: "je dis pas non", "ce serait pas de refus", "I wouldn't say
+    # no", "faites donc", "can't hurt", "je crois que oui", "I think so"
+    "je dis pas non", "je ne dis pas non", "ce serait pas de refus", "ce ne serait pas de refus",
+    "pas de refus", "i wouldn't say no", "wouldn't say no", "i won't say no", "faites donc",
+    "allez y donc", "can't hurt", "it can't hurt", "ca peut pas faire de mal",
+    "ca ne peut pas faire de mal", "je crois que oui", "je pense que oui", "i think so",
+    "i believe so", "c'est pile ca", "pile ca", "c'est exactement ca", "that's the one",
 ) | WORLD_YES  # fmt: skip
 NO: Final = phrases(
     "non", "no", "nope", "nah", "non merci", "mais non", "ben non", "bah non", "no thanks",
@@ -380,7 +415,7 @@ NO: Final = phrases(
     # "that's everything": the matter is covered, said like "I'm all set" (a no: the
     # dialog asks once more; development sets label it both ways, and a call ended
     # unasked is the worse fault); "that's all" closes the call
-    "that's everything",
+    "that's everything", "that was everything", "that was all", "that was it",
     "i'll skip it", "i'm good thanks",
     "je prefere pas", "je prefere ne pas", "i'd rather not", "rather not",
     # the caller was misread: "vous avez mal compris", "you misunderstood"
@@ -397,6 +432,15 @@ NO: Final = phrases(
     "pas specialement", "pas particulierement", "not particularly", "not especially",
     "c'est pas necessaire", "ce n'est pas necessaire", "pas utile", "c'est pas utile",
     "ce n'est pas utile",
+    # a refusal said of oneself or of the need: "je crois pas", "I don't need it", "I don't
+    # really do texts"; the topic misread: "c'est pas de ça que je parle", "not even close"
+    "je crois pas", "je ne crois pas", "i don't need", "i don't really", "i won't need",
+    "j'en ai pas besoin", "je n'en ai pas besoin", "c'est pas de ca que je parle",
+    "ce n'est pas de ca que je parle", "pas de ca", "the wrong idea", "wrong idea",
+    "not even close", "different thing", "a different thing", "different thing entirely",
+    "something different", "not what i meant", "pas ce que je voulais dire",
+    "you've got the wrong idea", "pour l'instant ca ira", "ca ira pour l'instant",
+    "pour le moment ca ira", "ca ira pour le moment",
 ) | frozenset(
     # a confirmation negated: "c'est pas correct", "ce n'est pas juste", "that's not correct"
     tuple(f"{neg} {word}".split())
@@ -517,6 +561,9 @@ RESIGN: Final = phrases(
     "that's a shame", "that's a pity", "oh never mind", "whatever",
     "laissez", "laissez donc", "leave it", "i'll leave it", "we'll leave it", "laisse",
     "i'll leave it there", "we'll leave it there",
+    # giving up: "j'abandonne", "not worth the hassle"
+    "j'abandonne", "i give up", "not worth the hassle", "it's not worth the hassle",
+    "not worth it", "it's not worth it", "ca vaut pas le coup", "ca ne vaut pas le coup",
 )  # fmt: skip
 # what a caller says of what they will do instead ("je rappellerai", "je verrai",
 # "I'll try online", "je passerai à la mairie lundi"): the offer's refusals, and plans

@@ -537,7 +537,7 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         ("non ne me rappelez pas, passez-moi un conseiller", "fr", "after_offer", "person"),
         ("je sais pas trop, mettez-moi plutôt avec un agent", "fr", "after_answer", "person"),
         ("ne me passez pas un agent", "fr", "after_answer", "question"),
-        ("no, don't put me through to anyone", "en", "after_offer", "question"),
+        ("no, don't put me through to anyone", "en", "after_offer", "no"),  # declines the offer
         # asked in the negative, a request all the same; a statement stays one
         ("vous pourriez pas me passer quelqu'un", "fr", "after_answer", "person"),
         ("il y a pas moyen de parler à quelqu'un en personne", "fr", "greeting", "person"),
@@ -704,6 +704,37 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         ("nickel, ça répond à ma question", "fr", "after_answer", "goodbye"),
         ("thanks all the same, bye", "en", "after_confirm", "goodbye"),
         ("oh sorry, I meant to ring the leisure centre", "en", "greeting", "goodbye"),
+        # the seventh round (intents_dev8): an offer answered with its terms or a reason
+        ("oui mais plutôt en fin de matinée, je suis au travail", "fr", "after_offer", "yes"),
+        ("yeah fine, any time after three", "en", "after_offer", "yes"),
+        ("ce serait pas de refus", "fr", "after_offer", "yes"),
+        ("non, je suis en déplacement toute la semaine", "fr", "after_offer", "no"),
+        ("no, my phone doesn't get texts", "en", "after_offer", "no"),
+        ("ok, I'll look online then", "en", "after_offer", "no"),
+        ("non pas la peine de me passer quelqu'un", "fr", "after_offer", "no"),
+        ("non merci, j'écrirai un mail, bonne journée", "fr", "after_offer", "goodbye"),
+        # … but a question asked with it stays one
+        ("oui mais dites-moi d'abord si c'est payant", "fr", "after_offer", "question"),
+        ("no, but is the office open on saturday", "en", "after_offer", "question"),
+        ("yes that's the one, how much does it cost", "en", "after_confirm", "question"),
+        # the answer taken, and what the caller will do with it
+        ("d'accord, je passerai avec les papiers mardi", "fr", "after_answer", "goodbye"),
+        ("great, I'll print the form tonight", "en", "after_answer", "goodbye"),
+        ("d'accord je vais me marier en juin", "fr", "after_answer", "question"),
+        ("ok je passerai demain et il faut quoi comme papiers", "fr", "after_answer", "question"),
+        ("ok je note, vous pouvez recommencer", "fr", "after_answer", "repeat"),
+        # lost along the way
+        ("vous m'avez perdu au moment de l'adresse", "fr", "after_answer", "repeat"),
+        ("sorry I only caught half of that", "en", "after_answer", "repeat"),
+        # a person reached by a roundabout way
+        ("depuis une heure j'essaie d'avoir le service des sports", "fr", "greeting", "person"),
+        ("is anyone from planning free to take a call", "en", "greeting", "person"),
+        ("monsieur durand est là aujourd'hui", "fr", "greeting", "person"),
+        ("I was told to ask for Karen in housing", "en", "greeting", "person"),
+        # a relative called, a loudspeaker behind the caller
+        ("maman tu peux baisser la télé", "fr", "after_answer", "empty"),
+        ("maman est décédée hier, que dois-je faire", "fr", "greeting", "question"),
+        ("next stop, town hall", "en", "greeting", "empty"),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(

@@ -86,7 +86,7 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
     assert len(missed) <= SETS[name][1], missed
 
 
-# Sets 5 to 9 are still held out. Set 5 was measured blind once with the rules alone
+# Sets 5 to 11 are still held out. Set 5 was measured blind once with the rules alone
 # (77.7 %, 1 false hand-over, 19 missed goodbye/person), then with the learned model beside
 # the rules, developed on the other sets and tests/voicebot/intents_dev2.jsonl (86.8 %, 1,
 # 14), then after a second round developed on tests/voicebot/intents_dev3.jsonl (88.6 %,
@@ -107,18 +107,27 @@ def test_missed_goodbyes_and_person_requests_stay_few(measured: tuple[str, Resul
 # and the model as it was, 91.8, 89.1, 82.3, 82.7, 84.5 %: the retrained model gives and
 # takes a line or two per set, the rules alone gain on every set.) Set 10 (ordinary traffic)
 # was written during the sixth round and measured before it (90.5 %, 0 false, 3 missed) and
-# after (90.5 %, 0, 3). Nobody has read their lines or per-line results: their
+# after (90.5 %, 0, 3). Set 11 (ordinary traffic) was written during the seventh round and
+# measured before it (92.7 %, 0 false, 8 missed). After the seventh round on
+# intents_dev8.jsonl, with the model retrained on twelve sets and surer before it ends or
+# hands over a call (0.9): set 5 93.6 % (0, 1, 8), set 6 88.6 % (0, 0, 15), set 7 85.0 %
+# (1, 0, 18), set 8 85.5 % (0, 0, 17), set 9 87.3 % (0, 0, 11), set 10 94.1 % (0, 0, 3),
+# set 11 94.1 % (0, 0, 7); once more after rules that won back, on the development sets,
+# what the surer model had lost there: set 5 94.1 % (0, 1, 7), set 10 94.5 % (0, 0, 2),
+# set 11 94.5 % (0, 0, 6), the others unchanged. Nobody has read their lines or per-line
+# results: their
 # false decisions are known defects, named in tests/heldout/README.md, that have to be
 # found on development data. These are the floors of the last measurements, nothing tuned.
 # set → (accuracy floor, most false goodbyes, most false hand-overs, most missed
 # goodbye/person)
 STILL_HELD_OUT: dict[str, tuple[float, int, int, int]] = {
-    "intents5.jsonl": (0.91, 0, 1, 8),
-    "intents6.jsonl": (0.88, 0, 0, 13),
-    "intents7.jsonl": (0.83, 1, 0, 15),
-    "intents8.jsonl": (0.83, 0, 0, 16),
-    "intents9.jsonl": (0.83, 0, 0, 11),
-    "intents10.jsonl": (0.90, 0, 0, 3),
+    "intents5.jsonl": (0.94, 0, 1, 7),
+    "intents6.jsonl": (0.88, 0, 0, 15),
+    "intents7.jsonl": (0.85, 1, 0, 18),
+    "intents8.jsonl": (0.85, 0, 0, 17),
+    "intents9.jsonl": (0.87, 0, 0, 11),
+    "intents10.jsonl": (0.94, 0, 0, 2),
+    "intents11.jsonl": (0.94, 0, 0, 6),
 }
 
 

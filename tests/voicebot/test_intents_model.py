@@ -41,6 +41,7 @@ DEV4 = "dev4"
 DEV5 = "dev5"
 DEV6 = "dev6"
 DEV7 = "dev7"
+DEV8 = "dev8"
 
 
 def _sure_of(label: str) -> IntentModel:
@@ -154,8 +155,9 @@ def test_the_model_ends_or_hands_over_only_where_the_rules_fell_back_and_it_is_s
 LATER_SETS = {
     # intents_dev2, written blind to the classifier: rules 83.8 % before it was used,
     # 92.1 % once the rules' lexicons took its general words; 95.2 % with the model
-    # trained on it too; 98.3 % with the rules' second round (issue 11)
-    DEV2: (0.98, 6),
+    # trained on it too; 98.3 % with the rules' second round (issue 11); 98.8 % after the
+    # seventh, the model surer before it ends a call (MODEL_SURE_TO_LEAVE 0.9)
+    DEV2: (0.98, 4),
     # intents_dev3 (longer, messier turns), written blind: 90.7 % before it was used
     # (rules 84.5 %, 9 missed goodbyes, 13 missed person requests); 96.8 % with a model
     # trained without it after the rules' second round; 97.3 % with the model trained
@@ -167,27 +169,38 @@ LATER_SETS = {
     # after the rules' third round with the model not trained on it, 0 false; 91.7 %
     # with the model trained on it too
     # (0.91 and 21 missed with the model trained on eleven sets, dev7 among them)
-    DEV4: (0.91, 21),
+    # (91.8 % and 23 missed after the seventh round, the model surer before it ends a call)
+    DEV4: (0.91, 23),
     # intents_dev5 (thanks, farewells, yes and no in the callers' other languages, asides
     # and recogniser inventions, languages the bot does not speak), written blind: 59.5 %
     # before it was used (rules 47.5 %, 7 of 80 goodbyes, 2 false hand-overs); 86.8 %
     # after the rules' fourth round with the model not trained on it, 0 false; 87.5 % with
     # the model trained on it too (the model is heard only where the rules fall back);
-    # 88.2 % after the fifth round
-    DEV5: (0.88, 26),
+    # 88.2 % after the fifth round, 89.2 % after the seventh
+    DEV5: (0.89, 26),
     # intents_dev6 (person requests by job title, service, extension or description; asides
     # and background speech; leaving without a farewell), written blind: 55.5 % before it
     # was used (rules 49.0 %, 4 of 60 goodbyes, 1 of 60 asides, 49 of 100 person requests,
     # 0 false); 64.2 % after the rules' fifth round with the model not trained on it, 0
     # false; 68.8 % with the model trained on it too. Its plans without a farewell ("OK,
-    # I'll pop in on Monday") stay a no (the dialog asks once more): earlier sets label them so
-    DEV6: (0.68, 65),
+    # I'll pop in on Monday") stay a no (the dialog asks once more): earlier sets label them so.
+    # After the seventh round, an acknowledgement and a plan after an answer ("OK, I'll pop in
+    # on Monday") are a goodbye; a refusal and a plan after an offer stay a no: 73.8 %
+    DEV6: (0.73, 52),
     # intents_dev7 (asides and background: voice assistants, children, shops, radio,
     # voicemail; leaving without a farewell; callbacks and waiting for a person), written
     # blind: 50.8 % before it was used (rules alone 44.5 %, 0 of 90 asides, 11 of 70
     # goodbyes, 5 false hand-overs); 65.0 % after the rules' sixth round with the model not
-    # trained on it, 0 false; 68.0 % with the model trained on it too
-    DEV7: (0.68, 42),
+    # trained on it, 0 false; 68.0 % with the model trained on it too; 70.5 % after the
+    # seventh round
+    DEV7: (0.70, 38),
+    # intents_dev8 (offers accepted or declined with their terms or a reason; acknowledgement
+    # and a plan after an answer; person requests by roundabout ways; loudspeakers and
+    # relatives in the background), written blind: 46.8 % before it was used (rules alone
+    # 35.8 %, 2 false hand-overs); 81.8 % after the rules' seventh round with the model not
+    # trained on it, 0 false; 82.5 % with the model retrained on all twelve sets and surer
+    # before it ends or hands over a call (0.9)
+    DEV8: (0.82, 15),
 }
 
 
