@@ -60,6 +60,8 @@ def phrases(*items: str) -> frozenset[tuple[str, ...]]:
 FILLER: Final = phrases(
     # a shrug on an acceptance: "oui envoyez toujours, on sait jamais"
     "on sait jamais", "on ne sait jamais", "you never know",
+    # leaving put off: "avant que je raccroche, …", "before I hang up, …"
+    "avant que je raccroche", "avant de raccrocher", "before i hang up", "before i go",
     # French hesitations and discourse markers
     "euh", "heu", "euuh", "euhm", "hum", "hmm", "hm", "mmh", "mm", "mmm", "bah", "ben", "bon",
     "alors", "donc", "enfin", "ah", "oh", "eh", "hein ben", "bref", "genre", "en fait",

@@ -678,10 +678,11 @@ _PERSON_REQUESTS: Final = tuple(
         # "parler à un conseiller", "speak to someone", "talk with a human"; the "à"
         # is short and unstressed, and Whisper drops it: "je voudrais parler un conseiller"
         rf"\b(?:parler|parle|causer|discuter|avoir affaire|m'entretenir)\s+"
-        rf"(?:(?:a|avec|au|aux)\s+)?{_PERSON}",
+        rf"(?!(?:du|des|de|d')\s)(?:(?:a|avec|au|aux)\s+)?{_PERSON}",
         rf"\b(?:speak|talk|chat|speaking|talking)\s+(?:to|with)\s+{_PERSON}",
         # "passez-moi un conseiller", "me passer quelqu'un", "transférez-moi au standard"
-        rf"\b(?:passez|passer|passe|passes|transferez|transferer|transfere|mettez|mettre|met)"
+        rf"\b(?:passez|passer|passe|passes|passiez|transferez|transferer|transfere|transferiez|"
+        rf"mettez|mettre|met|mettiez)"
         rf"\s+(?:moi\s+)?{_INSIST}(?:en relation\s+|en contact\s+)?(?:avec\s+|a\s+)?{_PERSON}",
         r"\b(?:mettre|mettez|mets|mis|mise)\s+(?:moi\s+)?en (?:relation|contact)\b",
         # "passez-moi l'état civil", "transférez-moi à l'urbanisme", "vous pouvez me
@@ -790,7 +791,8 @@ _PERSON_REQUESTS: Final = tuple(
         # waiting on the line for a person: "je reste en ligne le temps qu'on me trouve
         # quelqu'un", "happy to stay on the line till somebody's free", "mettez-moi en
         # attente pour un conseiller"
-        rf"\b(?<!veuillez )(?<!please )(?:reste|rester|restes|patiente|patienter|en attente|stay|"
+        rf"\b(?<!veuillez )(?<!please )(?<!le )(?<!du )(?:reste|rester|restes|patiente|patienter|"
+        rf"en attente|stay|"
         rf"hold|holding|wait|waiting)\b(?:\s+\S+){{0,8}}?\s+(?:{_PERSON}|somebody's|someone's|somebodys|"
         rf"someones|"
         rf"(?:qu'un|qu'une)\s+{_PERSON_NOUN}|un de vos \w+)(?:\s+(?:se libere|soit libre|"
@@ -913,6 +915,8 @@ _PAST_AUX: Final = (["ai"], ["j'ai"], ["a"], ["avait"], ["avais"], ["had"], ["ha
 _A_AFTER: Final = (["y"], ["cherche"], ["essaie"], ["essaye"], ["tente"], ["pense"], ["arrive"])
 _MUST_I: Final = re.compile(
     r"(?:^|\s)(?:do|does|will) (?:i|we|one|you) (?:need|have) to $|(?:^|\s)must (?:i|we) $|"
+    # "do I need someone from the council to come and measure…": whether the procedure needs one
+    r"(?:^|\s)(?:do|does|will|would) (?:i|we|one) $|"
     r"(?:^|\s)(?:faut il|faudra t il|faudrait il|est ce qu'il faut|est ce qu'il faudra|"
     r"dois je|est ce que je dois|est ce qu'on doit) $|^faut $"
 )
@@ -923,7 +927,7 @@ _ASKED_NEGATIVELY: Final = re.compile(
 # a request put off or declined just before it: "before you put me through…", "avant de
 # me passer quelqu'un…", "no need for a callback"
 _NOT_NOW: Final = re.compile(
-    r"(?:\bbefore(?: you)?|\bavant (?:de|d'|que vous|qu'on)(?: me)?|\bno need (?:for|of)|"
+    r"(?:\bbefore(?: you)?|\bavant (?:de|d'|que vous|qu'on)(?: me)?|\bno need (?:for|of|to)|"
     r"\bpas besoin (?:de|d'|du)|\bpas la peine de|\bdon't need)(?:\s+(?:me|m'|nous))?\s*$"
 )
 # an English imperative is negated by the word just before it: "don't put me through"
@@ -1323,7 +1327,9 @@ def _known_words() -> frozenset[str]:
 # the same pair, no false decision on any set left out (0.7 makes a false hand-over on dev2
 # again, and three false decisions on dev7). With intents_dev8 (twelve sets), 0.8 makes a
 # false goodbye on dev7 left out (a delivery man thanked and bid goodbye, at p = 0.83);
-# 0.9 makes none on any set, for at most 4 more missed goodbyes or hand-overs per set
+# 0.9 makes none on any set, for at most 4 more missed goodbyes or hand-overs per set. With
+# intents_dev9 (hard negatives) in training too, 0.8 makes none either; 0.9 is kept for the
+# margin
 MODEL_SURE: Final = 0.5
 MODEL_SURE_TO_LEAVE: Final = 0.9
 
@@ -1540,7 +1546,8 @@ def _rules(
         if leads_yes and context == "after_confirm":
             if len(core) > 1 and core[1][1][0] in _AND:
                 return "question", False  # "oui, et pour la piscine ?": a new topic follows
-            if _ASKS.search(_NOT_ASKED.sub("", joined)):
+            unasked = _NOT_ASKED.sub("", joined)
+            if _ASKS.search(unasked) or _ASKS_TOO.search(unasked):
                 return "question", False  # "yes that's the one, how long does it take"
             return "yes", False  # "oui, c'est pour le passeport": confirms, restating the topic
         if leads_yes and context == "after_offer" and all(_accepts(w) for w in content):
@@ -1664,6 +1671,17 @@ _ANNOUNCEMENT: Final = re.compile(
     r"please wait for (?:an|a member of) (?:assistant|staff)|correspondance ligne|"
     r"change here for)\b"
 )
+# another company's switchboard, heard on the caller's other line or speaker
+_SWITCHBOARD: Final = re.compile(
+    r"\b(?:votre appel (?:va etre|est|sera) (?:transfere|mis en attente)|votre appel est important|"
+    r"your call (?:is being|will be) (?:transferred|put through|answered)|"
+    r"your call is important)\b"
+)
+# a child seen off: "bonne journée à l'école", "sois sage", "have a good day at school"
+_TO_A_CHILD: Final = re.compile(
+    r"\b(?:bonne journee a l'ecole|bonne journee a lecole|travaille bien a l'ecole|sois sage|"
+    r"have a good day at school|be good at school)\b"
+)
 _VOICEMAIL: Final = re.compile(
     r"\b(?:vous avez (?:un|une|deux|trois|\d+|aucun) (?:nouveaux? |nouvel )?messages?|"
     r"(?:premier|deuxieme|nouveau) message (?:recu|du)|you have (?:no|one|two|three|\d+) "
@@ -1676,8 +1694,10 @@ def _not_to_the_bot(joined: str, kinds: set[str]) -> bool:
     """Said to someone or something else: a voice assistant, a child or a partner called
     by a term of endearment (the bot is called "vous" and never asked), a voicemail, a
     relative called first and spoken to as "tu", a public announcement."""
-    if _ASSISTANT.match(joined) or _VOICEMAIL.search(joined):
+    if _ASSISTANT.match(joined) or _VOICEMAIL.search(joined) or _SWITCHBOARD.search(joined):
         return True
+    if _TO_A_CHILD.search(joined):
+        return True  # "allez bisous ma puce, bonne journée à l'école"
     if not kinds & {"thanks", "farewell"}:
         called = _CALLED_FIRST.match(joined)
         if called and _SPOKEN_TO.match(joined, called.end()):
@@ -1782,6 +1802,8 @@ _ASKS_TOO: Final = re.compile(
     r"know if|know whether|wondering|"
     r"if (?:i|you|the|there|we|my)|whether|jusqu'a quand|until when|"
     r"c'est (?:ouvert|ferme|possible|loin)|is it (?:open|closed|possible|far)|are you open|"
+    r"vous savez si|do you know if|do you know whether|avant que je raccroche|"
+    r"avant de raccrocher|before i hang up|before i go|"
     r"lequel|laquelle|lesquels|lesquelles)\b|"
     # an English question by its inversion, at the start or after "but", "and", "so"
     r"(?:^|\b(?:but|and|so|no|yes|ok|okay|well)\s+)(?:is|are|does|do|can|will|was|were|has|"

@@ -5,11 +5,11 @@
 
 Development sets: tests/voicebot/intents_dev.jsonl, intents_dev2.jsonl, intents_dev3.jsonl,
 intents_dev4.jsonl, intents_dev5.jsonl, intents_dev6.jsonl, intents_dev7.jsonl,
-intents_dev8.jsonl (``--dev2`` adds dev2 to the sets a command uses; ``ship --dev2`` trains
-on all), and the former held-out sets 1-4 (tests/heldout/intents{,2,3,4}.jsonl, development
-data since their blind measurement). Never tests/heldout/intents5.jsonl, intents6.jsonl,
-intents7.jsonl, intents8.jsonl, intents9.jsonl, intents10.jsonl, intents11.jsonl or any later
-blind set.
+intents_dev8.jsonl, intents_dev9.jsonl (``--dev2`` adds dev2 to the sets a command uses;
+``ship --dev2`` trains on all), and the former held-out sets 1-4
+(tests/heldout/intents{,2,3,4}.jsonl, development data since their blind measurement). Never
+tests/heldout/intents5.jsonl, intents6.jsonl, intents7.jsonl, intents8.jsonl, intents9.jsonl,
+intents10.jsonl, intents11.jsonl or any later blind set.
 
 Multinomial logistic regression with an L2 penalty, trained full-batch with Adam on dense
 hashed features (a few thousand sentences: seconds on a laptop core).
@@ -49,6 +49,7 @@ SETS: dict[str, Path] = {
     "dev6": HERE / "intents_dev6.jsonl",
     "dev7": HERE / "intents_dev7.jsonl",
     "dev8": HERE / "intents_dev8.jsonl",
+    "dev9": HERE / "intents_dev9.jsonl",
 }
 
 Row = dict[str, Any]

@@ -735,6 +735,30 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         ("maman tu peux baisser la télé", "fr", "after_answer", "empty"),
         ("maman est décédée hier, que dois-je faire", "fr", "greeting", "question"),
         ("next stop, town hall", "en", "greeting", "empty"),
+        # hard negatives (intents_dev9): words of a hand-over or a goodbye, neither asked for
+        (
+            "non, je voulais parler du service des sports, pas de la piscine",
+            "fr",
+            "after_confirm",
+            "question",
+        ),
+        ("no need to transfer me, just tell me the opening hours", "en", "after_offer", "question"),
+        ("do I need someone from the council to check the fence", "en", "after_answer", "question"),
+        (
+            "avant que je raccroche, la piscine ouvre à quelle heure",
+            "fr",
+            "after_answer",
+            "question",
+        ),
+        (
+            "votre appel va être transféré à un conseiller, merci de patienter",
+            "fr",
+            "greeting",
+            "empty",
+        ),
+        ("bonne journée à l'école ma puce", "fr", "after_answer", "empty"),
+        ("oui c'est ça, vous savez si c'est ouvert le samedi", "fr", "after_confirm", "question"),
+        ("non merci, je préfère que vous me passiez quelqu'un", "fr", "after_offer", "person"),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(

@@ -42,6 +42,7 @@ DEV5 = "dev5"
 DEV6 = "dev6"
 DEV7 = "dev7"
 DEV8 = "dev8"
+DEV9 = "dev9"
 
 
 def _sure_of(label: str) -> IntentModel:
@@ -201,6 +202,10 @@ LATER_SETS = {
     # trained on it, 0 false; 82.5 % with the model retrained on all twelve sets and surer
     # before it ends or hands over a call (0.9)
     DEV8: (0.82, 15),
+    # intents_dev9 (hard negatives: words of a hand-over or a goodbye in lines that are
+    # neither), written blind: 89.2 % before it was used, with 2 false goodbyes and 5 false
+    # hand-overs; 93.3 % after, none (rules alone 91.2 %)
+    DEV9: (0.93, 0),
 }
 
 
