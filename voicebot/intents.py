@@ -973,6 +973,9 @@ def _person_request(joined: str) -> bool:
     return False
 
 
+_TITLES: Final = frozenset({("madame",), ("monsieur",), ("mademoiselle",)})
+
+
 def _bare_person(segments: list[Segment]) -> bool:
     """The person word with nothing but politeness or a yes/no: "un conseiller svp"."""
     # a title before a name is no mere politeness: "madame Lemoine du service scolaire"
@@ -997,9 +1000,6 @@ def _bare_person(segments: list[Segment]) -> bool:
         rest.pop()
     bare = " ".join(rest)
     return bool(_BARE_PERSON.match(bare)) or bare in _ZERO
-
-
-_TITLES: Final = frozenset({("madame",), ("monsieur",), ("mademoiselle",)})
 
 
 # --- requests to repeat ---
@@ -1546,39 +1546,15 @@ def _rules(
         if leads_yes and context == "after_confirm":
             if len(core) > 1 and core[1][1][0] in _AND:
                 return "question", False  # "oui, et pour la piscine ?": a new topic follows
-            unasked = _NOT_ASKED.sub("", joined)
-            if _ASKS.search(unasked) or _ASKS_TOO.search(unasked):
+            if _asks(joined, wants=False):
                 return "question", False  # "yes that's the one, how long does it take"
             return "yes", False  # "oui, c'est pour le passeport": confirms, restating the topic
         if leads_yes and context == "after_offer" and all(_accepts(w) for w in content):
             return "yes", False  # "oui, rappelez-moi au 06 12 34 56 78"
-        if offered and not _asks(joined):
-            # the offer answered with its terms or a reason, and nothing asked: "oui mais
-            # pas avant lundi", "non, mon portable capte pas chez moi"; declined with a
-            # farewell, the call ends ("non ça ira, je vais écrire un mail, bonne soirée").
-            # A plan alone stays a no: the dialog asks once whether there is anything else
-            if leads_yes and _DOES_IT_ITSELF.search(joined):
-                return "no", False  # "ok, I'll look online then": declines, politely
-            if leads_yes:
-                return "yes", False
-            if leads_no or (bool(core) and core[0][0] in ("settled", "resign")):
-                return ("goodbye" if "farewell" in kinds else "no"), False
-        if (
-            context == "after_answer"
-            and core
-            and (
-                core[0][0] in ("yes", "settled", "resign")
-                # a filler alone leads only a plan that says what ("je verrai" says nothing)
-                or (_CONCLUDES.match(joined) and not _VAGUE_PLAN.search(joined))
-                # "I'll ask my accountant to deal with it then", "je viendrai jeudi alors"
-                or (_THEN_AT_END.search(joined) and not _VAGUE_PLAN.search(joined))
-            )
-            and not _MORE_TO_SAY.search(joined)
-            and _PLAN_TO_CLOSE.search(joined)
-            and not _asks(joined)
-        ):
-            # the answer taken, and what the caller will do with it: "d'accord, je vais
-            # préparer tout ça pour jeudi", "cool, I'll get on it this weekend"
+        reply = _answers_offer(core, kinds, joined, leads_yes, leads_no) if offered else None
+        if reply is not None:
+            return reply, False
+        if context == "after_answer" and _closes_with_plan(core, joined):
             return "goodbye", False
         if closing and context != "greeting":
             # "non, je rappellerai plus tard", "tant pis, je verrai", "ok I'll try online"
@@ -1677,7 +1653,7 @@ _SWITCHBOARD: Final = re.compile(
     r"your call (?:is being|will be) (?:transferred|put through|answered)|"
     r"your call is important)\b"
 )
-# a child seen off: "bonne journée à l'école", "sois sage", "have a good day at school"
+# a child seen off: "allez bisous ma puce, bonne journée à l'école", "sois sage"
 _TO_A_CHILD: Final = re.compile(
     r"\b(?:bonne journee a l'ecole|bonne journee a lecole|travaille bien a l'ecole|sois sage|"
     r"have a good day at school|be good at school)\b"
@@ -1688,16 +1664,16 @@ _VOICEMAIL: Final = re.compile(
     r"(?:new |saved )?messages?|to (?:hear|listen to) (?:your |saved |new )?messages|"
     r"pour (?:ecouter|reecouter) (?:vos|le|les) messages?)\b"
 )
+# what is never said to the bot, wherever it stands in the sentence
+_NEVER_TO_THE_BOT: Final = (_VOICEMAIL, _SWITCHBOARD, _TO_A_CHILD)
 
 
 def _not_to_the_bot(joined: str, kinds: set[str]) -> bool:
     """Said to someone or something else: a voice assistant, a child or a partner called
     by a term of endearment (the bot is called "vous" and never asked), a voicemail, a
     relative called first and spoken to as "tu", a public announcement."""
-    if _ASSISTANT.match(joined) or _VOICEMAIL.search(joined) or _SWITCHBOARD.search(joined):
+    if _ASSISTANT.match(joined) or any(p.search(joined) for p in _NEVER_TO_THE_BOT):
         return True
-    if _TO_A_CHILD.search(joined):
-        return True  # "allez bisous ma puce, bonne journée à l'école"
     if not kinds & {"thanks", "farewell"}:
         called = _CALLED_FIRST.match(joined)
         if called and _SPOKEN_TO.match(joined, called.end()):
@@ -1736,8 +1712,8 @@ _PLAN_TO_CLOSE: Final = re.compile(
     r"tenter|tenterai|remplir|remplirai|prendre|prendrai|occuper|occuperai|debrouiller|"
     r"debrouillerai|attendre|attendrai|patienter|patienterai|passer|venir|faire|irai|"
     r"mets|mettre|mettrai|noter|note|telecharger|telechargerai|reserver|reserverai|"
-    r"appeler|appellerai|rappeler|rappellerai|payer|paierai|poster|posterai|envoie|"
-    r"attendrai|tenter|tenterai|irai|depose|m'en occupe|men occupe|retourne)\b|"
+    r"appeler|appellerai|rappeler|rappellerai|payer|paierai|poster|posterai|m'en occupe|"
+    r"men occupe|retourne)\b|"
     r"\b(?:i'll|i will|we'll|we will|i'm gonna|i'm going to|gonna|going to)\s+"
     r"(?:just\s+|then\s+|probably\s+)?"
     r"(?:do|get|bring|send|pop|drop|fill|print|sort|book|try|ask|tell|call|ring|pay|wait|go|"
@@ -1778,21 +1754,46 @@ _DOES_IT_ITSELF: Final = re.compile(
 )
 
 
-def _asks(joined: str) -> bool:
-    """A question in the sentence: its words ("combien", "what"), a want stated ("je
-    voudrais", "I need": not "je veux bien", which accepts), or an ask for information
-    ("dites-moi", "tell me", "si je peux venir", "il faut …")."""
-    joined = _NOT_ASKED.sub("", joined)
-    return bool(_ASKS.search(joined) or _ASKING.search(joined) or _ASKS_TOO.search(joined))
+def _answers_offer(
+    core: list[Segment], kinds: set[str], joined: str, leads_yes: bool, leads_no: bool
+) -> Intent | None:
+    """The offer answered with its terms or a reason, and nothing asked: "oui mais pas
+    avant lundi", "non, mon portable capte pas chez moi"; declined with a farewell, the
+    call ends ("non ça ira, je vais écrire un mail, bonne soirée"). A plan alone stays a
+    no: the dialog asks once whether there is anything else. None: not such an answer."""
+    if _asks(joined):
+        return None
+    if leads_yes:
+        # "ok, I'll look online then": declines, politely
+        return "no" if _DOES_IT_ITSELF.search(joined) else "yes"
+    if leads_no or (bool(core) and core[0][0] in ("settled", "resign")):
+        return "goodbye" if "farewell" in kinds else "no"
+    return None
 
 
-# assent that holds a question word: "pourquoi pas", "why not", "je veux bien"
-_NOT_ASKED: Final = re.compile(
-    r"\b(?:pourquoi pas|why not|je veux bien|and how|that's what|that is what|exactly what|"
-    r"c'est ce que|c'est ce qu'|c'est ce)\b"
+def _closes_with_plan(core: list[Segment], joined: str) -> bool:
+    """After an answer, the answer taken and what the caller will do with it: "d'accord, je
+    vais préparer tout ça pour jeudi", "cool, I'll get on it this weekend", "I'll ask my
+    accountant to deal with it then" — nothing joined on, nothing asked."""
+    if not core or _MORE_TO_SAY.search(joined) or not _PLAN_TO_CLOSE.search(joined):
+        return False
+    # led by assent or resignation; a filler or a closing "then" leads only a plan that
+    # says what ("bon ben je verrai" says nothing)
+    taken = core[0][0] in ("yes", "settled", "resign") or (
+        bool(_CONCLUDES.match(joined) or _THEN_AT_END.search(joined))
+        and not _VAGUE_PLAN.search(joined)
+    )
+    return taken and not _asks(joined)
+
+
+# the words of a question: a clause that holds one is no mere "when"
+_ASKS: Final = re.compile(
+    r"\b(?:quoi|quel|quelle|quels|quelles|comment|combien|pourquoi|est ce|what|which|how|"
+    r"where|why|who|do you|are you|can i|could i)\b|\bou\b(?! bien)|\bquand\b.*\bquand\b"
 )
-
-
+# the other signs of a question, for a sentence whose answer or decision would end the
+# turn (an offer answered, a plan stated, a confirmation given): an ask for information
+# ("dites-moi", "tell me", "si je peux venir", "il faut …"), a question by its inversion
 _ASKS_TOO: Final = re.compile(
     r"\b(?:dites moi|dites nous|tell me|tell us|vous pouvez me dire|pouvez vous me dire|"
     r"is there|are there|will they|will it|will you|would they|y a t il|il y aura|"
@@ -1809,13 +1810,24 @@ _ASKS_TOO: Final = re.compile(
     r"(?:^|\b(?:but|and|so|no|yes|ok|okay|well)\s+)(?:is|are|does|do|can|will|was|were|has|"
     r"have)\s+(?:the|it|there|my|your|this|that|they|you|i|we)\b"
 )
-
-
-# the words of a question: a clause that holds one is no mere "when"
-_ASKS: Final = re.compile(
-    r"\b(?:quoi|quel|quelle|quels|quelles|comment|combien|pourquoi|est ce|what|which|how|"
-    r"where|why|who|do you|are you|can i|could i)\b|\bou\b(?! bien)|\bquand\b.*\bquand\b"
+# assent that holds a question word: "pourquoi pas", "why not", "je veux bien", "c'est ce
+# que je cherche"
+_NOT_ASKED: Final = re.compile(
+    r"\b(?:pourquoi pas|why not|je veux bien|and how|that's what|that is what|exactly what|"
+    r"c'est ce)\b"
 )
+
+
+def _asks(joined: str, *, wants: bool = True) -> bool:
+    """A question in the sentence: its words ("combien", "what") or the other signs of one
+    (``_ASKS_TOO``), and, unless ``wants`` is false, a want stated ("je voudrais", "I need":
+    after a confirmation, "oui, c'est pour le passeport" restates the topic)."""
+    joined = _NOT_ASKED.sub("", joined)
+    return bool(
+        _ASKS.search(joined) or _ASKS_TOO.search(joined) or (wants and _ASKING.search(joined))
+    )
+
+
 # a clause of time or condition after a plan: "(je rappellerai) quand j'aurai…", "(I'll
 # call back) once I've…"
 _WHEN_CLAUSE: Final = re.compile(
