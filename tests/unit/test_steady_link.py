@@ -179,7 +179,11 @@ async def test_the_lead_is_queued_before_asterisks_silence_stops(
     asterisk.stop_silence = stop_after_counting  # type: ignore[method-assign]
     await steady.open(entered)
     try:
-        assert queued_when_stopped == [round(LEAD_S / FRAME_S)]
+        # the lead at least: on a loaded machine the filler may add its next frame
+        # before the stop request reaches Asterisk (CI: 11 once). Without the lead
+        # queued in open(), the filler's first frame waits START_AFTER_S: none here.
+        [queued] = queued_when_stopped
+        assert queued >= round(LEAD_S / FRAME_S)
     finally:
         await steady.aclose()
 
