@@ -30,6 +30,7 @@ __all__ = [
     "DECLINE",
     "FAREWELL",
     "FILLER",
+    "FIRST_NAMES",
     "NO",
     "PERSON_WORDS",
     "PLAN",
@@ -250,6 +251,9 @@ FAREWELL: Final = phrases(
 ) | phrases(
     "good day to you", "good day now", "good evening to you", "a vous aussi bonne journee",
     "bon courage", "bon courage a vous", "bonne continuation a vous",
+    # "portez-vous bien", "prenez soin de vous", "je vous rends votre ligne", "toodle pip"
+    "portez vous bien", "prenez soin de vous", "je vous rends votre ligne",
+    "je vous rends la ligne", "toodle pip", "toodle oo", "toodles", "pip pip",
 ) | WORLD_FAREWELL  # fmt: skip
 # a wrong number said at the greeting ("pardon, je me suis trompé de numéro", "sorry,
 # wrong number"): the caller leaves; later in a call the same words are about a number
@@ -304,6 +308,11 @@ THATS_ALL: Final = phrases(
     # enough said: "ça me suffit", "that's me sorted"
     "ca me suffit", "ca me suffira", "that's me sorted", "i'm sorted", "that's me",
     "i got my answer", "i have my answer", "that's all i wanted",
+    # nothing more for now: "non rien d'autre dans l'immédiat", "nothing else springs to mind"
+    "rien d'autre dans l'immediat", "rien d'autre pour l'instant", "rien d'autre pour le moment",
+    "c'etait le seul truc", "c'etait la seule chose", "c'etait tout", "that was the only thing",
+    "nothing else springs to mind", "nothing springs to mind", "nothing comes to mind",
+    "nothing else comes to mind",
     # the matter closed: "je suis renseigné", "on va en rester là", "that concludes my enquiry"
     "je suis renseigne", "je suis renseignee", "je suis bien renseigne",
     "je suis bien renseignee", "me voila renseigne", "me voila renseignee",
@@ -350,7 +359,8 @@ YES: Final = phrases(
     "right", "that's right", "that's correct", "that is correct", "that is right",
     "yes please", "go ahead", "please do", "alright", "all right", "sounds good",
     "that would be great", "that would be nice", "that would be good", "that would help",
-    "i'd like that", "i would like that",
+    "i'd like that", "i would like that", "i'd appreciate that", "i would appreciate that",
+    "on fait comme ca", "faisons comme ca", "let's do that", "let's do it",
     "why not", "perfect", "great", "good", "definitely", "certainly", "indeed",
     "affirmative", "you got it", "yes it is", "it is", "yes indeed", "ok then", "fine",
     "very good", "very well", "cool", "awesome", "excellent", "got it", "i see",
@@ -612,5 +622,41 @@ PLAN: Final = wordset(
     chercherai debrouillerai vais va allons retelephonerai recontacterai reprendrai
     reessaierai reessayerai refais referai
     i'll will gonna going
+    """
+)
+
+# given names a caller calls out to someone in the room ("Lucas, tu ramènes le caddie",
+# "Lily, put the iPad down"): the most common French and English ones of all ages, written
+# from name lists, not from an evaluation set; left out, those that are everyday words
+# too ("rose", "claire", "will", "mark", "bill", "grace", "hope", "jade", "marine")
+FIRST_NAMES: Final = wordset(
+    """
+    adam adele adrien agathe agnes alain alex alexandre alexis alice alicia aline amandine
+    amelie anais andre anne annie antoine arnaud arthur aurelie axel baptiste benjamin
+    benoit bernard brigitte bruno camille capucine caroline catherine cecile celine
+    charles charlotte chloe christian christine christophe claude clement clementine
+    colette corinne damien daniel david denis didier dominique dylan eliott elisa elise
+    ella elodie eloise emile emilie emma enzo eric estelle ethan etienne eva fabien fabrice
+    fanny florence florian francis francois francoise frederic gabriel gael gaetan gerard
+    gilles gisele guillaume helene henri hugo ines irene isabelle jacqueline jacques jeanne
+    jerome joel josiane julia julie julien juliette justine karine kevin laetitia laura
+    laure laurence laurent lea leo leon leonie lina lisa loic lola lou louis louna luc lucas
+    lucie lucien lucille madeleine maelle maeva manon marc marcel margaux margot marie
+    mathieu mathis matteo maxime melanie mia michel michele mickael monique morgane nadia
+    nathalie nathan nicolas noah noe noemie oceane odile olivier oscar pascal patrice
+    patricia patrick paul pauline philippe pierre quentin raphael remi rene robert romain
+    sabrina sacha sandrine sarah sebastien simon simone solene sophie stephane sylvie
+    theo thierry thomas timothee tom valentin valerie vanessa victor vincent virginie
+    xavier yann yannick yves zoe
+    abigail adrian aiden alfie alison amber amelia amy andrew andy archie ashley barry
+    beth bethany billy bob brian callum carl carol charlie chelsea chloe chris connor craig
+    dan danny darren dave dean debbie dylan ed eddie eleanor ellie emily evie finn fiona
+    freddie freya gary george georgia hannah harry harvey hayley helen holly ian imogen
+    isla isaac jack jackie jacob james jamie jane jason jen jenny jess jessica jim jimmy
+    joe john jordan josh joshua julie karen kate katie kevin kieran kyle lauren leah lee
+    liam lily lisa logan louise lucy luke mandy maria martin matt megan mike millie molly
+    nathan neil nick olivia ollie oliver owen paul pete peter phoebe poppy rachel rebecca
+    richard rosie ruby ryan sally sam samuel sandra scott sean sharon sophia stacey steve
+    steven stuart tony tracey tyler vicky zach
     """
 )

@@ -48,6 +48,7 @@ SETS: dict[str, Path] = {
     "dev7": HERE / "intents_dev7.jsonl",
     "dev8": HERE / "intents_dev8.jsonl",
     "dev9": HERE / "intents_dev9.jsonl",
+    "dev10": HERE / "intents_dev10.jsonl",
 }
 
 Row = dict[str, Any]

@@ -420,7 +420,8 @@ def test_dropped_apostrophes_are_put_back_without_cutting_real_words(
         ("thanks ta-ra", "en", "after_answer", "goodbye"),
         # "by" takes leave at the end, not as a preposition
         ("ok thanks by", "en", "after_answer", "goodbye"),
-        ("I'll drop by the town hall tomorrow", "en", "after_answer", "no"),
+        ("I went by the town hall yesterday", "en", "after_answer", "question"),
+        ("I'll drop by the town hall tomorrow", "en", "after_answer", "goodbye"),  # a plan
         # farewells that also end questions are left out
         ("je voudrais reporter mon rendez-vous à demain", "fr", "after_answer", "question"),
         ("why does it take so long", "en", "after_answer", "question"),
@@ -759,9 +760,52 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         ("bonne journée à l'école ma puce", "fr", "after_answer", "empty"),
         ("oui c'est ça, vous savez si c'est ouvert le samedi", "fr", "after_confirm", "question"),
         ("non merci, je préfère que vous me passiez quelqu'un", "fr", "after_offer", "person"),
+        # the eighth round (intents_dev10): leaving without a farewell word
+        ("le bus arrive, faut que je raccroche", "fr", "after_answer", "goodbye"),
+        ("the dog's at the door, I've got to run", "en", "after_answer", "goodbye"),
+        ("je dois partir en Espagne cet été et ma carte expire", "fr", "after_answer", "question"),
+        ("I need to go to the office to renew it", "en", "after_answer", "question"),
+        ("ah ça me soulage, je pensais avoir raté la date", "fr", "after_answer", "goodbye"),
+        ("that's just what I was after", "en", "after_answer", "goodbye"),
+        ("thats all I needed except um is the market on in june", "en", "after_answer", "question"),
+        ("non merci, j'ai eu ma réponse", "fr", "after_answer", "no"),
+        ("no thanks, that's me done", "en", "after_offer", "goodbye"),
+        ("oh non pardon je me suis trompé de mairie", "fr", "after_confirm", "goodbye"),
+        ("tant pis, ce sera pour l'an prochain", "fr", "after_answer", "goodbye"),
+        ("tant pis mais je peux quand même envoyer le dossier", "fr", "after_answer", "question"),
+        ("je passerai au guichet avec mon livret jeudi", "fr", "after_answer", "goodbye"),
+        ("je peux passer jeudi", "fr", "after_answer", "question"),
+        # said to someone called by name, in "tu", or by a loudspeaker
+        ("Thomas tu ranges tes chaussures", "fr", "greeting", "empty"),
+        ("Katie can you grab the door", "en", "after_answer", "empty"),
+        ("Sarah here, can you tell me when the tip opens", "en", "greeting", "question"),
+        ("ouais je te rappelle après le boulot", "fr", "after_offer", "empty"),
+        ("tu sais où est la mairie annexe", "fr", "greeting", "question"),
+        ("le TGV à destination de Lyon partira voie sept", "fr", "greeting", "empty"),
+        ("in two hundred metres turn right", "en", "after_confirm", "empty"),
+        # a person asked for by title, desk or pronoun
+        ("monsieur le maire s'il vous plaît", "fr", "greeting", "person"),
+        ("reception desk please", "en", "greeting", "person"),
+        ("someone stole my bike please help", "en", "greeting", "question"),
+        ("ça répond pas, un humain s'il vous plaît", "fr", "after_answer", "person"),
+        ("I'd rather hear it from a human", "en", "after_answer", "person"),
+        ("j'aimerais être recontacté par le service urbanisme", "fr", "greeting", "person"),
+        ("j'exige un responsable", "fr", "greeting", "person"),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(
     text: str, lang: Lang, context: IntentContext, intent: Intent
 ) -> None:
     assert classify(text, lang, context) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Mr Patel, room three please", "en"),
+        ("madame Girard, box numéro deux s'il vous plaît", "fr"),
+    ],
+)
+def test_someone_called_in_to_a_room_is_not_asked_for(text: str, lang: Lang) -> None:
+    """A waiting room heard behind the caller: a title and a please, and a room's number."""
+    assert classify(text, lang, "greeting") != "person"

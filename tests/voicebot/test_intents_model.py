@@ -43,6 +43,7 @@ DEV6 = "dev6"
 DEV7 = "dev7"
 DEV8 = "dev8"
 DEV9 = "dev9"
+DEV10 = "dev10"
 
 
 def _sure_of(label: str) -> IntentModel:
@@ -163,7 +164,8 @@ LATER_SETS = {
     # (rules 84.5 %, 9 missed goodbyes, 13 missed person requests); 96.8 % with a model
     # trained without it after the rules' second round; 97.3 % with the model trained
     # on it too
-    DEV3: (0.97, 7),
+    # (98.5 %, 6 missed after the eighth round)
+    DEV3: (0.98, 6),
     # intents_dev4 (goodbyes and person requests in words no earlier set used; regional
     # and familiar), written blind: 70.3 % before it was used (rules 59.5 %, 43 missed
     # goodbyes, 31 missed person requests, 4 false hand-overs from the rules); 89.5 %
@@ -171,14 +173,16 @@ LATER_SETS = {
     # with the model trained on it too
     # (0.91 and 21 missed with the model trained on eleven sets, dev7 among them)
     # (91.8 % and 23 missed after the seventh round, the model surer before it ends a call)
-    DEV4: (0.91, 23),
+    # (92.0 % and 24 missed after the eighth round: one goodbye read as nothing said)
+    DEV4: (0.92, 24),
     # intents_dev5 (thanks, farewells, yes and no in the callers' other languages, asides
     # and recogniser inventions, languages the bot does not speak), written blind: 59.5 %
     # before it was used (rules 47.5 %, 7 of 80 goodbyes, 2 false hand-overs); 86.8 %
     # after the rules' fourth round with the model not trained on it, 0 false; 87.5 % with
     # the model trained on it too (the model is heard only where the rules fall back);
     # 88.2 % after the fifth round, 89.2 % after the seventh
-    DEV5: (0.89, 26),
+    # (91.0 % after the eighth)
+    DEV5: (0.91, 26),
     # intents_dev6 (person requests by job title, service, extension or description; asides
     # and background speech; leaving without a farewell), written blind: 55.5 % before it
     # was used (rules 49.0 %, 4 of 60 goodbyes, 1 of 60 asides, 49 of 100 person requests,
@@ -186,26 +190,35 @@ LATER_SETS = {
     # false; 68.8 % with the model trained on it too. Its plans without a farewell ("OK,
     # I'll pop in on Monday") stay a no (the dialog asks once more): earlier sets label them so.
     # After the seventh round, an acknowledgement and a plan after an answer ("OK, I'll pop in
-    # on Monday") are a goodbye; a refusal and a plan after an offer stay a no: 73.8 %
-    DEV6: (0.73, 52),
+    # on Monday") are a goodbye; a refusal and a plan after an offer stay a no: 73.8 %;
+    # 81.0 % after the eighth (asides read by "tu", given names and broadcasts)
+    DEV6: (0.81, 48),
     # intents_dev7 (asides and background: voice assistants, children, shops, radio,
     # voicemail; leaving without a farewell; callbacks and waiting for a person), written
     # blind: 50.8 % before it was used (rules alone 44.5 %, 0 of 90 asides, 11 of 70
     # goodbyes, 5 false hand-overs); 65.0 % after the rules' sixth round with the model not
     # trained on it, 0 false; 68.0 % with the model trained on it too; 70.5 % after the
-    # seventh round
-    DEV7: (0.70, 38),
+    # seventh round, 77.5 % after the eighth
+    DEV7: (0.77, 38),
     # intents_dev8 (offers accepted or declined with their terms or a reason; acknowledgement
     # and a plan after an answer; person requests by roundabout ways; loudspeakers and
     # relatives in the background), written blind: 46.8 % before it was used (rules alone
     # 35.8 %, 2 false hand-overs); 81.8 % after the rules' seventh round with the model not
     # trained on it, 0 false; 82.5 % with the model retrained on all twelve sets and surer
     # before it ends or hands over a call (0.9)
-    DEV8: (0.82, 15),
+    # (91.2 %, 14 missed after the eighth)
+    DEV8: (0.91, 14),
     # intents_dev9 (hard negatives: words of a hand-over or a goodbye in lines that are
     # neither), written blind: 89.2 % before it was used, with 2 false goodbyes and 5 false
-    # hand-overs; 93.3 % after, none (rules alone 91.2 %)
+    # hand-overs; 93.3 % after, none (rules alone 91.2 %); 93.8 % after the eighth round
     DEV9: (0.93, 0),
+    # intents_dev10 (leaving without a farewell word; asides and broadcasts in every
+    # context; a person asked for by title, desk, pronoun or impatience), written blind:
+    # 49.8 % before it was used (rules alone 48.2 %, 16 of 110 asides, 27 of 90 goodbyes,
+    # 1 false goodbye; one label changed by the lead to agree with earlier sets, see its
+    # .md); 80.5 % after the rules' eighth round with the model not trained on it, 0 false;
+    # 83.5 % with the model retrained on fourteen sets (rules alone 77.8 %)
+    DEV10: (0.83, 18),
 }
 
 
