@@ -822,7 +822,8 @@ _PERSON_REQUESTS: Final = tuple(
         r"on (?:m'a|ma) demande de rappeler|je rappelle suite a (?:un|votre) appel|"
         r"you (?:rang|called|phoned) me|vous m'avez appele|vous m'avez appelee)\b",
         r"\b(?:call|ring|phone)\s+me\s+back\b",
-        r"\b(?:a|une)\s+(?:callback|call back|demande de rappel)\b",
+        r"\b(?:a|une)\s+(?:callback|call back|demande de rappel)\b(?!\s+(?:won't|wont|will not|"
+        r"wouldn't|isn't|is no|doesn't|ne|n'est|sert)\b)",
         # trying to reach a service all along: "j'essaie d'avoir les services techniques
         # depuis ce matin", "I've been trying to get through to planning"
         rf"\b(?:j'essaie|j'essaye|je tente|je cherche a|i'm trying|i've been trying|i am trying)"
@@ -1561,11 +1562,17 @@ def _rules(
         and not _asks(joined, wants=False)
         and not _CALLED_IN.search(joined)
     ) or _HUMAN_PLEASE.search(joined)
+    if context == "after_offer" and _OFFERED_ONE_ASKED_ABOUT.match(joined):
+        # "le conseiller qui va me rappeler, il connaît mon dossier ?": a question about
+        # the one offered, not a request for them
+        return "question", False
     if _person_request(joined) or _bare_person(segments) or asked_for:
         # "oui, un conseiller s'il vous plaît", "ça serait super, oui, rappelez-moi"
         # accept the offer (both hand the call over)
         if context == "after_offer" and "yes" in kinds and "no" not in kinds:
             return "yes", False
+        if context == "after_confirm" and leads_yes and _CONFIRMED.search(joined):
+            return "yes", False  # "yes, the electoral services office, that's right"
         return "person", False
     if _repeat(segments):
         return "repeat", False
@@ -1575,6 +1582,9 @@ def _rules(
         and _AS_TU.search(joined)
         and not _AS_VOUS.search(joined)
         and not _asks(joined)
+        and not (
+            leads_yes and _TU_ACCEPTS.search(joined)
+        )  # "ouais vas-y tu peux m'envoyer le texto"
     ):
         # the bot is called "vous": "ouais Julien je peux pas là, je te redis ça ce soir",
         # "tu vois chérie, je t'avais dit qu'ils fermaient à midi" (a "tu" asking to
@@ -1627,7 +1637,8 @@ def _rules(
         # (a "no" first, after an answer, stays one: "non merci, j'ai eu ma réponse" is
         # asked once more whether there is anything else)
         answered = leads_no and context == "after_answer"
-        if not answered and not _asks(rest) and (offered or not _MORE_TO_SAY.search(rest)):
+        asked = _asks(rest) or _MAY_I.search(rest)  # "… donc je peux attendre septembre"
+        if not answered and not asked and (offered or not _MORE_TO_SAY.search(rest)):
             return "goodbye", False
     if content:
         # giving up or a plan, and nothing else of substance: "tant pis, je rappellerai"
@@ -1675,7 +1686,7 @@ def _rules(
             # the answer taken as the end of it: "ah tant pis, ce sera pour l'année
             # prochaine", "forget it then, I can't be doing with all that paperwork"
             return "goodbye", False
-        if closing and context != "greeting":
+        if closing and context != "greeting" and not _ASKS_IN_ENGLISH.search(joined):
             # "non, je rappellerai plus tard", "tant pis, je verrai", "ok I'll try online"
             return "no", False
         # a default, but for what the rules read as a question on purpose: a complaint
@@ -1741,10 +1752,32 @@ _TO_THE_BOT: Final = re.compile(
     r"(?<!s'il )\bvous\b|"
     r"\b(?:votre|vos|mairie|can you|could you|do you|will you|would you|are you)\b"
 )
+# the person the bot offered, asked about: "le conseiller il peut me rappeler après dix-huit
+# heures", "the adviser who'll call me, will they have my file"
+_OFFERED_ONE_ASKED_ABOUT: Final = re.compile(
+    r"^(?:(?:euh|et|mais|alors|so|and|but)\s+)*(?:le|la|votre|the|your)\s+(?:conseiller|"
+    r"conseillere|agent|adviser|advisor|person|personne|collegue|colleague)\s+"
+    r"(?:il|elle|qui|he|she|who|who'll|will|would|can|could)\b"
+)
+# a confirmation said last: "yes, the electoral services office, that's right"
+_CONFIRMED: Final = re.compile(
+    r"\b(?:that's right|that's it|that's the one|that is right|c'est ca|c'est bien ca|"
+    r"c'est celui la|c'est bien celui la|exactement|exactly|correct)\s*$"
+)
+# an offer taken in "tu": "ouais vas-y, tu peux m'envoyer le texto", "tu me rappelles"
+_TU_ACCEPTS: Final = re.compile(
+    r"\btu (?:peux |pourrais |veux bien )?(?:m'envoyer|m'envoies|me rappeler|me rappelles|"
+    r"m'appeler|m'appelles|m'ecrire|m'ecris)\b"
+)
 # "tu", said to someone else; "vous", "votre", an imperative in "-ez", the town hall: said
 # to the bot
 _AS_TU: Final = re.compile(r"\b(?:tu|toi|te|t'\w*|ton|ta|tes)\b")
-_AS_VOUS: Final = re.compile(r"\b(?:vous|votre|vos|mairie|\w+ez)\b")
+_AS_VOUS: Final = re.compile(
+    r"\b(?:vous|votre|vos|mairie|\w+ez)\b|"
+    # … or a question put in "tu" by a familiar caller: "bonjour, dis, tu connais les horaires"
+    r"^(?:bonjour|bonsoir|allo|salut)\b|\btu (?:connais|sais si|sais ou|sais quand|sais comment|"
+    r"aurais|saurais|parles|comprends)\b"
+)
 # a relative or a partner called first ("maman, …", "mum, …", "chérie, …"), then spoken to
 # in the second person: "tu", "ton", "viens", "you", "your"
 _CALLED_FIRST: Final = re.compile(
@@ -1941,11 +1974,12 @@ _MORE_TO_SAY: Final = re.compile(
 _MUST_GO: Final = re.compile(
     r"\b(?:je dois|faut que je|il faut que je|je vais devoir|va falloir que je|i have to|"
     r"i need to|i've got to|i got to|got to|gotta|i must|i'd better|i better)\s+"
-    r"(?:vite\s+)?(?:y aller|y aille|filer|file|raccrocher|raccroche|couper|coupe|"
+    r"(?:vite\s+)?(?:y aller(?!\s+(?:a|en|avec|par|pour|comment|demain|lundi|mardi|mercredi|jeudi|"
+    r"vendredi|samedi|dimanche)\b)|y aille|filer|file|raccrocher|raccroche|couper|coupe|"
     r"vous laisser|vous laisse|parte|"
     r"partir(?!\s+(?:en|a|au|aux|pour|dans|vivre|habiter|de|d')\b)|"
     r"(?:go|leave)(?=\s*$|\s+(?:now|sorry|the|my|our|i|i'm|im|thanks|cheers|love|mate|bye)\b)|"
-    r"dash|run|jump|hang up|get going|be off|fly|shoot|head off)\b|"
+    r"dash|run|jump|hang up|get going|be off|shoot|head off)\b|"
     r"\bje (?:file|me sauve)\b|\bfaut que j'y aille\b"
 )
 # the answer taken as all the caller needed: relief, thanks for the help, the question
@@ -2043,7 +2077,8 @@ def _closes_with_plan(core: list[Segment], joined: str) -> bool:
         bool(_CONCLUDES.match(joined) or _THEN_AT_END.search(joined) or _PLAN_FIRST.match(joined))
         and not _VAGUE_PLAN.search(joined)
     )
-    return taken and not _asks(joined)
+    # (asking leave is a question by its tone: "d'accord, donc je peux attendre septembre")
+    return taken and not _asks(joined) and not _MAY_I.search(joined)
 
 
 # the words of a question: a clause that holds one is no mere "when"
@@ -2067,11 +2102,23 @@ _ASKS_TOO: Final = re.compile(
     r"avant de raccrocher|before i hang up|before i go|"
     r"lequel|laquelle|lesquels|lesquelles)\b|"
     # an English question by its inversion, at the start or after "but", "and", "so"
-    r"(?:^|\b(?:but|and|so|no|yes|ok|okay|well|wait|actually|sorry)\s+)(?:is|are|does|do|can|will|was|were|has|"
+    r"(?:^|\b(?:but|and|so|no|yes|ok|okay|well|wait|actually|sorry|then|or)\s+)"
+    r"(?:is|are|does|do|can|will|was|were|has|"
     r"have)\s+(?:the|it|there|my|your|this|that|they|you|i|we)\b"
 )
 # assent that holds a question word: "pourquoi pas", "why not", "je veux bien", "c'est ce
 # que je cherche"
+# the other English questions by their form: a modal before its subject anywhere ("… on the
+# tenth, will the passport be ready"), a tag ("so I won't get a fine, will I"), "is that
+# alright", "or does he need …"
+_ASKS_IN_ENGLISH: Final = re.compile(
+    r"\b(?:will|would|can|could|should|does|shall)\s+(?:the|my|it|there|he|she|they|we|i|you|"
+    r"this|that|our|his|her)\s+\S+|"
+    r"\b(?:will|won't|wont|do|don't|dont|is|isn't|isnt|can|can't|cant|does|doesn't|did|didn't|"
+    r"should|shall|have|haven't|are|aren't|was|wasn't)\s+(?:i|we|it|he|she|they|you|there)\s*$|"
+    r"\bis (?:that|this|it) (?:alright|all right|ok|okay|fine|enough|right|correct)\b|"
+    r"\bor (?:does|do|is|are|can|will|should)\b"
+)
 _NOT_ASKED: Final = re.compile(
     r"\b(?:pourquoi pas|why not|je veux bien|and how|that's what|that is what|exactly what|"
     r"c'est ce|(?:tout )?ce que je voulais savoir|what i wanted to know)\b"
@@ -2084,7 +2131,10 @@ def _asks(joined: str, *, wants: bool = True) -> bool:
     after a confirmation, "oui, c'est pour le passeport" restates the topic)."""
     joined = _NOT_ASKED.sub("", joined)
     return bool(
-        _ASKS.search(joined) or _ASKS_TOO.search(joined) or (wants and _ASKING.search(joined))
+        _ASKS.search(joined)
+        or _ASKS_TOO.search(joined)
+        or _ASKS_IN_ENGLISH.search(joined)
+        or (wants and _ASKING.search(joined))
     )
 
 

@@ -49,6 +49,7 @@ SETS: dict[str, Path] = {
     "dev8": HERE / "intents_dev8.jsonl",
     "dev9": HERE / "intents_dev9.jsonl",
     "dev10": HERE / "intents_dev10.jsonl",
+    "dev11": HERE / "intents_dev11.jsonl",
 }
 
 Row = dict[str, Any]

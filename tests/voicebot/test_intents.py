@@ -791,6 +791,28 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         ("I'd rather hear it from a human", "en", "after_answer", "person"),
         ("j'aimerais être recontacté par le service urbanisme", "fr", "greeting", "person"),
         ("j'exige un responsable", "fr", "greeting", "person"),
+        # hard negatives for those forms (intents_dev11): asked, not leaving, for the bot
+        ("phew that's a relief, so the fee is waived, is it", "en", "after_answer", "question"),
+        ("I'll pop in on friday, is that alright", "en", "after_answer", "question"),
+        (
+            "I have to fly to Lisbon on the fifth, will my card be ready",
+            "en",
+            "after_answer",
+            "question",
+        ),
+        ("d'accord ça me rassure, donc je peux venir en octobre", "fr", "after_answer", "question"),
+        ("je vais devoir y aller en bus, c'est loin de la gare", "fr", "after_answer", "question"),
+        ("never mind then is the library open late", "en", "after_answer", "question"),
+        ("bonjour, dis, tu connais les horaires du marché", "fr", "greeting", "question"),
+        ("ouais vas-y tu peux m'envoyer le lien", "fr", "after_offer", "yes"),
+        ("yes, the planning office, that's right", "en", "after_confirm", "yes"),
+        ("no thanks, a callback won't work, I'm travelling", "en", "after_offer", "no"),
+        (
+            "la conseillère qui va me rappeler elle aura mon dossier",
+            "fr",
+            "after_offer",
+            "question",
+        ),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(
