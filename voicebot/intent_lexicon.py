@@ -633,30 +633,28 @@ FIRST_NAMES: Final = wordset(
     """
     adam adele adrien agathe agnes alain alex alexandre alexis alice alicia aline amandine
     amelie anais andre anne annie antoine arnaud arthur aurelie axel baptiste benjamin
-    benoit bernard brigitte bruno camille capucine caroline catherine cecile celine
-    charles charlotte chloe christian christine christophe claude clement clementine
-    colette corinne damien daniel david denis didier dominique dylan eliott elisa elise
-    ella elodie eloise emile emilie emma enzo eric estelle ethan etienne eva fabien fabrice
-    fanny florence florian francis francois francoise frederic gabriel gael gaetan gerard
-    gilles gisele guillaume helene henri hugo ines irene isabelle jacqueline jacques jeanne
-    jerome joel josiane julia julie julien juliette justine karine kevin laetitia laura
-    laure laurence laurent lea leo leon leonie lina lisa loic lola lou louis louna luc lucas
-    lucie lucien lucille madeleine maelle maeva manon marc marcel margaux margot marie
-    mathieu mathis matteo maxime melanie mia michel michele mickael monique morgane nadia
-    nathalie nathan nicolas noah noe noemie oceane odile olivier oscar pascal patrice
-    patricia patrick paul pauline philippe pierre quentin raphael remi rene robert romain
-    sabrina sacha sandrine sarah sebastien simon simone solene sophie stephane sylvie
-    theo thierry thomas timothee tom valentin valerie vanessa victor vincent virginie
-    xavier yann yannick yves zoe
-    abigail adrian aiden alfie alison amber amelia amy andrew andy archie ashley barry
-    beth bethany billy bob brian callum carl carol charlie chelsea chloe chris connor craig
-    dan danny darren dave dean debbie dylan ed eddie eleanor ellie emily evie finn fiona
-    freddie freya gary george georgia hannah harry harvey hayley helen holly ian imogen
-    isla isaac jack jackie jacob james jamie jane jason jen jenny jess jessica jim jimmy
-    joe john jordan josh joshua julie karen kate katie kevin kieran kyle lauren leah lee
-    liam lily lisa logan louise lucy luke mandy maria martin matt megan mike millie molly
-    nathan neil nick olivia ollie oliver owen paul pete peter phoebe poppy rachel rebecca
-    richard rosie ruby ryan sally sam samuel sandra scott sean sharon sophia stacey steve
-    steven stuart tony tracey tyler vicky zach
+    benoit bernard brigitte bruno camille capucine caroline catherine cecile celine charles
+    charlotte chloe christian christine christophe claude clement clementine colette corinne
+    damien daniel david denis didier dominique dylan eliott elisa elise ella elodie eloise
+    emile emilie emma enzo eric estelle ethan etienne eva fabien fabrice fanny florence
+    florian francis francois francoise frederic gabriel gael gaetan gerard gilles gisele
+    guillaume helene henri hugo ines irene isabelle jacqueline jacques jeanne jerome joel
+    josiane julia julie julien juliette justine karine kevin laetitia laura laure laurence
+    laurent lea leo leon leonie lina lisa loic lola lou louis louna luc lucas lucie lucien
+    lucille madeleine maelle maeva manon marc marcel margaux margot marie mathieu mathis
+    matteo maxime melanie mia michel michele mickael monique morgane nadia nathalie nathan
+    nicolas noah noe noemie oceane odile olivier oscar pascal patrice patricia patrick paul
+    pauline philippe pierre quentin raphael remi rene robert romain sabrina sacha sandrine
+    sarah sebastien simon simone solene sophie stephane sylvie theo thierry thomas timothee
+    tom valentin valerie vanessa victor vincent virginie xavier yann yannick yves zoe
+    abigail adrian aiden alfie alison amber amelia amy andrew andy archie ashley barry beth
+    bethany billy bob brian callum carl carol charlie chelsea chris connor craig dan danny
+    darren dave dean debbie ed eddie eleanor ellie emily evie finn fiona freddie freya gary
+    george georgia hannah harry harvey hayley helen holly ian imogen isla isaac jack jackie
+    jacob james jamie jane jason jen jenny jess jessica jim jimmy joe john jordan josh
+    joshua karen kate katie kieran kyle lauren leah lee liam lily logan louise lucy luke
+    mandy maria martin matt megan mike millie molly neil nick olivia ollie oliver owen pete
+    peter phoebe poppy rachel rebecca richard rosie ruby ryan sally sam samuel sandra scott
+    sean sharon sophia stacey steve steven stuart tony tracey tyler vicky zach
     """
 )

@@ -929,6 +929,18 @@ _ASKED_FOR: Final = re.compile(
     r"(?:\s+(?:\S+\s+){0,3}?(?:urgent|councillor|person|human|personne|humain|directement|"
     r"directly|maintenant|now|merci|thanks|thank you))?\s*$"
 )
+
+
+def _asked_for_with_please(joined: str) -> bool:
+    """A title or a desk, then a please, nothing asked and no room called; or a human, please,
+    after anything (a complaint, negated or not)."""
+    if _HUMAN_PLEASE.search(joined):
+        return True
+    return bool(_ASKED_FOR.match(joined)) and not (
+        _asks(joined, wants=False) or _CALLED_IN.search(joined)
+    )
+
+
 # "pas à un robot", "not a machine": the caller wants a human
 _NOT_A_MACHINE: Final = re.compile(
     r"\b(?:pas|not|don't|no more|plus)\s+(?:\S+\s+){0,3}?(?:a|avec|to|with)?\s*"
@@ -1557,16 +1569,11 @@ def _rules(
     joined = " ".join(tokens)
     if _not_to_the_bot(joined, kinds):
         return "empty", False
-    asked_for = (
-        _ASKED_FOR.match(joined)
-        and not _asks(joined, wants=False)
-        and not _CALLED_IN.search(joined)
-    ) or _HUMAN_PLEASE.search(joined)
     if context == "after_offer" and _OFFERED_ONE_ASKED_ABOUT.match(joined):
         # "le conseiller qui va me rappeler, il connaît mon dossier ?": a question about
         # the one offered, not a request for them
         return "question", False
-    if _person_request(joined) or _bare_person(segments) or asked_for:
+    if _person_request(joined) or _bare_person(segments) or _asked_for_with_please(joined):
         # "oui, un conseiller s'il vous plaît", "ça serait super, oui, rappelez-moi"
         # accept the offer (both hand the call over)
         if context == "after_offer" and "yes" in kinds and "no" not in kinds:
@@ -1576,19 +1583,7 @@ def _rules(
         return "person", False
     if _repeat(segments):
         return "repeat", False
-    if (
-        lang == "fr"
-        and content
-        and _AS_TU.search(joined)
-        and not _AS_VOUS.search(joined)
-        and not _asks(joined)
-        and not (
-            leads_yes and _TU_ACCEPTS.search(joined)
-        )  # "ouais vas-y tu peux m'envoyer le texto"
-    ):
-        # the bot is called "vous": "ouais Julien je peux pas là, je te redis ça ce soir",
-        # "tu vois chérie, je t'avais dit qu'ils fermaient à midi" (a "tu" asking to
-        # repeat or for a person was read above)
+    if lang == "fr" and content and _said_in_tu_to_someone_else(joined, leads_yes):
         return "empty", False
     offered = context == "after_offer"
     if offered and leads_no and "person" in kinds and all(w in _TALK for w in content):
@@ -1637,8 +1632,11 @@ def _rules(
         # (a "no" first, after an answer, stays one: "non merci, j'ai eu ma réponse" is
         # asked once more whether there is anything else)
         answered = leads_no and context == "after_answer"
-        asked = _asks(rest) or _MAY_I.search(rest)  # "… donc je peux attendre septembre"
-        if not answered and not asked and (offered or not _MORE_TO_SAY.search(rest)):
+        if (
+            not answered
+            and not _asks_on_leaving(rest)
+            and (offered or not _MORE_TO_SAY.search(rest))
+        ):
             return "goodbye", False
     if content:
         # giving up or a plan, and nothing else of substance: "tant pis, je rappellerai"
@@ -1673,18 +1671,7 @@ def _rules(
         reply = _answers_offer(core, kinds, joined, leads_yes, leads_no) if offered else None
         if reply is not None:
             return reply, False
-        if context == "after_answer" and _closes_with_plan(core, joined):
-            return "goodbye", False
-        if (
-            context == "after_answer"
-            and core
-            and core[0][0] == "resign"
-            and not _asks(joined)
-            and not _MORE_TO_SAY.search(joined)
-            and not _MAY_I.search(joined)
-        ):
-            # the answer taken as the end of it: "ah tant pis, ce sera pour l'année
-            # prochaine", "forget it then, I can't be doing with all that paperwork"
+        if context == "after_answer" and _closes_after_answer(core, joined):
             return "goodbye", False
         if closing and context != "greeting" and not _ASKS_IN_ENGLISH.search(joined):
             # "non, je rappellerai plus tard", "tant pis, je verrai", "ok I'll try online"
@@ -1772,12 +1759,26 @@ _TU_ACCEPTS: Final = re.compile(
 # "tu", said to someone else; "vous", "votre", an imperative in "-ez", the town hall: said
 # to the bot
 _AS_TU: Final = re.compile(r"\b(?:tu|toi|te|t'\w*|ton|ta|tes)\b")
-_AS_VOUS: Final = re.compile(
-    r"\b(?:vous|votre|vos|mairie|\w+ez)\b|"
-    # … or a question put in "tu" by a familiar caller: "bonjour, dis, tu connais les horaires"
+_AS_VOUS: Final = re.compile(r"\b(?:vous|votre|vos|mairie|\w+ez)\b")
+# … or a question put in "tu" to the bot by a familiar caller: "bonjour, dis, tu connais les
+# horaires", "tu parles anglais"
+_TU_TO_THE_BOT: Final = re.compile(
     r"^(?:bonjour|bonsoir|allo|salut)\b|\btu (?:connais|sais si|sais ou|sais quand|sais comment|"
     r"aurais|saurais|parles|comprends)\b"
 )
+
+
+def _said_in_tu_to_someone_else(joined: str, leads_yes: bool) -> bool:
+    """French said in "tu", and the bot is called "vous": "ouais Julien je peux pas là, je te
+    redis ça ce soir", "tu vois chérie, je t'avais dit qu'ils fermaient à midi". Not a
+    question, nor what a familiar caller says to the bot ("bonjour, dis, tu connais…", an
+    offer taken: "ouais vas-y tu peux m'envoyer le texto"); a "tu" asking to repeat or for a
+    person is read before this."""
+    if not _AS_TU.search(joined) or _AS_VOUS.search(joined) or _TU_TO_THE_BOT.search(joined):
+        return False
+    return not _asks(joined) and not (leads_yes and _TU_ACCEPTS.search(joined))
+
+
 # a relative or a partner called first ("maman, …", "mum, …", "chérie, …"), then spoken to
 # in the second person: "tu", "ton", "viens", "you", "your"
 _CALLED_FIRST: Final = re.compile(
@@ -1806,8 +1807,10 @@ _INTRODUCES: Final = frozenset(
 )  # fmt: skip
 
 
-def _called_by_name(tokens: list[str]) -> int | None:
-    """Where what is said to someone called by their given name starts, or None."""
+def _called_by_name(joined: str) -> int | None:
+    """Where the given name a sentence starts with ends (what is said to that person
+    follows), or None."""
+    tokens = joined.split(" ")
     i = 0
     while i < 2 and i < len(tokens) and tokens[i] in _LEAD_WORDS:
         i += 1
@@ -1818,7 +1821,7 @@ def _called_by_name(tokens: list[str]) -> int | None:
         i += 1  # "Julie Martin": a first and last name (or a name said twice)
     if i >= len(tokens) or tokens[i] in _INTRODUCES:
         return None
-    return i
+    return len(" ".join(tokens[:i]))
 
 
 # a machine or a loudspeaker heard behind the caller: a bus, a lift, a car park, a
@@ -1885,13 +1888,12 @@ def _not_to_the_bot(joined: str, kinds: set[str]) -> bool:
     if _ASSISTANT.match(joined) or any(p.search(joined) for p in _NEVER_TO_THE_BOT):
         return True
     if not kinds & {"thanks", "farewell"}:
+        # "maman, c'est quoi déjà ton numéro", "dad, can you turn it down", "Lucas, tu
+        # ramènes le caddie", "Jen, can you take this call"
         called = _CALLED_FIRST.match(joined)
-        if called and _SPOKEN_TO.match(joined, called.end()):
-            return True  # "maman, c'est quoi déjà ton numéro", "dad, can you turn it down"
-        tokens = joined.split()
-        named = _called_by_name(tokens)
-        if named is not None and _SPOKEN_TO.match(" " + " ".join(tokens[named:])):
-            return True  # "Lucas, tu ramènes le caddie", "Jen, can you take this call"
+        start = called.end() if called else _called_by_name(joined)
+        if start is not None and _SPOKEN_TO.match(joined, start):
+            return True
         if _ANNOUNCEMENT.search(joined) and not _asks(joined):
             return True  # "prochain arrêt hôtel de ville", "doors closing, going down"
     # a term of endearment with thanks or a farewell may be for the bot ("merci mon chéri")
@@ -1947,7 +1949,8 @@ _CONCLUDES: Final = re.compile(
     r"right so|right then|well then|ok so|okay so)\s"
 )
 # asking leave, a question by its tone alone: "… mais je peux quand même déposer le dossier"
-_MAY_I: Final = re.compile(r"\b(?:je peux|je pourrais|on peut|on pourrait|can i|could i|can we)\b")
+# ("can I", "could I" are question words already)
+_MAY_I: Final = re.compile(r"\b(?:je peux|je pourrais|on peut|on pourrait|can we)\b")
 # a plan said first, in the first person: "je passerai au guichet avec mes papiers", "I'll
 # get the forms filled in tonight"
 # (not a modal, which asks: "je peux passer demain")
@@ -2065,20 +2068,24 @@ def _answers_offer(
     return None
 
 
-def _closes_with_plan(core: list[Segment], joined: str) -> bool:
-    """After an answer, the answer taken and what the caller will do with it: "d'accord, je
-    vais préparer tout ça pour jeudi", "cool, I'll get on it this weekend", "I'll ask my
-    accountant to deal with it then" — nothing joined on, nothing asked."""
-    if not core or _MORE_TO_SAY.search(joined) or not _PLAN_TO_CLOSE.search(joined):
+def _closes_after_answer(core: list[Segment], joined: str) -> bool:
+    """After an answer, the answer taken as the end of it, nothing joined on, nothing asked:
+    resigned ("ah tant pis, ce sera pour l'année prochaine", "forget it then, I can't be
+    doing with all that paperwork"), or taken with what the caller will do with it
+    ("d'accord, je vais préparer tout ça pour jeudi", "cool, I'll get on it this weekend",
+    "I'll ask my accountant to deal with it then")."""
+    if not core or _MORE_TO_SAY.search(joined) or _asks_on_leaving(joined):
         return False
-    # led by assent or resignation; a filler or a closing "then" leads only a plan that
-    # says what ("bon ben je verrai" says nothing)
-    taken = core[0][0] in ("yes", "settled", "resign") or (
+    if core[0][0] == "resign":
+        return True
+    if not _PLAN_TO_CLOSE.search(joined):
+        return False
+    # led by assent or resignation; a filler, a closing "then" or the plan said first lead
+    # only a plan that says what ("bon ben je verrai" says nothing)
+    return core[0][0] in ("yes", "settled") or (
         bool(_CONCLUDES.match(joined) or _THEN_AT_END.search(joined) or _PLAN_FIRST.match(joined))
         and not _VAGUE_PLAN.search(joined)
     )
-    # (asking leave is a question by its tone: "d'accord, donc je peux attendre septembre")
-    return taken and not _asks(joined) and not _MAY_I.search(joined)
 
 
 # the words of a question: a clause that holds one is no mere "when"
@@ -2106,8 +2113,6 @@ _ASKS_TOO: Final = re.compile(
     r"(?:is|are|does|do|can|will|was|were|has|"
     r"have)\s+(?:the|it|there|my|your|this|that|they|you|i|we)\b"
 )
-# assent that holds a question word: "pourquoi pas", "why not", "je veux bien", "c'est ce
-# que je cherche"
 # the other English questions by their form: a modal before its subject anywhere ("… on the
 # tenth, will the passport be ready"), a tag ("so I won't get a fine, will I"), "is that
 # alright", "or does he need …"
@@ -2119,10 +2124,18 @@ _ASKS_IN_ENGLISH: Final = re.compile(
     r"\bis (?:that|this|it) (?:alright|all right|ok|okay|fine|enough|right|correct)\b|"
     r"\bor (?:does|do|is|are|can|will|should)\b"
 )
+# assent that holds a question word: "pourquoi pas", "why not", "je veux bien", "c'est ce
+# que je cherche"
 _NOT_ASKED: Final = re.compile(
     r"\b(?:pourquoi pas|why not|je veux bien|and how|that's what|that is what|exactly what|"
     r"c'est ce|(?:tout )?ce que je voulais savoir|what i wanted to know)\b"
 )
+
+
+def _asks_on_leaving(joined: str) -> bool:
+    """A question in what would end the call: its words and signs, or leave asked by tone
+    alone ("d'accord, donc je peux attendre septembre")."""
+    return _asks(joined) or bool(_MAY_I.search(joined))
 
 
 def _asks(joined: str, *, wants: bool = True) -> bool:
