@@ -140,6 +140,7 @@ STILL_HELD_OUT: dict[str, tuple[float, int, int, int]] = {
     "intents10.jsonl": (0.95, 0, 0, 2),
     "intents11.jsonl": (0.95, 0, 0, 6),
     "intents12.jsonl": (0.93, 0, 0, 4),
+    "intents13.jsonl": (0.96, 0, 0, 5),
 }
 
 
