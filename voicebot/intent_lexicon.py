@@ -104,7 +104,7 @@ POLITE: Final = phrases(
     # a condition of courtesy on an acceptance: "go on then, if it's no bother"
     "if it's no bother", "if it's not too much bother", "if it's not too much trouble",
     "if that's ok", "if that's okay", "si ca vous derange pas", "si ca ne vous derange pas",
-    "si ca vous embete pas", "si ce n'est pas trop demander",
+    "si ca vous embete pas", "si ce n'est pas trop demander", "si c'est pas trop demander",
 ) | WORLD_POLITE  # fmt: skip
 THANKS: Final = phrases(
     "mille mercis", "many thanks", "cheers", "merci pour tout", "merci pour votre aide",
@@ -319,6 +319,17 @@ THATS_ALL: Final = phrases(
     "termine pour moi", "c'est termine pour moi", "fini pour moi", "on va en rester la",
     "on en reste la", "restons en la", "on s'arrete la", "je m'arrete la",
     "that concludes my enquiry", "that concludes my inquiry", "that concludes", "nothing further",
+    # about all, just that: "c'est à peu près tout", "c'était juste ça", "that's about it",
+    # "nothing else on my list", "rien ne me vient à l'esprit", "I can't think of anything"
+    "c'est a peu pres tout", "c'etait a peu pres tout", "c'etait juste ca",
+    "c'etait seulement ca", "c'etait juste pour ca", "c'etait seulement pour ca",
+    "c'etait uniquement pour ca", "that's about it", "that's about all", "that was about it",
+    "nothing else on my list", "nothing else on the list", "rien ne me vient",
+    "rien ne me vient a l'esprit", "rien ne me vient en tete", "rien d'autre ne me vient",
+    "i can't think of anything", "i can't think of anything else", "can't think of anything",
+    "can't think of anything else", "nothing i can think of",
+    "pas d'autre question pour le moment", "pas d'autre question pour l'instant",
+    "pas d'autre chose",
     # the answer got, said of the answer: "ça répond à ma question", "that answers it"
     "ca repond a ma question", "ca repond a mes questions", "ca repond a tout",
     "vous avez repondu a ma question", "vous avez repondu a mes questions",
@@ -347,6 +358,8 @@ THATS_ALL: Final = phrases(
                  "what i was looking for")
 )  # fmt: skip
 YES: Final = phrases(
+    # just so: "tout juste", "on ne peut plus juste"
+    "tout juste", "on ne peut plus juste", "on peut pas plus juste",
     "oui", "ouais", "ben oui", "bah oui", "mais oui", "oui oui", "si si", "exactement",
     "exact", "c'est exact", "tout a fait", "absolument", "volontiers", "bien sur",
     "bien entendu", "evidemment", "d'accord", "ok", "c'est ca", "c'est bien ca",
@@ -453,6 +466,23 @@ NO: Final = phrases(
     "something different", "not what i meant", "pas ce que je voulais dire",
     "you've got the wrong idea", "pour l'instant ca ira", "ca ira pour l'instant",
     "pour le moment ca ira", "ca ira pour le moment",
+    # not as far as the caller knows: "pas que je sache", "not that I know of"
+    "pas que je sache", "pas a ma connaissance", "not that i know of", "not as far as i know",
+    "not that i can think of",
+    # the topic misread, said of the two of them: "on parle pas de la même chose", "we're
+    # talking about different things", "ce n'est pas de ça qu'il s'agit"
+    "on parle pas de la meme chose", "on ne parle pas de la meme chose",
+    "on se comprend pas", "on ne se comprend pas", "talking about different things",
+    "talking about two different things", "we're talking about different things",
+    "c'est pas de ca qu'il s'agit", "ce n'est pas de ca qu'il s'agit", "il s'agit pas de ca",
+    "il ne s'agit pas de ca", "that's not what i'm after", "not what i'm after",
+    "not what i'm looking for", "that's not what i'm looking for",
+    "c'est pas ce que je cherche", "ce n'est pas ce que je cherche",
+    # an offer declined of oneself: "je vais m'en passer", "I won't bother", "better not"
+    "je vais m'en passer", "je m'en passerai", "je peux m'en passer", "on va s'en passer",
+    "i won't bother", "i'll not bother", "won't bother", "better not", "best not",
+    "pas la peine de m'envoyer", "pas besoin de m'envoyer", "pas vraiment d'autre chose",
+    "not really anything else", "quoi que ce soit",
 ) | frozenset(
     # a confirmation negated: "c'est pas correct", "ce n'est pas juste", "that's not correct"
     tuple(f"{neg} {word}".split())

@@ -308,7 +308,8 @@ _GLUED: Final[dict[str, frozenset[str]]] = {
         "l": """instant accueil adresse agent adjoint heure heures etat age annee autre un on etage
              ecole eglise endroit enfant horaire horaires hotel hopital identite info
              information informations inscription office option ordre enveloppe ete acte
-             appel application appli association assurance attestation operateur""",
+             appel application appli association assurance attestation operateur esprit
+             ai avez epeler epelez""",
         "d": """accord avoir abord autre autres un y ailleurs habitude identite etat ici
              apres aller aide attente appeler attendre envoyer expliquer obtenir
              inscription information informations origine urgence heure heures habitation
@@ -1002,7 +1003,8 @@ _ASKED_NEGATIVELY: Final = re.compile(
 # me passer quelqu'un…", "no need for a callback"
 _NOT_NOW: Final = re.compile(
     r"(?:\bbefore(?: you)?|\bavant (?:de|d'|que vous|qu'on)(?: me)?|\bno need (?:for|of|to)|"
-    r"\bpas besoin (?:de|d'|du)|\bpas la peine de|\bdon't need)(?:\s+(?:me|m'|nous))?\s*$"
+    r"\bpas besoin (?:de|d'|du)|\bpas la peine de|\binutile de|\bpas utile de|"
+    r"\bno point (?:in|to)|\bdon't need)(?:\s+(?:me|m'|nous))?\s*$"
 )
 # an English imperative is negated by the word just before it: "don't put me through"
 _DONT: Final = (["don't"], ["not"], ["never"])
@@ -1094,7 +1096,15 @@ _REPEAT_FORM = (
     r"(?:me\s+)?(?:le\s+|la\s+|les\s+|l'\s*)?(?:redire|repeter|repeat|repeating|"
     r"say (?:that|it) again|dire a nouveau|reformuler|parler plus fort|parler moins vite|"
     r"parler plus lentement|speak up|speak louder|speak (?:more )?slowly|say it slower|"
-    r"go slower)(?:\s+.*)?|"
+    # spelt: "vous pouvez épeler le nom", "could you spell the road's name" (not "spell out
+    # the requirements": explain them)
+    r"go slower|epeler|l'epeler|spell (?:that|it|this)$|spell (?:out )?(?:that |the |your )?"
+    r"(?:name|street|road|address|email|e mail|word|surname|last name|town|postcode))"
+    r"(?:\s+.*)?|"
+    # started again: "vous pouvez reprendre" (not "reprendre les encombrants")
+    r"(?:vous pouvez|pouvez vous|vous pourriez|pourriez vous|can you|could you)\s+"
+    r"(?:reprendre|recommencer|start again|start over)(?:\s+(?:depuis le debut|du debut|"
+    r"au debut|from the start|from the beginning))?$|"
     r"(?:redites|redire|repeter|repeat|redis)(?:\s+.*)?|"
     # said again or explained again: "vous me redonnez les documents un par un", "vous
     # pouvez me réexpliquer la partie sur le justificatif", "c'est allé un peu vite"
@@ -1103,8 +1113,10 @@ _REPEAT_FORM = (
     r"c'est (?:alle|allez|parti) (?:un peu |beaucoup |bien |trop )?(?:trop )?vite(?:\s+.*)?|"
     # "can you say the phone number again", "tell me the address again", "redites-moi
     # l'adresse": saying a thing again is asking for the bot's last words
-    r"(?:(?:can|could|would|will) you\s+|please\s+)?(?:say|tell me|give me|read|run|go over)"
-    r"(?:\s+\S+){1,5}\s+(?:again|one more time|once more)|"
+    r"(?:(?:can|could|would|will) you\s+|please\s+)?(?:say|tell me|give me|read|run|go over|"
+    r"go through|talk me through)"
+    r"(?:\s+\S+){1,5}\s+(?:again|one more time|once more)(?:\s+(?:slowly|slower|more slowly))?|"
+    r"(?:could|can|may) i (?:have|get|hear)(?:\s+\S+){1,5}\s+(?:again|one more time|once more)|"
     r"(?:je|j')?\s*(?:n'ai|ai|n'|ne)?\s*(?:pas|rien)\s+(?:tres\s+|bien\s+|tout\s+)?"
     # "j'ai pas noté (le numéro)": what was said did not reach the paper either
     r"(?:compris|entendu|saisi|capte|suivi|note|ecrit|retenu|eu le temps de noter|"
@@ -1122,13 +1134,25 @@ _REPEAT_FORM = (
     r"(?:vous m'avez|vous m'|you)\s*(?:perdu|perdue|lost)\s+(?:moi\s+|me\s+)?(?:\S+\s*){0,6}|"
     r"(?:j'ai perdu|i lost|i've lost)\s+(?:le fil|the thread|you|track)(?:\s+\S+){0,6}|"
     r"(?:j'ai|i)\s+(?:juste|seulement|only|just)\s+(?:eu|entendu|compris|got|heard|caught)\s+"
-    r"(?:le debut|la fin|la moitie|half|part|the start|the end|the first bit|the last bit)"
+    r"(?:le debut|la fin|la moitie|half|part|the start|the end|the first bit|the last bit|"
+    r"the first half|the first part|la premiere partie)"
     r"(?:\s+\S+){0,3}|"
+    # "j'ai noté le début mais pas la suite", "I got the start but not the rest"
+    r"(?:j'ai|i)\s+(?:note|eu|entendu|got|caught|heard)\s+(?:le debut|the start|the beginning|"
+    r"the first bit)\s+(?:mais|but)\s+(?:pas|not)\s+(?:la suite|la fin|the rest|the end)|"
+    # what came through, and what did not: "je l'ai pas eu", "the number didn't come through"
+    r"(?:je|j')\s*l'ai pas (?:eu|entendu|compris|note|saisi|capte|retenu)|"
+    r"(?:j'ai|je n'ai) pas eu (?:la suite|la fin|le debut)(?: (?:du numero|de l'adresse|"
+    r"de la phrase|de ce que vous avez dit))?$|"
+    r"(?:didn't|did not) come through$|"
+    r"je (?:ne )?sais pas ce que vous (?:m'avez propose|me proposez|avez dit|m'avez dit)|"
+    r"(?:which|what) (?:\S+ )?did you mean|"
     r"(?:(?:can|could|would) you\s+)?(?:go|going|start)\s+(?:back\s+)?(?:to the (?:start|"
     r"beginning)|from the (?:start|top|beginning)|over (?:that|it)(?: again)?)|"
     r"(?:mind|would you mind|do you mind)\s+(?:going|running|reading)\s+(?:through|over)\s+"
     r"(?:that|it|this)(?:\s+(?:one more time|again|once more|bit))?|"
-    r"(?:vous me|me)\s+(?:redites|redire|repetez|repeter|relisez|relire)(?:\s+\S+){0,3}|"
+    r"(?:vous me|me)\s+(?:redites|redire|repetez|repeter|relisez|relire|l'epelez|epelez|"
+    r"l'epeler)(?:\s+\S+){0,3}|"
     r"(?:reprendre|reprenez|recommencer|recommencez)\s+(?:depuis le debut|du debut|au debut|"
     r"tout)|"
     # the bot's pace, as the reason to say it again: "vous parlez trop vite"
@@ -1154,15 +1178,24 @@ _REPEAT_FORM = (
     r"c'etait\s+(?:a\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou|qui)"
     r"(?:(?:\s+\S+){0,6}\s+deja|(?:\s+\S+){0,3})|"
     r"(?:le|la|les|l')\s*\S+(?: \S+)?\s+(?:c'etait|vous avez dit|vous disiez)\s+"
-    r"(?:a\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou)(?:\s+deja)?|"
+    r"(?:a\s+|dans\s+)?(?:quoi|quel|quelle|quels|quelles|combien|quand|ou)(?:\s+de temps)?"
+    r"(?:\s+deja)?|"
     r"you said (?:what|when|where|how much|which)(?:\s+.*)?|"
     r"qu'est ce que vous dites|vous disiez|comment vous dites|c'etait quoi|ca a coupe|"
-    r"ca coupe|vous avez coupe|plus fort|moins vite|plus lentement|doucement|"
+    r"ca coupe|vous avez coupe|vous coupez|(?:parlez )?(?:plus fort|moins vite|plus lentement)|"
+    r"doucement|"
+    # cut just when: "ça a coupé pile quand vous donniez l'adresse", "you cut out after the
+    # bit about the form", "the line crackled right when you said the number"
+    r"(?:ca a coupe|ca coupait|ca a gresille|vous avez coupe)\s+(?:pile\s+|juste\s+)?"
+    r"(?:quand|au moment ou|pendant que|apres)(?:\s+\S+){1,6}|"
+    r"(?:you|it|the line)\s+(?:cut out|crackled|broke up)\s+(?:right\s+|just\s+)?"
+    r"(?:when|as|after|during|while)(?:\s+\S+){1,6}|"
     r"i (?:didn't|did not|don't|can't|couldn't|could not) (?:quite )?(?:catch|get|hear|"
     r"understand|follow)(?: (?:that|it|you|what you said|the answer|your answer|all of that|"
     r"(?:the|your) \S+(?: \S+)?))?"
     r"(?: very)?|"
-    r"i missed (?:that|it|what you said|(?:the|your) \S+(?: \S+)?)|"
+    r"i missed (?:that|it|what you said|(?:the|your) \S+(?: \S+)?|"
+    r"the (?:first|last|middle) (?:bit|part|half)(?: of (?:that|it|what you said))?)|"
     r"i'm not sure i (?:got|caught) (?:that|it)|"
     r"what (?:did you say|was that|did you just say|was it)(?: again)?|"
     # what the bot said, asked back: "what time did you say", "did you say nine",
@@ -1172,7 +1205,8 @@ _REPEAT_FORM = (
     r"did you (?:just )?say(?:\s+.*)?|"
     r"(?:what|when|where|which|how much|how many)(?:\s+\S+){0,3}\s+(?:was|were)"
     r"(?:\s+\S+){0,3}\s+again|"
-    r"slower|louder|more slowly|speak up|slow down(?: a (?:bit|tad|little|touch))?|"
+    r"slower|louder|more slowly|speak up(?: a (?:bit|tad|little))?|"
+    r"slow down(?: a (?:bit|tad|little|touch))?|"
     r"not so fast|ralentissez|pas si vite|koi|back up|go back(?: a bit)?|"
     # a part of the answer, asked again: "la dernière partie encore une fois"
     r"(?:la derniere partie|le dernier bout|la fin|le debut|the last bit|the last part|"
@@ -1212,14 +1246,17 @@ _REPEAT_REASON = (
     r"je suis\s+(?:un peu\s+|tres\s+)?(?:sourd|sourde|dur d'oreille|dure d'oreille|"
     r"dur doreille|dure doreille)|"
     # the line: "the line went funny", "ça a grésillé"
-    r"the line (?:went|was|is|goes) (?:funny|bad|weird|dead|crackly)|"
+    r"the line (?:went|was|is|goes) (?:funny|bad|weird|dead|crackly|terrible|awful|poor)|"
+    # in a car, a bad line: "je suis dans la voiture", "ça passe mal"
+    r"je suis (?:dans la voiture|en voiture|dans le train|dans le bus)|"
+    r"(?:ca|la ligne|le reseau) passe mal|"
     r"(?:ca|la ligne) (?:a gresille|gresille|a coupe|coupe)|"
     r"(?:attendez\s+|wait\s+|hang on\s+)?(?:i'm|im|i am) (?:writing|noting) (?:this|it|that) down)"
 )
 _REASON_ALONE: Final = re.compile(rf"^{_REPEAT_REASON}$")
 # one form or a few in a row: "ça a coupé, vous pouvez répéter ?", with a reason
 _REPEAT_FULL: Final = re.compile(
-    rf"^(?:{_REPEAT_REASON} (?:(?:et|and|then|puis) )?)?{_REPEAT_FORM}"
+    rf"^(?:{_REPEAT_REASON} (?:(?:et|and|then|puis) )?)*{_REPEAT_FORM}"
     rf"(?: {_REPEAT_FORM}| {_REPEAT_REASON})*$"
 )
 
@@ -1237,7 +1274,34 @@ def _repeat(segments: list[Segment]) -> bool:
     rest = " ".join(w for _, phrase in core for w in phrase)
     if rest in _BARE_REPEAT and any(k in ("yes", "no", "thanks") for k, _ in segments):
         return False  # a tag after an answer or thanks: "ok merci hein", "non mais quoi"
-    return bool(rest) and bool(_REPEAT_FULL.match(rest))
+    if _TU_OWN.search(rest):
+        return False  # "répète ta poésie", "redis ce que tu as dit à ta sœur": to a child
+    if _REPEAT_FULL.match(rest):
+        return bool(rest)
+    # what is asked again, named first, then said of the caller or of the line: "l'étage,
+    # je l'ai pas eu", "the room number didn't come through", "le nom de la rue, vous me
+    # l'épelez" (not a topic, then a bare "quoi": "les horaires, c'est quoi")
+    named = _NAMED_FIRST.match(rest)
+    return (
+        named is not None
+        and not _SAID_THINGS.isdisjoint(named.group(1).replace("'", " ").split())
+        and bool(_REPEAT_FULL.match(named.group(2)))
+    )
+
+
+_TU_OWN: Final = re.compile(r"\b(?:ta|ton|tes|to your)\b")
+_NAMED_FIRST: Final = re.compile(
+    r"^((?:the|le|la|les|l')\s*(?:\S+ ){1,5}?)((?:je|j'|i|i've|vous me|me|you|it|didn't|did not|"
+    r"ca a) .*)$"
+)
+# what the bot says that a caller may name to hear again ("the refund didn't come through"
+# is no repeat)
+_SAID_THINGS: Final = _wordset(
+    """number numero address adresse name nom reference date time times hours horaires heure
+    email mail bit part partie fin end debut rue road street etage floor code postcode price
+    prix fees tarif tarifs montant amount suite piece pieces documents papiers mot word salle
+    room"""
+)
 
 
 # the interjections that ask again alone ("hein ?", "quoi ?"), and end a sentence as a tag
@@ -1270,9 +1334,12 @@ _LANG_WORDS: Final = _wordset(
     plus facile simple pratique pour moi easier simpler for better
     si dire say tell redire repondre repondez repondiez answer reply respond
     actually more comfortable chance doing of again serait suis desole desolee i'm
+    at all any way option little bit tout mal robot translate traduire into en ou or avant
+    follow l'avez
     """
 )
-_LANG_NEGATION: Final = frozenset({"pas", "ne", "n'", "don't", "not", "can't", "cannot"})
+# ("je comprends mal le français": a language spoken badly is refused too)
+_LANG_NEGATION: Final = frozenset({"pas", "ne", "n'", "don't", "not", "can't", "cannot", "mal"})
 
 
 def language_choice(text: str, lang: Lang = "fr") -> Lang | None:
@@ -1319,7 +1386,8 @@ def _the_one_not_refused(tokens: list[str]) -> Lang | None:
 
 # the languages the bot does not speak, asked for ("español por favor", "vous parlez
 # arabe ?", "do you have it in German"): the dialog says which two it speaks. Their names
-# in French, in English and in the language itself, as Whisper writes them
+# in French, in English and in the language itself, as Whisper writes them (not "hindi":
+# Tagalog's "no", "hindi po")
 _OTHER_LANGS: Final = _wordset(
     """
     espagnol l'espagnol spanish espanol castellano portugais portuguese portugues
@@ -1333,6 +1401,7 @@ _OTHER_LANGS: Final = _wordset(
     tagalog swahili somali comorien comorian malgache malagasy armenien l'armenien
     armenian georgien georgian tchetchene chechen pachto pashto dari kurde kurdish
     bulgare bulgarian hongrois hungarian tcheque czech slovaque slovak
+    pendjabi punjabi gujarati tigrinya amharique amharic peul fula soninke
     """
 )
 # the words around such a request in those languages: "no hablo", "var mı", "po polsku"
@@ -1340,7 +1409,7 @@ _OTHER_LANG_WORDS: Final = _wordset(
     """
     hablo habla usted hablan se parla parli parlate fala falam falar sprechen spreche sie
     spreekt u var mi mu po jezyku govorite vy je il frances ingles francese inglese
-    franzosisch englisch
+    franzosisch englisch hola ola
     """
 )
 
@@ -1717,8 +1786,12 @@ _MEANT_TO_CALL_SORRY: Final = re.compile(
 )
 # the caller telling someone else they are on this call
 _ASIDE: Final = re.compile(
-    r"\b(?:je suis|jsuis|chuis|i'm|i am)\s+(?:encore\s+|toujours\s+|still\s+)?"
+    r"\b(?:je suis|jsuis|chuis|i'm|i am|maman est|papa est|mummy's|mommy's|daddy's|"
+    r"mum's|mom's|dad's)\s+(?:encore\s+|toujours\s+|still\s+)?"
     r"(?:au telephone|au tel|en ligne|on the phone|on the line)\b|"
+    # the town hall on the line, another caller put off in "tu": "je suis avec la mairie",
+    # "ah c'est toi, je te rappelle"
+    r"\bje suis (?:avec|en ligne avec) la mairie\b|\bje te rappelle\b(?! que)|"
     r"\b(?:sur l'autre|on the other)\s+(?:telephone|ligne|line|phone)\b"
 )
 
@@ -1729,6 +1802,8 @@ _ASIDE: Final = re.compile(
 # message", "to hear saved messages press two")
 _ASSISTANT: Final = re.compile(r"^(?:(?:ok|okay|hey|dis|eh)\s+)?(?:google|siri|alexa)\b")
 _ENDEARMENT: Final = re.compile(
+    # (a baby or a darling spoken of is not spoken to: "le nom de famille de mon bébé")
+    r"(?<!\bde )(?<!\bdu )(?<!\bpour )(?<!\ba )(?<!\bavec )(?<!\bchez )(?<!\bsur )"
     r"\b(?:mon cheri|ma cherie|ma puce|mon coeur|mon amour|mon lapin|mon poussin|ma biche|"
     r"mon bebe|mon loulou|ma loulou|mon bonhomme|ma cocotte|mon grand(?! \w*pere| mere)|"
     r"ma grande(?! soeur)|babe|sweetheart|sweetie|kiddo|poppet)\b"
@@ -1782,7 +1857,7 @@ def _said_in_tu_to_someone_else(joined: str, leads_yes: bool) -> bool:
 # a relative or a partner called first ("maman, …", "mum, …", "chérie, …"), then spoken to
 # in the second person: "tu", "ton", "viens", "you", "your"
 _CALLED_FIRST: Final = re.compile(
-    r"^(?:(?:euh|oh|ah|eh|hey|dis|bon)\s+)?(?:maman|papa|mamie|mamy|papi|papy|meme|pepe|"
+    r"^(?:(?:euh|oh|ah|eh|hey|dis|bon|non|no)\s+)?(?:maman|papa|minou|minette|kitty|mamie|mamy|papi|papy|meme|pepe|"
     r"cheri|cherie|mon cheri|ma cherie|mum|mom|mummy|mommy|dad|daddy|nan|nana|grandma|gran|"
     r"grandad|granddad|babe|honey|love)(?=\s)"
 )
@@ -1792,8 +1867,8 @@ _SPOKEN_TO: Final = re.compile(
     r"\s+(?:\S+\s+){0,3}?(?:tu|t'|te|ton|ta|tes|toi|viens|regarde|attends|ecoute|you|your|"
     r"you're|"
     # told what to do, as one tells a child: "Noé, arrête", "Lily, put the iPad down"
-    r"arrete|pose|range|mange|lache|descends|reviens|put|stop|drop|eat|sit|come here|"
-    r"get down|leave it)\b"
+    r"arrete|pose|range|mange|lache|descends|reviens|touche|laisse|put|stop|drop|eat|sit|"
+    r"come here|get down|leave it|don't|do not|touch|press|push)\b"
 )
 # … or called by their given name ("Nathan, tu ramènes le caddie", "Jen, can you take this
 # call"), after at most an interjection (a caller naming themself introduces themself:
@@ -1858,7 +1933,31 @@ _BROADCAST: Final = re.compile(
     r"promotion au rayon|dans la limite des stocks|offre valable jusqu|"
     r"(?:will be closing|will close|ferme(?:ra)? ses portes) (?:in|dans) (?:\S+\s+){1,2}minutes|"
     r"a rappeler dans toute correspondance|^(?:chapitre|chapter) \S+ (?:dans lequel|in which)|"
-    r"on retrouve tout de suite)\b"
+    r"on retrouve tout de suite|"
+    # a radio call ("roger that", "breaker breaker", "je vous reçois mal"), a match or a
+    # race on TV, a wedding's vows, a customs post, a petrol station, a policeman
+    r"roger that|breaker (?:breaker |this is |one nine)|over and out|do you copy|say again over|"
+    r"je vous recois (?:cinq sur cinq|mal|bien|cinq)|(?:repetez|repeter|donnez|donner|"
+    r"confirmez|confirmer|give|confirm) (?:votre|your) position|"
+    r"jeu set et match|game set and match|sprint finish|what a (?:goal|stage|finish|save)|"
+    r"regarde moi ce but|prendre pour (?:epoux|epouse)|(?:lawful|lawfully) wedded|"
+    r"ouvrez le coffre|open the (?:boot|trunk)|licence and registration|"
+    r"le plein (?:de|d') ?(?:sans plomb|gazole|diesel|essence|super)|fill (?:her|it) up|"
+    r"wrong pump|pompe numero|it's a (?:no|yes) from me|"
+    r"(?:yes|sorry|ok|okay) officer|(?:oui|pardon|d'accord) monsieur l'agent)\b"
+)
+# … and heard where nothing is asked (their words may be a caller's question: "la séance du
+# conseil est ouverte au public ?", "c'est mon arrêt de bus qui a bougé"): a council
+# sitting or a show, a raffle, a ticket inspector, a bus's passengers, a talent show
+_OVERHEARD: Final = re.compile(
+    r"\b(?:je donne la parole a|order the council|will now vote on|passons au vote|"
+    r"the motion is carried|(?:the show|le spectacle|the performance) (?:will begin|will start|"
+    r"va commencer)|turn off your (?:mobile )?phones|eteindre vos telephones|"
+    r"(?:le|the) (?:numero|ticket|billet) gagnant (?:\S+\s+){0,6}est|"
+    r"the winning (?:number|ticket) is|"
+    r"voila mon billet|here's my (?:ticket|boarding pass)|"
+    r"c'est mon arret$|this is my stop$|vous descendez a la prochaine|"
+    r"(?:are you|you) getting off at|(?:le )?candidat numero|contestant number)\b"
 )
 # another company's switchboard, heard on the caller's other line or speaker
 _SWITCHBOARD: Final = re.compile(
@@ -1881,6 +1980,21 @@ _VOICEMAIL: Final = re.compile(
 _NEVER_TO_THE_BOT: Final = (_VOICEMAIL, _SWITCHBOARD, _TO_A_CHILD, _BROADCAST)
 
 
+# a relative or the children called last, or after "what was that": "comment on dit
+# grenouille en anglais maman", "what was that grandad" (not one spoken of: "pour ma maman",
+# "I'm calling for my dad")
+_CALLED_LAST: Final = re.compile(
+    r"(?:^|\s)(?<!\bma )(?<!\bmon )(?<!\bmy )(?<!\bde )(?<!\ba )(?<!\bpour )(?<!\bfor )"
+    r"(?<!\bof )(?<!\bdu )(?<!\bd' )(?<!\bchez )(?<!\bfrom )(?<!\babout )(?<!\bsur )"
+    r"(?<!\bto )(?<!\bthe )(?<!\byour )(?<!\bvotre )(?<!\bsa )(?<!\bhis )(?<!\bher )(?<!\bour )"
+    r"(?<!\bavec )(?<!\bwith )"
+    r"(?:maman|papa|mamie|mamy|papi|papy|mum|mom|mummy|mommy|dad|daddy|nan|nana|grandma|"
+    r"gran|grandad|granddad)$|"
+    r"\b(?:what was that|what's that|tu dis|quoi) (?:maman|papa|mamie|papi|papy|mum|mom|dad|"
+    r"nan|grandma|gran|grandad|granddad)\b"
+)
+
+
 def _not_to_the_bot(joined: str, kinds: set[str]) -> bool:
     """Said to someone or something else: a voice assistant, a child or a partner called
     by a term of endearment (the bot is called "vous" and never asked), a voicemail, a
@@ -1894,8 +2008,10 @@ def _not_to_the_bot(joined: str, kinds: set[str]) -> bool:
         start = called.end() if called else _called_by_name(joined)
         if start is not None and _SPOKEN_TO.match(joined, start):
             return True
-        if _ANNOUNCEMENT.search(joined) and not _asks(joined):
+        if (_ANNOUNCEMENT.search(joined) or _OVERHEARD.search(joined)) and not _asks(joined):
             return True  # "prochain arrêt hôtel de ville", "doors closing, going down"
+        if _CALLED_LAST.search(joined) and not _TO_THE_BOT.search(joined):
+            return True
     # a term of endearment with thanks or a farewell may be for the bot ("merci mon chéri")
     return (
         bool(_ENDEARMENT.search(joined))

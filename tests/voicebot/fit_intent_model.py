@@ -50,6 +50,7 @@ SETS: dict[str, Path] = {
     "dev9": HERE / "intents_dev9.jsonl",
     "dev10": HERE / "intents_dev10.jsonl",
     "dev11": HERE / "intents_dev11.jsonl",
+    "dev12": HERE / "intents_dev12.jsonl",
 }
 
 Row = dict[str, Any]
