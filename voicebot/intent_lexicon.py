@@ -481,6 +481,12 @@ NO: Final = phrases(
     # an offer declined of oneself: "je vais m'en passer", "I won't bother", "better not"
     "je vais m'en passer", "je m'en passerai", "je peux m'en passer", "on va s'en passer",
     "i won't bother", "i'll not bother", "won't bother", "better not", "best not",
+    # no need to say it again, it is all written down
+    "pas besoin de me redire", "pas la peine de me redire", "pas besoin de repeter",
+    "pas la peine de repeter", "pas la peine de recommencer", "pas besoin de recommencer",
+    "no need to repeat", "no need to repeat it", "no need to go over it again",
+    "no need to go through it again", "j'ai tout note", "i've written it all down",
+    "i've got it all down", "i've written it down",
     "pas la peine de m'envoyer", "pas besoin de m'envoyer", "pas vraiment d'autre chose",
     "not really anything else", "quoi que ce soit",
 ) | frozenset(

@@ -592,6 +592,11 @@ def _exact_segments(tokens: tuple[str, ...]) -> list[Segment]:
 
 # --- requests for a person ---
 
+# a title before a name ("miss" a verb after a subject: "if I miss the collection")
+_TITLE: Final = (
+    r"(?:madame|monsieur|mme|mr|mrs|ms|"
+    r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bto )(?<!'ll )(?<!\bnot )(?<!n't )miss)"
+)
 _NUMBER = (
     r"(?:\d+|zero|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
     r"quatorze|quinze|seize|vingt|trente|quarante|cinquante|soixante|cent|one|two|three|four|"
@@ -616,7 +621,7 @@ _PERSON_NOUN = (
     r"collaborateur|collaboratrice|personne physique|commis|garde champetre|vraie voix|"
     r"voix humaine|real voice|human voice|human being|bod|member of the team|"
     r"lass|lad|bloke|fella|gentleman|lady|collegue|collegues|colleague|colleagues|"
-    rf"(?:madame|monsieur|mme|mr|mrs|ms|miss) \w+|(?:poste|extension)(?: {_NUMBER})+|extension|"
+    rf"{_TITLE} \w+|(?:poste|extension)(?: {_NUMBER})+|extension|"
     # by job title: "l'archiviste", "le fossoyeur", "the caretaker", "someone senior"
     r"archiviste|fossoyeur|cheffe|chef de cabinet|cheffe de cabinet|premier adjoint|"
     r"premiere adjointe|referent|referente|caretaker|someone senior|somebody senior|"
@@ -713,11 +718,11 @@ _PERSON_REQUESTS: Final = tuple(
         r"\b(?:transferer|transferez|passer|passez)\s+mon\s+appel\s+(?:a|au|aux|vers|sur)\b",
         r"\bmy call\s+(?:forwarded|transferred|put through|passed)\s+to\b",
         # a titled person asked after: "monsieur Lambert de la voirie est-il disponible"
-        r"\b(?:madame|monsieur|mme|mr|mrs|ms|miss)\s+\w+(?:\s+\S+){0,4}\s+"
+        rf"\b{_TITLE}\s+\w+(?:\s+\S+){{0,4}}\s+"
         r"(?:est il|est elle|is)\s+(?:disponible|la|available|there|"
         r"in(?=\s*$| today| the office| at the moment))\b",
         # … or by a pronoun: "Mrs Hughes asked me to call her back, is she about?"
-        r"\b(?:madame|monsieur|mme|mr|mrs|ms|miss)\s+\w+\b.*\b(?:is (?:she|he)|est elle|"
+        rf"\b{_TITLE}\s+\w+\b.*\b(?:is (?:she|he)|est elle|"
         r"est il)\s+(?:about|around|in|there|available|free|disponible|la)\s*$",
         # "y aurait-il une personne qui pourrait me répondre", "y a pas un responsable qui
         # pourrait me rappeler", "is there someone who could call me back"
@@ -845,8 +850,8 @@ _PERSON_REQUESTS: Final = tuple(
         # is the one named in: "est-ce que Jean-Marc des espaces verts est dans son bureau",
         # "madame Petit est là aujourd'hui", "calling for Janet in licensing, is she in today"
         r"\best dans son bureau\b|\b(?:il|elle) est (?:joignable|dans son bureau)\b|"
-        r"\b(?:madame|monsieur|mme|mr|mrs|ms|miss)\s+\w+\s+(?:est la|est joignable)\b|"
-        r"\b(?:madame|monsieur|mme|mr|mrs|ms|miss)\s+\w+\s+is in(?: today| the office)?\s*$|"
+        rf"\b{_TITLE}\s+\w+\s+(?:est la|est joignable)\b|"
+        rf"\b{_TITLE}\s+\w+\s+is in(?: today| the office)?\s*$|"
         r"\bis (?:she|he) in(?: today| the office| at the moment)?\s*$",
         r"\bcalling for\s+(?!information|info|advice|help\b|a\b|an\b|some\b|my\b|about\b)"
         r"(?:the\s+)?\w+(?:\s+\w+)?\s+(?:team|department|office|desk|in|from)\b",
@@ -886,7 +891,7 @@ _PERSON_REQUESTS: Final = tuple(
         rf"(?:expliquer|exposer|raconter|explain)\s+(?:ca\s+|it\s+|this\s+|tout ca\s+)?"
         rf"(?:a|to|avec)\s+{_PERSON}",
         r"\bc'est a (?:elle|lui|eux) que je (?:dois|veux|voudrais|souhaite|souhaiterais) parler\b",
-        r"\bj'appelle pour (?:madame|monsieur|mme|mr|mrs|ms|miss) \w+",
+        rf"\bj'appelle pour {_TITLE} \w+",
         # passed on, with nothing more: "… ça sonne dans le vide, transférez-moi", "is there
         # any way of getting me through to bereavement services", "get me whoever handles …",
         # "vous pouvez me trouver quelqu'un", "c'est possible de les avoir"
@@ -1124,6 +1129,7 @@ _REPEAT_FORM = (
     r"votre reponse|ce que vous dites|ce que vous venez de dire|la fin|le debut|"
     r"(?:le|la|les|l'|votre|vos|ce|cette)\s*\S+(?: \S+){0,3}))?|"
     r"je (?:ne )?vous (?:entends|entend|comprends|comprend) (?:pas|mal|plus)(?: tres)?(?: bien)?|"
+    r"j'ai (?:mal|pas bien) (?:suivi|compris|entendu|saisi)|"
     r"je (?:ne )?(?:comprends|comprend) pas(?: bien| tout| tres bien)?|j'ai du mal a (?:vous )?"
     r"(?:comprendre|entendre)|"
     r"vous dites quoi|c'est a dire|"
@@ -1549,7 +1555,8 @@ def second_opinion(
     - a yes or a no before a topic ("non, le lien") answers and goes on to a question;
     - words said, if unknown ones ("bonjour piscine"), are nothing said only where the model
       is sure they were for someone else (``_nothing_for_the_bot``);
-    - fillers alone ("bon allez zou") neither end nor hand over a call."""
+    - fillers alone ("bon allez zou") neither end nor hand over a call;
+    - a language asked about ("… en français ou en anglais ?") is no language asked for."""
     label, p = model.predict(tokens, lang, context)
     if p < (sure_to_leave if label in ("goodbye", "person") else sure) or label not in _INTENTS:
         return intent
@@ -1576,7 +1583,16 @@ def second_opinion(
             return intent
     if label in ("yes", "no") and core and core[0] in ("yes", "no"):
         return intent
+    if label == "language" and _EITHER_LANGUAGE.search(" ".join(tokens)):
+        return intent  # "le texto il sera rédigé en français ou en anglais": asked about
     return _INTENTS[label]
+
+
+# one language or the other, asked about something ("le texto, en français ou en anglais ?")
+_EITHER_LANGUAGE: Final = re.compile(
+    r"\b(?:francais|anglais|l'anglais|french|english) (?:ou|or) (?:en |in )?"
+    r"(?:francais|anglais|l'anglais|french|english)\b"
+)
 
 
 # talking about something: "parler de mon dossier", "talk about my bin"
@@ -2310,6 +2326,8 @@ def _short_answer(
     if "farewell" in kinds or "wrong_number" in kinds:
         return "goodbye"
     if "thats_all" in kinds:
+        if context == "after_confirm" and core and core[0][0] == "yes":
+            return "yes"  # "yeah that's about it": the topic confirmed, roughly
         return "no" if leads_no else "goodbye"
     if "announce" in kinds:  # "j'ai une autre question"
         return "no" if context in ("after_offer", "after_confirm") else "yes"

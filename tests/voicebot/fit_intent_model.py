@@ -4,7 +4,8 @@
     .venv/bin/python -m tests.voicebot.fit_intent_model ship   # train on all, write the .npz
 
 Development sets (``SETS`` below): tests/voicebot/intents_dev*.jsonl (``--dev2`` adds dev2 to
-the sets a command uses; ``ship --dev2`` trains on all), and the former held-out sets 1-4
+the sets a command uses; ``ship --dev2`` trains on all but ``RULES_ONLY``), and the former
+held-out sets 1-4
 (tests/heldout/intents{,2,3,4}.jsonl, development data since their blind measurement). Never
 a blind set still held out (tests/heldout/intents5.jsonl and later: see
 tests/voicebot/test_intents_heldout.py).
@@ -51,7 +52,12 @@ SETS: dict[str, Path] = {
     "dev10": HERE / "intents_dev10.jsonl",
     "dev11": HERE / "intents_dev11.jsonl",
     "dev12": HERE / "intents_dev12.jsonl",
+    "dev13": HERE / "intents_dev13.jsonl",
 }
+# development sets for the rules only, measured but never trained on: hard negatives made
+# almost only of questions (intents_dev13: trained on, the model gained nothing on it and
+# leaned to "question" elsewhere, ten fewer lines right on the other sets, asides most)
+RULES_ONLY: frozenset[str] = frozenset({"dev13"})
 
 Row = dict[str, Any]
 Matrix = npt.NDArray[np.float32]
@@ -257,6 +263,7 @@ def main(argv: list[str]) -> None:
     elif command == "validate":
         validate(names)
     elif command == "ship":
+        names = [n for n in names if n not in RULES_ONLY]
         rows = [r for name in names for r in load(name)]
         note = f"trained on {', '.join(names)} ({len(rows)} sentences)"
         model = train(rows, Shape(), note)

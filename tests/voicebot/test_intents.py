@@ -851,6 +851,13 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
             "greeting",
             "question",
         ),
+        # hard negatives for those forms (intents_dev13)
+        ("yes that's about it", "en", "after_confirm", "yes"),
+        ("and if we miss the bulky waste day is there a fine", "en", "after_answer", "question"),
+        ("Miss Okafor from housing is she in", "en", "greeting", "person"),
+        ("la facture elle arrive en français ou en anglais", "fr", "after_answer", "question"),
+        ("non pas la peine de me redire, j'ai tout noté", "fr", "after_answer", "no"),
+        ("non attendez j'ai mal suivi, vous me proposez quoi", "fr", "after_offer", "repeat"),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(
