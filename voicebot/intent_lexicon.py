@@ -70,7 +70,7 @@ FILLER: Final = phrases(
     "un moment", "une minute", "deux secondes", "voyons", "allez", "dites moi", "bon ben",
     "ben alors", "euh ben", "oui alors",
     # regional interjections: Southern "zou", "allez zou", "peuchère"; Québécois "coudonc"
-    "zou", "allez zou", "peuchere", "coudonc", "ben la",
+    "zou", "allez zou", "peuchere", "coudonc", "ben la", "la pis", "pis",
     # lukewarm, before the answer it colours: "bof, non"
     "bof",
     # a slip noticed: "oups", "mince", "oh là là", "whoops"
@@ -126,6 +126,22 @@ THANKS: Final = phrases(
     "merci des renseignements", "merci pour l'info", "merci de l'info", "merci pour l'information",
     "merci pour les infos", "thanks for the info", "thanks for the information",
     "thank you for the information", "thanks for that",
+    # thanks and praise in regional and foreign Englishes and Frenches: Welsh "lush", "tidy",
+    # Australian "bewdy", "onya", Scots "braw", Irish "fair play to you", Nigerian "ehen",
+    # "well done", Caribbean "respect", American South "bless your heart", formal French
+    # "je vous remercie de votre obligeance", "vous êtes bien obligeante"
+    "lush", "tidy", "bewdy", "onya", "good on ya", "good on you", "braw", "fair play to you",
+    "fair play", "ehen", "well done", "respect", "bless your heart", "well bless your heart",
+    "thanks ever so", "thank you ever so", "thank ya", "thank ya kindly", "good as gold",
+    # ("thank ya" as the words come out of ``words``, which hears "ya" as "yeah")
+    "thank yeah", "thank yeah kindly",
+    "i am very grateful", "i'm very grateful", "very grateful", "i am grateful",
+    "je vous remercie de votre obligeance", "je vous remercie de ces precisions",
+    "je vous remercie pour ces precisions", "merci de ces precisions", "merci pour ces precisions",
+    "vous etes bien obligeante", "vous etes bien obligeant", "vous etes bien aimable",
+    "ca me rend service", "ca m'a rendu service", "merci mademoiselle", "merci tantie",
+    "merci tonton", "merci ma fille", "merci mon fils", "merci mon enfant", "merci ma soeur",
+    "merci mon frere", "merci doudou",
 ) | frozenset(
     # thanks said as praise, each language's forms × its own words: "you've been ever so
     # helpful", "vous avez été très aimable", "c'est gentil"
@@ -254,6 +270,45 @@ FAREWELL: Final = phrases(
     # "portez-vous bien", "prenez soin de vous", "je vous rends votre ligne", "toodle pip"
     "portez vous bien", "prenez soin de vous", "je vous rends votre ligne",
     "je vous rends la ligne", "toodle pip", "toodle oo", "toodles", "pip pip",
+    # regional and foreign Frenches: Belgian "à une prochaine", "dag", Swiss "on se redit",
+    # Québécois "lâchez pas", Caribbean "kenbé rèd", West African "Dieu va vous payer",
+    # Maghrebi "Allah yhfdek"; formal leave ("je prends congé", "mes salutations", "je ne
+    # vous retiens pas davantage", "je repose le combiné")
+    "a une prochaine", "a la prochaine fois", "on se redit", "on se reparle", "on se capte",
+    "on se rappelle", "dag", "allez dag", "lachez pas", "lache pas", "kenbe red", "bonswa",
+    "bonne suite", "et bonne suite", "que dieu te garde", "que dieu vous garde", "dieu te garde",
+    "dieu vous garde", "dieu va vous payer", "dieu va te payer", "dieu va vous benir",
+    "dieu va te benir", "soyez beni", "soyez benie", "que dieu nous donne la paix",
+    "que dieu te donne longue vie", "que dieu vous donne longue vie", "allah yhfdek",
+    "allah ihfdek", "bonne sante a vous", "bonne sante", "je vous embrasse",
+    "bien le bonjour chez vous", "je vous dis bonjour alors", "je prends conge",
+    "je prends conge de vous", "je vous presente mes salutations", "mes salutations",
+    "mes salutations distinguees", "je ne vous retiens pas davantage",
+    "je vous retiens pas davantage", "je ne vous retiens pas plus", "je repose le combine",
+    "je raccroche le combine", "bon courage pour le travail",
+    # English: blessings on leaving (Caribbean "one love", "bless up", West African "stay
+    # blessed", American South "y'all have a blessed day"), Irish "mind yourself", Australian
+    # "I'll shoot through", Scots "lang may yer lum reek", "I'll love you and leave you",
+    # Indian and Nigerian "I will keep the phone", "I am cutting the call"
+    "bless", "bless up", "stay blessed", "one love", "god bless you more",
+    "have a blessed day", "have a blessed evening", "have a blessed one",
+    "y'all have a blessed day",
+    "yall have a blessed day", "y'all have a blessed evening", "yall have a blessed evening",
+    "y'all take it easy", "yall take it easy", "y'all take care", "yall take care",
+    "tek care", "mind yourself", "mind yourself now", "ta ta now", "see ya round",
+    "see you round", "i'll love you and leave you", "love you and leave you",
+    "i'll shoot through", "shoot through", "hit the road", "we'll hit the road then",
+    "i'll away", "i'll away now", "i'm away", "good luck now", "i will keep the phone",
+    "let me keep the phone", "i am cutting the call", "i'm cutting the call", "cutting the call",
+    "i shan't detain you", "i shant detain you", "i shan't detain you any further",
+    "let me not take more of your time", "lang may yer lum reek",
+    # a relay service reporting that the caller leaves: "… and is ending the call", "elle
+    # quitte la communication", "fin de l'appel", a TTY's "SK" (stop keying)
+    "a bien tot", "have a nice they", "see ya round then",
+    "is ending the call", "ends the call", "has ended the call", "has gone off the line",
+    "is hanging up", "hangs up", "quitte la communication", "met fin a l'appel",
+    "fin de l'appel", "et raccroche", "elle raccroche", "il raccroche", "et elle coupe",
+    "et il coupe", "goodbye sk", "bye sk",
 ) | WORLD_FAREWELL  # fmt: skip
 # a wrong number said at the greeting ("pardon, je me suis trompé de numéro", "sorry,
 # wrong number"): the caller leaves; later in a call the same words are about a number
@@ -511,6 +566,8 @@ SETTLED: Final = phrases(
     "ca va aller merci", "voila", "all good", "it's all good", "c'est ok",
     "c'est correct", "c'est correct merci", "c'est beau", "c'est beau merci",
     "c'est regle", "c'est regle merci",
+    # Belgian and Swiss "en ordre", "c'est en ordre": fine
+    "en ordre", "c'est en ordre", "tout est en ordre",
 )  # fmt: skip
 # "that's it": yes to "do you mean X?", "nothing more" after an answer
 THATS_IT: Final = phrases("that's it", "that's it thanks", "i think that's it")

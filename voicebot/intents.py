@@ -309,7 +309,7 @@ _GLUED: Final[dict[str, frozenset[str]]] = {
              ecole eglise endroit enfant horaire horaires hotel hopital identite info
              information informations inscription office option ordre enveloppe ete acte
              appel application appli association assurance attestation operateur esprit
-             ai avez epeler epelez""",
+             ai avez epeler epelez interprete usager usagere appelant appelante""",
         "d": """accord avoir abord autre autres un y ailleurs habitude identite etat ici
              apres aller aide attente appeler attendre envoyer expliquer obtenir
              inscription information informations origine urgence heure heures habitation
@@ -399,10 +399,26 @@ def words(text: str, lang: Lang = "fr") -> tuple[str, ...]:
     if lang == "fr":
         tokens = _homophones(tokens)
     out: list[str] = []
-    for token in tokens:
+    for i, token in enumerate(tokens):
+        following = next((t for t in tokens[i + 1 :] if t != token), "")
+        if _stammered(token, following):
+            continue  # "th th thanks", "mer merci", "b bye": the word started, then said
         if not out or out[-1] != token:  # "non non non", "oui oui": said once
             out.append(token)
     return tuple(out)
+
+
+_ONE_LETTER_WORDS: Final = frozenset("aiyo")
+
+
+def _stammered(token: str, following: str) -> bool:
+    """A stammer's start of the next word: a letter or a few that begin it and are no word
+    of their own ("a" before "au", "la" before "laisse" are words)."""
+    if not following or not following.startswith(token) or len(token) > 3:
+        return False
+    if len(token) == 1:
+        return token not in _ONE_LETTER_WORDS
+    return token not in _known_words()
 
 
 # --- homophones of the fixed phrases' first words ("ces tout", "c tout", "s'est tout",
@@ -624,6 +640,10 @@ _PERSON_NOUN = (
     rf"{_TITLE} \w+|(?:poste|extension)(?: {_NUMBER})+|extension|"
     # by job title: "l'archiviste", "le fossoyeur", "the caretaker", "someone senior"
     r"archiviste|fossoyeur|cheffe|chef de cabinet|cheffe de cabinet|premier adjoint|"
+    # Belgian, Swiss, Québec and old titles: "le bourgmestre", "le syndic", "le préposé",
+    # "le voyer", "la greffière", "l'inspecteur en bâtiment", "the superintendent"
+    r"bourgmestre|syndic|syndique|prepose|preposee|voyer|greffier|greffiere|inspecteur|"
+    r"inspectrice|superintendent|secretaire communale|secretaire municipale|grand responsable|"
     r"premiere adjointe|referent|referente|caretaker|someone senior|somebody senior|"
     # an elected member, the one on duty: "l'élu de permanence", "whoever's on duty"
     r"elu|elue|lelu|lelue|elus|councillor|councilor|whoever's on duty|whoevers on duty|"
@@ -662,7 +682,10 @@ _THEN = (
     # in flesh and blood: "quelqu'un en vrai", "en personne", "someone for real"
     r"en vrai|pour de vrai|en personne|en chair et en os|for real|in person|"
     # urgency: "je veux quelqu'un tout de suite", "a real person however long it takes"
-    r"tout de suite|immediatement|right away|immediately|asap|today|however|quickly)\b)"
+    r"tout de suite|immediatement|right away|immediately|asap|today|however|quickly|"
+    # the one asked for, named or told by their post: "la secrétaire communale madame
+    # Favre", "madame Lopez la directrice du centre de loisirs"
+    r"madame|monsieur|mr|mrs|ms|la directrice|le directeur|la responsable|le responsable)\b)"
 )
 # a service named after "passez-moi": an article and its name
 # ... but not a thing passed on paper or by mail ("passez-moi le formulaire", "le numéro
@@ -904,6 +927,40 @@ _PERSON_REQUESTS: Final = tuple(
         # demanded: "j'exige un responsable", "je réclame un responsable"
         rf"\b(?:j'?exige|exige|reclame|exiger|reclamer)\s+"
         rf"(?:de parler a\s+|a parler a\s+)?{_PERSON}",
+        # put through in other words: "link me up with somebody", "hand me over to the
+        # registrar", "flick me through to someone in rates", "ring through to housing",
+        # "send me through to the refuse lot", "give me the line of the registrar", "connect
+        # me with", "mettez-moi en communication avec", "me mettre en rapport avec",
+        # "échanger avec un agent", Québec's "jaser avec quelqu'un"
+        r"\b(?:link|hook|patch)\s+me\s+(?:up\s+)?(?:with|to|through to)\b",
+        r"\b(?:hand|flick|send|put|pass|switch|transfer|connect)\s+me\s+(?:over\s+|through\s+|"
+        r"across\s+|on\s+)?(?:to|with)\s+(?!(?:the|a|an)\s+(?:form|website|page|link|number|"
+        r"email|address)\b)",
+        r"\bring through to\b",
+        rf"\bgive me the line (?:of|to|for)\s+{_PERSON}",
+        rf"\b(?:fetch|find|get)\s+(?:me\s+)?{_PERSON}\s+(?:to|on)\s+the\s+(?:phone|telephone|line)\b",
+        r"\b(?:be|get|getting|being)\s+(?:handed|passed|put|transferred)\s+(?:over\s+|through\s+)?"
+        r"to\s+(?:someone|somebody|a person|a human|the)\b",
+        r"\b(?:put|get)\s+in\s+touch\s+with\s+(?:someone|somebody|a person|a human|the \S+ "
+        r"(?:officer|manager|team|department|office))\b",
+        r"\b(?:en communication|en rapport)\s+avec\b",
+        rf"\b(?:echanger|jaser|jasette|placoter)\s+avec\s+{_PERSON}",
+        rf"\b(?:prefere|prefererais|aimerais mieux|voudrais|veux|souhaite|souhaiterais)\s+"
+        rf"(?:plutot\s+)?(?:voir|regler)\s+(?:ca|cela|ceci)\s+avec\s+{_PERSON}",
+        rf"\b(?:passez|passe)\s+nous\s+{_PERSON}",
+        # asked for in so many words, as a relay reports it: "je demande un agent de l'état
+        # civil" (not "le formulaire demande un justificatif")
+        rf"\bje\s+(?:demande|reclame)\s+(?:a parler a\s+|a parler avec\s+)?{_PERSON}{_THEN}",
+        # to see or talk to someone about a matter: "I want to see somebody concerning my
+        # daughter's birth registration", "have a yarn with whoever runs the caravan park",
+        # "I need fi talk to di head man" (not "do I need to see someone": asked how)
+        rf"(?<!\bdo )(?<!\bdid )(?<!\bwill )(?<!\bshould )"
+        rf"\b(?:i want to|i wanna|i'd like to|i need to|i need fi|i need tae|i'm wanting tae|"
+        rf"i'm wanting to|i want to be)\s+(?:see|speak|talk|speaking|talking)\s+(?:to\s+|with\s+|"
+        rf"tae\s+|wid\s+)?(?:{_PERSON}|di \S+ \S+|the heid yin)",
+        r"\b(?:have|having)\s+a\s+(?:yarn|chat|word|natter)\s+with\s+(?:whoever|someone|"
+        r"somebody|the)\b",
+        r"\b(?:can|could) (?:ye|ya|you) get me the\s+\S+",
     )
 )
 # a human, please, at the end of what the caller says (what comes before is another clause,
@@ -985,7 +1042,7 @@ _LEADING_ANSWER: Final = re.compile(
 _IMPERATIVE: Final = re.compile(
     r"(?:passez|transferez|mettez|donnez|trouvez|appelez|faites|branchez|put|transfer|connect|"
     r"give|find|get|fetch|grab) "
-    r"(?:moi|me)\b"
+    r"(?:moi|me|nous)\b"
 )
 
 
@@ -998,7 +1055,11 @@ _MUST_I: Final = re.compile(
     # "do I need someone from the council to come and measure…": whether the procedure needs one
     r"(?:^|\s)(?:do|does|will|would) (?:i|we|one) $|"
     r"(?:^|\s)(?:faut il|faudra t il|faudrait il|est ce qu'il faut|est ce qu'il faudra|"
-    r"dois je|est ce que je dois|est ce qu'on doit) $|^faut $"
+    r"dois je|est ce que je dois|est ce qu'on doit) $|^faut $|"
+    # how one gets connected, put in touch: "how do I get connected to the district heating",
+    # "comment être mis en relation avec une famille d'accueil"
+    r"(?:^|\s)(?:how (?:do|can|would|could)(?: i| we| you| one)?|comment(?: etre| se faire| on)?)"
+    r"(?: \S+)? $"
 )
 _ASKED_NEGATIVELY: Final = re.compile(
     r"(?:^|\s)(?:vous (?:pouvez|pourriez)|tu (?:peux|pourrais)) pas (?:me |nous )?$|"
@@ -1032,6 +1093,8 @@ def _person_request(joined: str) -> bool:
             subjects = [i for i, w in enumerate(before) if w in _CLAUSE_SUBJECTS]
             if subjects:
                 before = before[subjects[-1] :]
+            if joined[match.start() :].split(" ", 1)[0] in _CLAUSE_SUBJECTS:
+                before = []  # the request opens its own clause: "…pas de rappel, je demande …"
             # an imperative with its pronoun after it ("passez-moi", "mettez-moi") is
             # affirmative: a negation before it is another clause's ("non, me rappelez
             # pas, passez-moi quelqu'un", "je sais pas, passez-moi plutôt quelqu'un")
@@ -1511,7 +1574,7 @@ def classify(
     measured: ``tests/voicebot/fit_intent_model.py``)."""
     if is_hallucination(text):  # the recogniser's, on silence: nothing said
         return "empty"
-    tokens = words(text, lang)
+    tokens = relayed(words(text, lang))
     intent, fell_back = _rules(text, tokens, lang, context)
     if not fell_back:
         return intent
@@ -1612,7 +1675,90 @@ _INTENTS: Final[dict[str, Intent]] = {
 def rules(text: str, lang: Lang, context: IntentContext) -> tuple[Intent, bool]:
     """The rules' intent, and whether they only fell back to a default: content they have
     no word for read as a question, or nothing recognised read as nothing said."""
-    return _rules(text, words(text, lang), lang, context)
+    return _rules(text, relayed(words(text, lang)), lang, context)
+
+
+# a relay service for deaf and hard-of-hearing callers, or an interpreter, speaking for the
+# caller: "ici le relais téléphonique, la personne sourde demande …", "relay operator here,
+# the caller says yes please", "l'interprète dit que la personne accepte le texto"
+_RELAY: Final = re.compile(
+    r"^(?:(?:hello|hi|bonjour|oui|yes)\s+)*(?:(?:this is|it's|here is|ici|c'est)\s+)?"
+    r"(?:(?:the|le|la|l'|un|une|votre|your)\s*)?(?:service\s+)?"
+    r"(?:relay operator|relay assistant|relay service|text relay|relay|operatrice relais|"
+    r"operateur relais|transcription relais|relais telephonique|relais|"
+    r"interprete en langue des signes|interprete|sign language interpreter|interpreter)"
+    r"(?:\s+pour\s+(?:les\s+)?personnes\s+(?:sourdes|malentendantes))?"
+    r"(?:\s+pour\s+(?:madame|monsieur)\s+\w+)?(?:\s+(?:here|speaking|ici))?"
+    r"(?:\s+(?:dit|says|tape|types|signe|signs)(?:\s+(?:que|qu'|that))?)?\s*"
+)
+# who is reported, and by which verb: only the caller of a relay without its preamble ("the
+# caller says …", "la personne sourde confirme …"); after it, a name or a pronoun too
+_REPORTER: Final = (
+    r"(?:(?:the|my)\s+(?:deaf\s+)?(?:caller|customer|client)|la personne(?: sourde| "
+    r"malentendante)?|l'usager|l'usagere|l'appelant|l'appelante)"
+)
+_REPORTING: Final = (
+    r"\s+(?:says|said|types|signs|is asking|asks|dit|tape|signe|repond|indique|confirme|"
+    r"demande si|demande (?:a|de|d')|demande|accepte|(?:vous\s+)?remercie|thanks you)"
+    r"(?:\s+(?:que|qu'|that))?\s*"
+)
+_REPORTED: Final = re.compile(
+    rf"^(?:{_REPORTER}|the person|(?:madame|monsieur|mr|mrs|ms)(?:\s+\w+)?|she|he|elle|il)"
+    rf"{_REPORTING}"
+)
+_REPORTED_ALONE: Final = re.compile(rf"^{_REPORTER}{_REPORTING}")
+# … or the caller named without a reporting verb: "la personne sourde ne veut pas de rappel"
+_REPORTER_ALONE: Final = re.compile(rf"^(?:{_REPORTER}|the person)\s+")
+# the reported caller's words back in the first person, for the rules that read "je", "I"
+_FIRST_PERSON: Final = tuple(
+    (re.compile(rf"(?:^|(?<=\s)){pattern}(?=\s|$)"), first)
+    for pattern, first in (
+        (r"what (?:she|he) needs", "what i need"),
+        (r"(?:she|he) (?:has|'s got)", "i have"),
+        (r"(?:she|he) needs", "i need"),
+        (r"(?:she|he) wants", "i want"),
+        (r"(?:she|he) will", "i will"),
+        (r"(?:she|he) (?:doesn't|does not)", "i don't"),
+        (r"doesn't want", "don't want"),
+        (r"(?:elle|il) a (?:sa|son|ca)", "j'ai ma"),
+        (
+            r"(?:elle|il) (?:ne )?(?:veut|souhaite) pas|(?:ne )?(?:veut|souhaite) pas",
+            "je ne veux pas",
+        ),
+        (r"(?:elle|il) (?:vous )?remercie", "merci"),
+        (r"(?:elle|il) raccroche|et raccroche", "je raccroche"),
+        (r"(?:elle|il) demande", "je demande"),
+    )
+)
+
+
+def relayed(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """What the caller says through a relay service or an interpreter, without the relay's
+    preamble and reporting verb ("the caller says yes please" → "yes please"); thanks,
+    acceptance and confirmation reported keep their word ("la personne vous remercie …"
+    → "merci …"). Anything else as it is."""
+    joined = " ".join(tokens)
+    relay = _RELAY.match(joined)
+    if relay is not None and relay.group(0).strip():
+        rest = joined[relay.end() :]
+        reported = _REPORTED.match(rest)
+    else:
+        rest = joined
+        reported = _REPORTED_ALONE.match(rest) or _REPORTER_ALONE.match(rest)
+        if reported is None:
+            return tokens
+    if reported is not None:
+        verb = reported.group(0)
+        rest = rest[reported.end() :]
+        if "remercie" in verb or "thanks" in verb:
+            rest = f"merci {rest}"
+        elif "accepte" in verb or "confirme" in verb:
+            rest = f"oui {rest}"
+    elif (named := _REPORTER_ALONE.match(rest)) is not None:
+        rest = rest[named.end() :]
+    for pattern, first in _FIRST_PERSON:
+        rest = pattern.sub(first, rest)
+    return tuple(rest.split()) or tokens
 
 
 def _rules(
@@ -1834,7 +1980,7 @@ _TO_THE_BOT: Final = re.compile(
 # heures", "the adviser who'll call me, will they have my file"
 _OFFERED_ONE_ASKED_ABOUT: Final = re.compile(
     r"^(?:(?:euh|et|mais|alors|so|and|but)\s+)*(?:le|la|votre|the|your)\s+(?:conseiller|"
-    r"conseillere|agent|adviser|advisor|person|personne|collegue|colleague)\s+"
+    r"conseillere|agent|adviser|advisor|person|personne|collegue|colleague|prepose|preposee)\s+"
     r"(?:il|elle|qui|he|she|who|who'll|will|would|can|could)\b"
 )
 # a confirmation said last: "yes, the electoral services office, that's right"

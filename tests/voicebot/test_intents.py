@@ -858,6 +858,45 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
         ("la facture elle arrive en français ou en anglais", "fr", "after_answer", "question"),
         ("non pas la peine de me redire, j'ai tout noté", "fr", "after_answer", "no"),
         ("non attendez j'ai mal suivi, vous me proposez quoi", "fr", "after_offer", "repeat"),
+        # the tenth round (intents_dev14): varied callers' goodbyes and person requests
+        ("merci beaucoup, que Dieu vous garde, au revoir", "fr", "after_answer", "goodbye"),
+        ("thanks heaps, I'll shoot through", "en", "after_answer", "goodbye"),
+        ("merci bien, on se redit", "fr", "after_answer", "goodbye"),
+        ("fair play to you, that's grand, bye", "en", "after_answer", "goodbye"),
+        ("th th thank you b b bye", "en", "after_answer", "goodbye"),
+        ("je vous remercie de votre obligeance, je prends congé", "fr", "after_answer", "goodbye"),
+        ("could you link me up with somebody in housing", "en", "greeting", "person"),
+        ("hand me over to the registrar please", "en", "after_answer", "person"),
+        ("je voudrais parler au bourgmestre", "fr", "greeting", "person"),
+        ("mettez-moi en communication avec le service des sports", "fr", "greeting", "person"),
+        ("I want to see somebody about my son's birth certificate", "en", "greeting", "person"),
+        ("do I need to see somebody at the counter or can I post it", "en", "greeting", "question"),
+        ("how do I get connected to the mains sewer", "en", "greeting", "question"),
+        ("comment être mis en relation avec une nounou agréée", "fr", "greeting", "question"),
+        ("bon ben je vais voir ça avec le syndic", "fr", "after_answer", "goodbye"),
+        ("can you respect the quiet hours on sundays", "en", "greeting", "question"),
+        # a relay service or an interpreter speaking for a deaf caller
+        ("the caller says yes please to the text", "en", "after_offer", "yes"),
+        (
+            "ici le relais pour personnes sourdes, madame Petit demande à parler à quelqu'un "
+            "de l'urbanisme",
+            "fr",
+            "greeting",
+            "person",
+        ),
+        (
+            "ici le relais, la personne sourde ne veut pas de rappel, elle demande un agent",
+            "fr",
+            "after_offer",
+            "person",
+        ),
+        ("la personne sourde confirme, c'est bien ça", "fr", "after_confirm", "yes"),
+        (
+            "relay service here, the caller asks what time the library opens on saturday",
+            "en",
+            "greeting",
+            "question",
+        ),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(
