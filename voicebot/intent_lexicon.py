@@ -130,6 +130,8 @@ THANKS: Final = phrases(
     # Australian "bewdy", "onya", Scots "braw", Irish "fair play to you", Nigerian "ehen",
     # "well done", Caribbean "respect", American South "bless your heart", formal French
     # "je vous remercie de votre obligeance", "vous êtes bien obligeante"
+    # ("bless you" thanks, and is said on accepting too: "yeah text it to me, bless you")
+    "bless", "bless you", "bless you dear",
     "lush", "tidy", "bewdy", "onya", "good on ya", "good on you", "braw", "fair play to you",
     "fair play", "ehen", "well done", "respect", "bless your heart", "well bless your heart",
     "thanks ever so", "thank you ever so", "thank ya", "thank ya kindly", "good as gold",
@@ -290,7 +292,8 @@ FAREWELL: Final = phrases(
     # blessed", American South "y'all have a blessed day"), Irish "mind yourself", Australian
     # "I'll shoot through", Scots "lang may yer lum reek", "I'll love you and leave you",
     # Indian and Nigerian "I will keep the phone", "I am cutting the call"
-    "bless", "bless up", "stay blessed", "one love", "god bless you more",
+    "bless up", "stay blessed", "one love", "god bless you more", "respect bless",
+    "bless bless",
     "have a blessed day", "have a blessed evening", "have a blessed one",
     "y'all have a blessed day",
     "yall have a blessed day", "y'all have a blessed evening", "yall have a blessed evening",

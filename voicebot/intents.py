@@ -408,7 +408,7 @@ def words(text: str, lang: Lang = "fr") -> tuple[str, ...]:
     return tuple(out)
 
 
-_ONE_LETTER_WORDS: Final = frozenset("aiyo")
+_ONE_LETTER_WORDS: Final = frozenset("aiy")
 
 
 def _stammered(token: str, following: str) -> bool:
@@ -788,7 +788,11 @@ _PERSON_REQUESTS: Final = tuple(
         rf"\b(?:moyen|possible|possibilite|besoin|envie)\s+(?:de\s+|d')?(?:avoir|d'avoir|"
         rf"joindre|contacter|parler a|parler avec|causer a|causer avec)\s+{_PERSON}{_THEN}",
         # "put me through (to someone)", "transfer me", "connect me with an agent"
-        rf"\b(?:put|transfer|connect|patch|pass|chuck|switch|bump)\s+(?:me|us)\s+"
+        # (a line or a cable connects the house: "they want to connect us through the
+        # neighbour's garden"; "connect me" asks for a person only with one named or alone)
+        rf"\bconnect\s+(?:me|us)\s+(?:through\s+)?(?:to|with)\s+{_PERSON}",
+        r"\bconnect\s+(?:me|us)(?:\s+(?:please|now|then))?\s*$",
+        rf"\b(?:put|transfer|patch|pass|chuck|switch|bump)\s+(?:me|us)\s+"
         rf"(?:through|over|on)?\s*"
         rf"(?:to|with)?\s*(?:{_PERSON})?",
         rf"\b(?:get|have|reach|want|need|like|see|get hold of|have a word with|grab|borrow)"
@@ -943,7 +947,9 @@ _PERSON_REQUESTS: Final = tuple(
         r"to\s+(?:someone|somebody|a person|a human|the)\b",
         r"\b(?:put|get)\s+in\s+touch\s+with\s+(?:someone|somebody|a person|a human|the \S+ "
         r"(?:officer|manager|team|department|office))\b",
-        r"\b(?:en communication|en rapport)\s+avec\b",
+        # (the caller put in touch, not a family with a carer: "comment ça se passe pour
+        # être mis en rapport avec une association d'aide à domicile")
+        r"\b(?:me|m'|nous|moi)\s*(?:\S+\s+)?en (?:communication|rapport)\s+avec\b",
         rf"\b(?:echanger|jaser|jasette|placoter)\s+avec\s+{_PERSON}",
         rf"\b(?:prefere|prefererais|aimerais mieux|voudrais|veux|souhaite|souhaiterais)\s+"
         rf"(?:plutot\s+)?(?:voir|regler)\s+(?:ca|cela|ceci)\s+avec\s+{_PERSON}",
@@ -1689,7 +1695,7 @@ _RELAY: Final = re.compile(
     r"interprete en langue des signes|interprete|sign language interpreter|interpreter)"
     r"(?:\s+pour\s+(?:les\s+)?personnes\s+(?:sourdes|malentendantes))?"
     r"(?:\s+pour\s+(?:madame|monsieur)\s+\w+)?(?:\s+(?:here|speaking|ici))?"
-    r"(?:\s+(?:dit|says|tape|types|signe|signs)(?:\s+(?:que|qu'|that))?)?\s*"
+    r"\s*"
 )
 # who is reported, and by which verb: only the caller of a relay without its preamble ("the
 # caller says …", "la personne sourde confirme …"); after it, a name or a pronoun too
@@ -1697,11 +1703,14 @@ _REPORTER: Final = (
     r"(?:(?:the|my)\s+(?:deaf\s+)?(?:caller|customer|client)|la personne(?: sourde| "
     r"malentendante)?|l'usager|l'usagere|l'appelant|l'appelante)"
 )
-_REPORTING: Final = (
-    r"\s+(?:says|said|types|signs|is asking|asks|dit|tape|signe|repond|indique|confirme|"
-    r"demande si|demande (?:a|de|d')|demande|accepte|(?:vous\s+)?remercie|thanks you)"
-    r"(?:\s+(?:que|qu'|that))?\s*"
+_REPORTING_VERB: Final = (
+    r"(?:(?:me|nous)\s+)?(?:says|said|types|signs|is asking|asks you to|asks|dit|tape|signe|"
+    r"repond|indique|confirme|confirms|demande si|demande (?:a|de|d')|demande|accepte|accepts|"
+    r"(?:vous\s+)?remercie|thanks you)(?:\s+(?:que|qu'|that))?\s*"
 )
+_REPORTING: Final = rf"\s+{_REPORTING_VERB}"
+# a relay's own verb, its caller not named: "l'interprète demande de redire le numéro"
+_REPORTING_ALONE: Final = re.compile(rf"^{_REPORTING_VERB}")
 _REPORTED: Final = re.compile(
     rf"^(?:{_REPORTER}|the person|(?:madame|monsieur|mr|mrs|ms)(?:\s+\w+)?|she|he|elle|il)"
     rf"{_REPORTING}"
@@ -1741,7 +1750,7 @@ def relayed(tokens: tuple[str, ...]) -> tuple[str, ...]:
     relay = _RELAY.match(joined)
     if relay is not None and relay.group(0).strip():
         rest = joined[relay.end() :]
-        reported = _REPORTED.match(rest)
+        reported = _REPORTED.match(rest) or _REPORTING_ALONE.match(rest)
     else:
         rest = joined
         reported = _REPORTED_ALONE.match(rest) or _REPORTER_ALONE.match(rest)
@@ -1750,9 +1759,13 @@ def relayed(tokens: tuple[str, ...]) -> tuple[str, ...]:
     if reported is not None:
         verb = reported.group(0)
         rest = rest[reported.end() :]
+        # reported twice: "l'interprète dit que la personne accepte le texto"
+        again = _REPORTED.match(rest)
+        if again is not None:
+            verb, rest = again.group(0), rest[again.end() :]
         if "remercie" in verb or "thanks" in verb:
             rest = f"merci {rest}"
-        elif "accepte" in verb or "confirme" in verb:
+        elif "accept" in verb or "confirm" in verb:
             rest = f"oui {rest}"
     elif (named := _REPORTER_ALONE.match(rest)) is not None:
         rest = rest[named.end() :]
@@ -2001,7 +2014,10 @@ _AS_VOUS: Final = re.compile(r"\b(?:vous|votre|vos|mairie|\w+ez)\b")
 # horaires", "tu parles anglais"
 _TU_TO_THE_BOT: Final = re.compile(
     r"^(?:bonjour|bonsoir|allo|salut)\b|\btu (?:connais|sais si|sais ou|sais quand|sais comment|"
-    r"aurais|saurais|parles|comprends)\b"
+    r"aurais|saurais|parles|comprends)\b|"
+    # Québec's question particle: "ça va-tu être le même jour", "c'est-tu ouvert", "y a-tu"
+    r"\b(?:c'est|ca va|y a|ca prend|ca se peut|on peut|faut|il faut|vous avez|ca coute|"
+    r"ca marche|ca ouvre|ca ferme) tu\b"
 )
 
 
@@ -2474,7 +2490,9 @@ def _short_answer(
     if "thats_all" in kinds:
         if context == "after_confirm" and core and core[0][0] == "yes":
             return "yes"  # "yeah that's about it": the topic confirmed, roughly
-        return "no" if leads_no else "goodbye"
+        # "no more questions", "pas d'autre question": led by its own no
+        said_no = any(k == "thats_all" and p[0] in _NO_WORDS for k, p in core)
+        return "no" if leads_no or said_no else "goodbye"
     if "announce" in kinds:  # "j'ai une autre question"
         return "no" if context in ("after_offer", "after_confirm") else "yes"
     if "thats_it" in kinds and context not in ("after_confirm", "after_offer"):
@@ -2496,6 +2514,7 @@ def _short_answer(
     return None
 
 
+_NO_WORDS: Final = frozenset({"no", "non", "pas", "plus"})
 # the verbs of talking that a refusal of a person carries along
 _TALK: Final = frozenset({"talk", "speak", "chat", "parler", "discuter", "causer"})
 _PLEASE: Final = frozenset({("please",), ("s'il", "vous", "plait")})

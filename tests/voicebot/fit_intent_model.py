@@ -54,12 +54,14 @@ SETS: dict[str, Path] = {
     "dev12": HERE / "intents_dev12.jsonl",
     "dev13": HERE / "intents_dev13.jsonl",
     "dev14": HERE / "intents_dev14.jsonl",
+    "dev15": HERE / "intents_dev15.jsonl",
 }
 # development sets for the rules only, measured but never trained on: trained on them too,
 # the model gained a line or none on each and lost more on the other sets (intents_dev13,
 # hard negatives made almost only of questions: 0 gained, 10 lost, asides most;
-# intents_dev14, goodbyes and person requests of varied callers: 1 gained, 7 lost)
-RULES_ONLY: frozenset[str] = frozenset({"dev13", "dev14"})
+# intents_dev14, goodbyes and person requests of varied callers: 1 gained, 7 lost;
+# intents_dev15, hard negatives like dev13, is kept out with it)
+RULES_ONLY: frozenset[str] = frozenset({"dev13", "dev14", "dev15"})
 
 Row = dict[str, Any]
 Matrix = npt.NDArray[np.float32]

@@ -897,6 +897,23 @@ def test_the_language_with_both_named_or_apostrophes_dropped(
             "greeting",
             "question",
         ),
+        # hard negatives for those forms (intents_dev15)
+        ("yeah go on, text it to me, bless you", "en", "after_offer", "yes"),
+        ("the caller types that she has no more questions", "en", "after_answer", "no"),
+        (
+            "the engineers want to connect us through the neighbour's drive, is that allowed",
+            "en",
+            "greeting",
+            "question",
+        ),
+        (
+            "comment ça se passe pour être mis en rapport avec une aide à domicile",
+            "fr",
+            "greeting",
+            "question",
+        ),
+        ("l'interprète dit que la personne accepte le rappel", "fr", "after_offer", "yes"),
+        ("merci, mais le ramassage ça va-tu être lundi", "fr", "after_answer", "question"),
     ],
 )
 def test_general_forms_found_on_the_later_development_sets(
