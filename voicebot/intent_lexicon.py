@@ -126,13 +126,13 @@ THANKS: Final = phrases(
     "merci des renseignements", "merci pour l'info", "merci de l'info", "merci pour l'information",
     "merci pour les infos", "thanks for the info", "thanks for the information",
     "thank you for the information", "thanks for that",
-    # thanks and praise in regional and foreign Englishes and Frenches: Welsh "lush", "tidy",
+    # thanks and praise in regional and foreign Englishes and Frenches: Welsh "lush",
     # Australian "bewdy", "onya", Scots "braw", Irish "fair play to you", Nigerian "ehen",
     # "well done", Caribbean "respect", American South "bless your heart", formal French
     # "je vous remercie de votre obligeance", "vous êtes bien obligeante"
     # ("bless you" thanks, and is said on accepting too: "yeah text it to me, bless you")
     "bless", "bless you", "bless you dear",
-    "lush", "tidy", "bewdy", "onya", "good on ya", "good on you", "braw", "fair play to you",
+    "lush", "bewdy", "onya", "good on ya", "good on you", "braw", "fair play to you",
     "fair play", "ehen", "well done", "respect", "bless your heart", "well bless your heart",
     "thanks ever so", "thank you ever so", "thank ya", "thank ya kindly", "good as gold",
     # ("thank ya" as the words come out of ``words``, which hears "ya" as "yeah")

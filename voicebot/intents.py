@@ -1659,8 +1659,7 @@ def second_opinion(
 
 # one language or the other, asked about something ("le texto, en français ou en anglais ?")
 _EITHER_LANGUAGE: Final = re.compile(
-    r"\b(?:francais|anglais|l'anglais|french|english) (?:ou|or) (?:en |in )?"
-    r"(?:francais|anglais|l'anglais|french|english)\b"
+    rf"\b(?:{'|'.join(_LANG_NAMES)}) (?:ou|or) (?:en |in )?(?:{'|'.join(_LANG_NAMES)})\b"
 )
 
 
@@ -1748,14 +1747,13 @@ def relayed(tokens: tuple[str, ...]) -> tuple[str, ...]:
     → "merci …"). Anything else as it is."""
     joined = " ".join(tokens)
     relay = _RELAY.match(joined)
-    if relay is not None and relay.group(0).strip():
-        rest = joined[relay.end() :]
-        reported = _REPORTED.match(rest) or _REPORTING_ALONE.match(rest)
-    else:
-        rest = joined
-        reported = _REPORTED_ALONE.match(rest) or _REPORTER_ALONE.match(rest)
-        if reported is None:
-            return tokens
+    rest = joined[relay.end() :] if relay else joined
+    # after a relay's preamble, anyone reported or its verb alone; without one, the relay's
+    # caller only ("the caller says", "la personne sourde …")
+    said = (_REPORTED, _REPORTING_ALONE) if relay else (_REPORTED_ALONE,)
+    reported = next((m for p in (*said, _REPORTER_ALONE) if (m := p.match(rest))), None)
+    if reported is None and relay is None:
+        return tokens
     if reported is not None:
         verb = reported.group(0)
         rest = rest[reported.end() :]
@@ -1767,8 +1765,6 @@ def relayed(tokens: tuple[str, ...]) -> tuple[str, ...]:
             rest = f"merci {rest}"
         elif "accept" in verb or "confirm" in verb:
             rest = f"oui {rest}"
-    elif (named := _REPORTER_ALONE.match(rest)) is not None:
-        rest = rest[named.end() :]
     for pattern, first in _FIRST_PERSON:
         rest = pattern.sub(first, rest)
     return tuple(rest.split()) or tokens
@@ -1976,9 +1972,17 @@ _ASIDE: Final = re.compile(
 # chéri", "did you get that babe"), a voicemail's own prompts ("vous avez un nouveau
 # message", "to hear saved messages press two")
 _ASSISTANT: Final = re.compile(r"^(?:(?:ok|okay|hey|dis|eh)\s+)?(?:google|siri|alexa)\b")
+
+
+def _not_after(*words: str) -> str:
+    """Lookbehinds: not said right after any of these words."""
+    return "".join(rf"(?<!\b{word} )" for word in words)
+
+
+# the prepositions of someone spoken of, not to: "le nom de famille de mon bébé", "pour papa"
+_SPOKEN_OF: Final = ("de", "du", "pour", "a", "avec", "chez", "sur")
 _ENDEARMENT: Final = re.compile(
-    # (a baby or a darling spoken of is not spoken to: "le nom de famille de mon bébé")
-    r"(?<!\bde )(?<!\bdu )(?<!\bpour )(?<!\ba )(?<!\bavec )(?<!\bchez )(?<!\bsur )"
+    rf"{_not_after(*_SPOKEN_OF)}"
     r"\b(?:mon cheri|ma cherie|ma puce|mon coeur|mon amour|mon lapin|mon poussin|ma biche|"
     r"mon bebe|mon loulou|ma loulou|mon bonhomme|ma cocotte|mon grand(?! \w*pere| mere)|"
     r"ma grande(?! soeur)|babe|sweetheart|sweetie|kiddo|poppet)\b"
@@ -2161,15 +2165,15 @@ _NEVER_TO_THE_BOT: Final = (_VOICEMAIL, _SWITCHBOARD, _TO_A_CHILD, _BROADCAST)
 # a relative or the children called last, or after "what was that": "comment on dit
 # grenouille en anglais maman", "what was that grandad" (not one spoken of: "pour ma maman",
 # "I'm calling for my dad")
-_CALLED_LAST: Final = re.compile(
-    r"(?:^|\s)(?<!\bma )(?<!\bmon )(?<!\bmy )(?<!\bde )(?<!\ba )(?<!\bpour )(?<!\bfor )"
-    r"(?<!\bof )(?<!\bdu )(?<!\bd' )(?<!\bchez )(?<!\bfrom )(?<!\babout )(?<!\bsur )"
-    r"(?<!\bto )(?<!\bthe )(?<!\byour )(?<!\bvotre )(?<!\bsa )(?<!\bhis )(?<!\bher )(?<!\bour )"
-    r"(?<!\bavec )(?<!\bwith )"
+_RELATIVE: Final = (
     r"(?:maman|papa|mamie|mamy|papi|papy|mum|mom|mummy|mommy|dad|daddy|nan|nana|grandma|"
-    r"gran|grandad|granddad)$|"
-    r"\b(?:what was that|what's that|tu dis|quoi) (?:maman|papa|mamie|papi|papy|mum|mom|dad|"
-    r"nan|grandma|gran|grandad|granddad)\b"
+    r"gran|grandad|granddad)"
+)
+_CALLED_LAST: Final = re.compile(
+    r"(?:^|\s)"
+    + _not_after(*_SPOKEN_OF, "ma", "mon", "my", "for", "of", "d'", "from", "about", "to")
+    + _not_after("the", "your", "votre", "sa", "his", "her", "our", "with")
+    + rf"{_RELATIVE}$|\b(?:what was that|what's that|tu dis|quoi) {_RELATIVE}\b"
 )
 
 

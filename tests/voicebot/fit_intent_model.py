@@ -4,9 +4,9 @@
     .venv/bin/python -m tests.voicebot.fit_intent_model ship   # train on all, write the .npz
 
 Development sets (``SETS`` below): tests/voicebot/intents_dev*.jsonl (``--dev2`` adds dev2 to
-the sets a command uses; ``ship --dev2`` trains on all but ``RULES_ONLY``), and the former
-held-out sets 1-4
-(tests/heldout/intents{,2,3,4}.jsonl, development data since their blind measurement). Never
+the sets a command uses; ``ship --dev2`` trains on all; no command trains on ``RULES_ONLY``),
+and the former held-out sets 1-4 (tests/heldout/intents{,2,3,4}.jsonl, development data since
+their blind measurement). Never
 a blind set still held out (tests/heldout/intents5.jsonl and later: see
 tests/voicebot/test_intents_heldout.py).
 
@@ -141,14 +141,17 @@ def accuracy(model: IntentModel, rows: list[Row]) -> tuple[float, Counter[str]]:
     return right / len(rows), faults
 
 
+def training_rows(names: Sequence[str], held: str | None = None) -> list[Row]:
+    """The rows a model learns from: every set named but ``held`` and the rules-only sets."""
+    return [r for name in names if name != held and name not in RULES_ONLY for r in load(name)]
+
+
 def loso(shape: Shape, names: list[str]) -> dict[str, float]:
     """Each development set measured by a model trained on the others."""
-    data = {name: load(name) for name in names}
     out: dict[str, float] = {}
     for held in names:
-        rows = [r for name in names if name != held for r in data[name]]
-        model = train(rows, shape)
-        out[held], faults = accuracy(model, data[held])
+        model = train(training_rows(names, held), shape)
+        out[held], faults = accuracy(model, load(held))
         print(f"  {held}: {out[held]:.3f} {dict(faults)}", flush=True)
     return out
 
@@ -218,7 +221,7 @@ def combine(
 def validate(names: list[str], held: str = "dev2") -> None:
     """The rules, the model trained without ``held``, and their combinations, on ``held``."""
     rows = load(held)
-    model = train([r for name in names if name != held for r in load(name)], Shape())
+    model = train(training_rows(names, held), Shape())
     print("rules alone:", table(rows, [rules(r["text"], r["lang"], r["context"])[0] for r in rows]))
     alone = [model.predict(words(r["text"], r["lang"]), r["lang"], r["context"])[0] for r in rows]
     print("model alone:", table(rows, alone))
@@ -229,8 +232,7 @@ def thresholds(names: list[str]) -> None:
     """The combination on each set left out of the model (dev2 always left out), per pair
     of thresholds: accuracy, false and missed goodbye/person decisions."""
     held_out = {
-        held: (load(held), train([r for n in names if n != held for r in load(n)], Shape()))
-        for held in [*names, "dev2"]
+        held: (load(held), train(training_rows(names, held), Shape())) for held in [*names, "dev2"]
     }
     for sure in (0.3, 0.4, 0.5, 0.6):
         for leave in (0.6, 0.7, 0.8, 0.9, 1.01):
@@ -267,9 +269,9 @@ def main(argv: list[str]) -> None:
     elif command == "validate":
         validate(names)
     elif command == "ship":
-        names = [n for n in names if n not in RULES_ONLY]
-        rows = [r for name in names for r in load(name)]
-        note = f"trained on {', '.join(names)} ({len(rows)} sentences)"
+        rows = training_rows(names)
+        learnt = [name for name in names if name not in RULES_ONLY]
+        note = f"trained on {', '.join(learnt)} ({len(rows)} sentences)"
         model = train(rows, Shape(), note)
         model.save(SHIPPED_MODEL)
         print(note, SHIPPED_MODEL.stat().st_size, "bytes")
